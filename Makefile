@@ -1,0 +1,44 @@
+# Waypoint: `make run` serves the demo, `make test` runs every check.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cksum requirements.lock | cut -d' ' -f1)
+
+.PHONY: run test test-fast lint bench serve migrate demo clean
+
+$(STAMP): requirements.lock
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet --require-virtualenv -r requirements.lock
+	rm -f $(VENV)/.installed-*
+	touch $@
+
+venv: $(STAMP)
+
+migrate: venv
+	$(BIN)/python manage.py migrate --noinput
+
+demo: migrate
+	$(BIN)/python manage.py seed_demo
+
+run: demo
+	@echo "Waypoint is at http://127.0.0.1:8000 (Ctrl+C stops it)"
+	$(BIN)/python manage.py runserver --noreload 127.0.0.1:8000
+
+lint: venv
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy waypoint
+	WAYPOINT_ENV=test $(BIN)/python manage.py makemigrations --check --dry-run
+
+test: lint
+	WAYPOINT_ENV=test $(BIN)/python -m pytest
+
+test-fast: venv
+	WAYPOINT_ENV=test $(BIN)/python -m pytest -m "not browser and not slow"
+
+bench: venv
+	$(BIN)/python bench/run.py
+
+clean:
+	rm -rf $(VENV) var

@@ -1,0 +1,41 @@
+"""Optimistic locking and idempotency keys.
+
+Defends against: lost updates when two people edit the same record (the later save sees a version
+mismatch and is shown both versions instead of overwriting); duplicate records from a double submit
+(the form carries a key; a second submit with the same key returns the first result).
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django.db import models
+
+from waypoint.core.models import IdempotencyKey
+
+
+class StaleVersion(Exception):
+    def __init__(self, current: Any) -> None:
+        super().__init__("The record changed since it was opened")
+        self.current = current
+
+
+def lock_for_update(model: type[models.Model], pk: Any, expected_version: int) -> Any:
+    """Fetch the row locked for this transaction; raise StaleVersion if someone saved in between."""
+    current = model._default_manager.select_for_update().get(pk=pk)
+    if current.version != expected_version:  # type: ignore[attr-defined]
+        raise StaleVersion(current)
+    return current
+
+
+def previous_result(staff_id: uuid.UUID, key: uuid.UUID | None, object_type: str) -> uuid.UUID | None:
+    if key is None:
+        return None
+    found = IdempotencyKey.objects.filter(staff_id=staff_id, key=key, object_type=object_type).first()
+    return found.object_id if found else None
+
+
+def remember_result(staff_id: uuid.UUID, key: uuid.UUID | None, object_type: str, object_id: uuid.UUID) -> None:
+    if key is not None:
+        IdempotencyKey.objects.create(staff_id=staff_id, key=key, object_type=object_type, object_id=object_id)

@@ -1,0 +1,158 @@
+"""Field encryption and the blind index for exact-match search.
+
+Defends against: someone who obtains the database file, its WAL, a backup or a dump (names, dates of
+birth and free text are AES-256-GCM ciphertext); ciphertext moved between columns (the table and
+column are authenticated as associated data); silent corruption or a wrong key (decryption raises,
+it never returns ciphertext as if it were the value).
+
+Does not defend against: an attacker who holds both the database and the key file, or who controls
+the running application.  Values are encrypted per column, not per row, so swapping two rows' values
+in the same column is detectable only by the audit trail.
+
+Ciphertext format: ``wp1:<key id>:<base64url(nonce || ciphertext+tag)>``.  The key ring is a JSON
+document ``{"active": "<id>", "keys": {"<id>": "<base64 32 bytes>"}, "index_key": "<base64>"}`` read
+from WAYPOINT_ENCRYPTION_KEYS or the file WAYPOINT_ENCRYPTION_KEY_FILE, never from the database.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import os
+import secrets
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from django.conf import settings
+
+PREFIX = "wp1"
+
+
+class KeyRingError(RuntimeError):
+    """The key ring is missing or malformed."""
+
+
+class DecryptionError(RuntimeError):
+    """A value could not be decrypted: wrong key, unknown key id or altered ciphertext."""
+
+
+@dataclass(frozen=True)
+class KeyRing:
+    active: str
+    keys: dict[str, bytes]
+    index_key: bytes
+
+    @classmethod
+    def from_json(cls, text: str) -> KeyRing:
+        try:
+            data = json.loads(text)
+            keys = {str(k): base64.b64decode(v, validate=True) for k, v in data["keys"].items()}
+            ring = cls(active=str(data["active"]), keys=keys, index_key=base64.b64decode(data["index_key"]))
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+            raise KeyRingError("The encryption key ring is malformed") from exc
+        if ring.active not in ring.keys:
+            raise KeyRingError("The active key id is not in the key ring")
+        if any(len(k) != 32 for k in ring.keys.values()) or len(ring.index_key) != 32:
+            raise KeyRingError("Every key must be 32 bytes")
+        if any(":" in k or not k for k in ring.keys):
+            raise KeyRingError("Key ids must be non-empty and contain no ':'")
+        return ring
+
+    def to_json(self) -> str:
+        return json.dumps(
+            {
+                "active": self.active,
+                "keys": {k: base64.b64encode(v).decode() for k, v in self.keys.items()},
+                "index_key": base64.b64encode(self.index_key).decode(),
+            },
+            indent=2,
+        )
+
+    def with_new_active_key(self) -> KeyRing:
+        new_id = f"k{len(self.keys) + 1}-{secrets.token_hex(3)}"
+        return KeyRing(active=new_id, keys={**self.keys, new_id: AESGCM.generate_key(256)}, index_key=self.index_key)
+
+    def without(self, key_id: str) -> KeyRing:
+        if key_id == self.active:
+            raise KeyRingError("The active key cannot be retired")
+        return KeyRing(self.active, {k: v for k, v in self.keys.items() if k != key_id}, self.index_key)
+
+
+def new_key_ring() -> KeyRing:
+    key_id = f"k1-{secrets.token_hex(3)}"
+    return KeyRing(active=key_id, keys={key_id: AESGCM.generate_key(256)}, index_key=secrets.token_bytes(32))
+
+
+def write_key_file(path: Path, ring: KeyRing) -> None:
+    """Write atomically with owner-only permissions."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(ring.to_json())
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(tmp, path)
+
+
+@lru_cache(maxsize=1)
+def key_ring() -> KeyRing:
+    if settings.ENCRYPTION_KEYS_JSON:
+        return KeyRing.from_json(settings.ENCRYPTION_KEYS_JSON)
+    path = Path(settings.ENCRYPTION_KEY_FILE)
+    if not path.exists():
+        if not settings.ENCRYPTION_KEY_FILE_CREATE:
+            raise KeyRingError(f"Encryption key file {path} does not exist")
+        write_key_file(path, new_key_ring())
+    return KeyRing.from_json(path.read_text(encoding="utf-8"))
+
+
+def reset_key_ring_cache() -> None:
+    key_ring.cache_clear()
+
+
+def encrypt(plaintext: str, context: str, ring: KeyRing | None = None) -> str:
+    ring = ring or key_ring()
+    nonce = secrets.token_bytes(12)
+    sealed = AESGCM(ring.keys[ring.active]).encrypt(nonce, plaintext.encode("utf-8"), context.encode())
+    return f"{PREFIX}:{ring.active}:{base64.urlsafe_b64encode(nonce + sealed).decode()}"
+
+
+def key_id_of(token: str) -> str:
+    parts = token.split(":", 2)
+    if len(parts) != 3 or parts[0] != PREFIX:
+        raise DecryptionError("Not a Waypoint ciphertext")
+    return parts[1]
+
+
+def decrypt(token: str, context: str, ring: KeyRing | None = None) -> str:
+    ring = ring or key_ring()
+    key_id = key_id_of(token)
+    key = ring.keys.get(key_id)
+    if key is None:
+        raise DecryptionError(f"Unknown key id {key_id!r}")
+    try:
+        raw = base64.urlsafe_b64decode(token.split(":", 2)[2].encode())
+        return AESGCM(key).decrypt(raw[:12], raw[12:], context.encode()).decode("utf-8")
+    except (InvalidTag, ValueError) as exc:
+        raise DecryptionError("Ciphertext failed authentication") from exc
+
+
+def normalise_for_index(value: str) -> str:
+    """Case-folded, NFKC-normalised, accents kept, inner whitespace collapsed."""
+    return " ".join(unicodedata.normalize("NFKC", value).casefold().split())
+
+
+def blind_index(value: str, purpose: str) -> str:
+    """Keyed hash for exact-match lookup; the plaintext is never stored."""
+    normalised = normalise_for_index(value)
+    if not normalised:
+        return ""
+    message = f"{purpose}\x00{normalised}".encode()
+    return hmac.new(key_ring().index_key, message, hashlib.sha256).hexdigest()

@@ -1,0 +1,159 @@
+"""Sign-in mechanics: TOTP, the failure throttle, and the pre-authentication state.
+
+Defends against: password guessing (10 consecutive failures lock the sign-in name for 15 minutes,
+doubling on each repeat up to a day, never permanently); account enumeration (unknown names and
+wrong passwords get the same answer and are throttled alike; the password hasher runs for unknown
+names too); code replay (a TOTP time step is accepted once); single-factor access (Django's login()
+runs only after the second factor, so no application page is reachable with a password alone).
+
+Does not defend against: a phished password and code used within the same 30 seconds; WebAuthn is
+the planned answer for org admins.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import secrets
+import time
+from functools import wraps
+from typing import Any
+
+from cryptography.hazmat.primitives.hashes import SHA1
+from cryptography.hazmat.primitives.twofactor.totp import TOTP
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import login
+from django.http import HttpRequest
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+
+from waypoint.core import audit
+from waypoint.core.urls_util import safe_next
+from waypoint.orgs.models import LoginThrottle, RecoveryCode, Staff
+
+TOTP_STEP = 30
+PREAUTH_SECONDS = 5 * 60
+ISSUER = "Waypoint"
+
+
+def new_totp_secret() -> str:
+    return base64.b32encode(secrets.token_bytes(20)).decode()
+
+
+def _totp(secret: str) -> TOTP:
+    # RFC 6238 with SHA-1 is what every authenticator app implements; HMAC-SHA1 is not broken.
+    return TOTP(base64.b32decode(secret), 6, SHA1(), TOTP_STEP, enforce_key_length=False)  # noqa: S303
+
+
+def totp_code(secret: str, at: float | None = None) -> str:
+    return _totp(secret).generate(int(at if at is not None else time.time())).decode()
+
+
+def provisioning_uri(staff: Staff) -> str:
+    return _totp(staff.totp_secret).get_provisioning_uri(staff.username, ISSUER)
+
+
+def check_totp(staff: Staff, code: str) -> bool:
+    """Accept the current step or one either side, each step only once."""
+    code = "".join(ch for ch in code if ch.isdigit())
+    if len(code) != 6 or not staff.totp_secret:
+        return False
+    now_step = int(time.time()) // TOTP_STEP
+    for step in (now_step - 1, now_step, now_step + 1):
+        if step <= staff.totp_last_step:
+            continue
+        if hmac.compare_digest(totp_code(staff.totp_secret, step * TOTP_STEP), code):
+            staff.totp_last_step = step
+            staff.save(update_fields=["totp_last_step"])
+            return True
+    return False
+
+
+def check_second_factor(staff: Staff, code: str) -> str | None:
+    """Return 'totp' or 'recovery' for a good code, None otherwise."""
+    if check_totp(staff, code):
+        return "totp"
+    if len(RecoveryCode.normalise(code)) == 12 and RecoveryCode.use(staff, code):
+        return "recovery"
+    return None
+
+
+def throttle_for(username: str) -> LoginThrottle:
+    key = hmac.new(settings.SECRET_KEY.encode(), Staff.normalize_login(username).encode(), hashlib.sha256)
+    throttle, _created = LoginThrottle.objects.get_or_create(key=key.hexdigest())
+    return throttle
+
+
+def register_failure(throttle: LoginThrottle, staff: Staff | None, event: audit.Event) -> None:
+    org_id = staff.org_id if staff else None
+    actor_id = staff.id if staff else None
+    audit.record(event, org_id=org_id, actor_id=actor_id)
+    if throttle.register_failure():
+        audit.record(audit.Event.LOCKOUT, org_id=org_id, actor_id=actor_id)
+
+
+def start_preauth(request: HttpRequest, staff: Staff, next_url: str) -> None:
+    request.session.cycle_key()
+    request.session["wp_preauth"] = {"staff": str(staff.id), "at": time.time(), "next": next_url}
+
+
+def preauth_staff(request: HttpRequest) -> Staff | None:
+    data: dict[str, Any] | None = request.session.get("wp_preauth")
+    if not data or time.time() - float(data.get("at", 0)) > PREAUTH_SECONDS:
+        return None
+    return Staff.objects.select_related("org").filter(pk=data["staff"], is_active=True).first()
+
+
+def complete_login(request: HttpRequest, staff: Staff) -> str:
+    """Second factor passed: start the real session (new id) and return where to go next."""
+    next_url = str(request.session.get("wp_preauth", {}).get("next", ""))
+    throttle_for(staff.username).delete()
+    login(request, staff, backend="django.contrib.auth.backends.ModelBackend")
+    now = time.time()
+    request.session["wp_auth_at"] = now
+    request.session["wp_last_seen"] = now
+    request.session["wp_step_up_at"] = now
+    request.session["wp_device"] = device_summary(request)
+    if staff.preferred_language:
+        request.session["wp_language"] = staff.preferred_language
+    audit.record(audit.Event.LOGIN, org_id=staff.org_id, actor_id=staff.id)
+    return next_url
+
+
+def device_summary(request: HttpRequest) -> str:
+    """A coarse browser/OS label for the session list; never the full user agent or an address."""
+    agent = request.headers.get("User-Agent", "")
+    browser = next((b for b in ("Edg", "Firefox", "Chrome", "Safari") if b in agent), "Browser")
+    system = next((s for s in ("Android", "iPhone", "iPad", "Windows", "Mac OS", "Linux") if s in agent), "")
+    return f"{'Edge' if browser == 'Edg' else browser} {system}".strip()
+
+
+def step_up_is_recent(request: HttpRequest) -> bool:
+    return time.time() - float(request.session.get("wp_step_up_at", 0)) <= settings.STEP_UP_SECONDS
+
+
+def end_all_sessions(staff: Staff) -> int:
+    from waypoint.orgs.models import StaffSession
+
+    deleted, _rows = StaffSession.objects.filter(staff_id=staff.id).delete()
+    return deleted
+
+
+def require_step_up(view: Any) -> Any:
+    """Send the user to confirm password and code unless they did so in the last 5 minutes.  A POST
+    comes back to the page named by its ``return_to`` field, where the user repeats the action."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+        if step_up_is_recent(request):
+            return view(request, *args, **kwargs)
+        messages.info(request, _("Please confirm it is you before this action."))
+        back = request.get_full_path() if request.method == "GET" else request.POST.get("return_to", "")
+        query = urlencode({"next": safe_next(request, back)})
+        return redirect(f"{reverse('orgs:step_up')}?{query}")
+
+    return wrapped

@@ -1,0 +1,143 @@
+"""Forms for sign-in, activation, staff management and organisation settings.  Every form lists its
+fields explicitly, so a request cannot set anything else (no mass assignment)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.contrib.auth import password_validation
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from waypoint.core.forms import SafeForm, SafeModelForm
+from waypoint.orgs.models import ROLE_LABELS, Organisation, Role, Site, Staff
+
+ROLE_CHOICES = [(role.value, ROLE_LABELS[role]) for role in Role]
+
+
+class LoginForm(SafeForm):
+    username = forms.CharField(label=_("Sign-in name"), max_length=150)
+    password = forms.CharField(
+        label=_("Password"), max_length=settings.PASSWORD_MAX_LENGTH, strip=False, widget=forms.PasswordInput
+    )
+    next = forms.CharField(required=False, max_length=500, widget=forms.HiddenInput)
+
+
+class CodeForm(SafeForm):
+    code = forms.CharField(
+        label=_("Code from your authenticator app, or a recovery code"),
+        max_length=20,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "text"}),
+    )
+
+
+class EnrolForm(SafeForm):
+    code = forms.CharField(
+        label=_("Six-digit code from your authenticator app"),
+        max_length=10,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+    )
+
+
+class StepUpForm(SafeForm):
+    password = forms.CharField(
+        label=_("Password"), max_length=settings.PASSWORD_MAX_LENGTH, strip=False, widget=forms.PasswordInput
+    )
+    code = forms.CharField(
+        label=_("Code from your authenticator app"),
+        max_length=20,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code"}),
+    )
+    next = forms.CharField(required=False, max_length=500, widget=forms.HiddenInput)
+
+
+class SetPasswordForm(SafeForm):
+    password1 = forms.CharField(
+        label=_("New password"),
+        max_length=settings.PASSWORD_MAX_LENGTH,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=_("At least 15 characters. A few unrelated words make a strong, memorable password."),
+    )
+    password2 = forms.CharField(
+        label=_("Type the password again"),
+        max_length=settings.PASSWORD_MAX_LENGTH,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def __init__(self, staff: Staff, *args: Any, **kwargs: Any) -> None:
+        self.staff = staff
+        super().__init__(*args, **kwargs)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        first, second = data.get("password1"), data.get("password2")
+        if first and second and first != second:
+            self.add_error("password2", _("The two passwords are different."))
+        elif first:
+            try:
+                password_validation.validate_password(first, self.staff)
+            except ValidationError as error:
+                self.add_error("password1", error)
+        return data
+
+
+class RolesField(forms.MultipleChoiceField):
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(
+            choices=ROLE_CHOICES,
+            widget=forms.CheckboxSelectMultiple,
+            label=_("Roles"),
+            error_messages={"required": _("Choose at least one role.")},
+            **kwargs,
+        )
+
+
+class InviteForm(SafeForm):
+    username = forms.CharField(
+        label=_("Sign-in name"),
+        max_length=150,
+        help_text=_("Letters, digits and . - _ only. The person signs in with this."),
+    )
+    display_name = forms.CharField(label=_("Name shown to colleagues"), max_length=150)
+    email = forms.EmailField(label=_("E-mail (optional)"), required=False, max_length=254)
+    roles = RolesField()
+
+    def clean_username(self) -> str:
+        value = Staff.normalize_login(self.cleaned_data["username"])
+        if not value or not all(ch.isalnum() or ch in "._-" for ch in value) or not value.isascii():
+            raise ValidationError(_("Use letters, digits and . - _ only."))
+        if Staff.objects.filter(username=value).exists():
+            raise ValidationError(_("This sign-in name is taken. Choose another."))
+        return value
+
+
+class RolesForm(SafeForm):
+    roles = RolesField()
+    version = forms.CharField(widget=forms.HiddenInput, required=False, max_length=40)
+
+
+class OrganisationForm(SafeModelForm):
+    class Meta:
+        model = Organisation
+        fields = ["name", "exit_url"]
+
+    def clean_exit_url(self) -> str:
+        value: str = self.cleaned_data["exit_url"]
+        if not value.startswith("https://"):
+            raise ValidationError(_("Use a web address that starts with https://"))
+        return value
+
+
+class SiteForm(SafeModelForm):
+    class Meta:
+        model = Site
+        fields = ["name"]
+
+
+class LanguageForm(forms.Form):
+    language = forms.ChoiceField(choices=settings.LANGUAGES)
+    next = forms.CharField(required=False, max_length=500)

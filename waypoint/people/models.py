@@ -1,0 +1,96 @@
+"""The record of an individual.  Names, aliases, date of birth and free text are encrypted; search
+by name goes through keyed hashes (blind indexes) of the normalised values."""
+
+from __future__ import annotations
+
+import datetime
+import secrets
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from waypoint.core import crypto
+from waypoint.core.fields import EncryptedDateField, EncryptedTextField
+from waypoint.orgs.models import Organisation
+
+# No vowels or look-alike characters: codes cannot spell words and are easy to read aloud.
+CODE_ALPHABET = "BCDFGHJKLMNPQRSTVWXZ23456789"
+ADULT_AGE = 18
+
+
+def new_reference_code() -> str:
+    body = "".join(secrets.choice(CODE_ALPHABET) for _ in range(8))
+    return f"{body[:4]}-{body[4:]}"
+
+
+class InterviewerGender(models.TextChoices):
+    NO_PREFERENCE = "none", _("No preference")
+    FEMALE = "female", _("Female interviewer")
+    MALE = "male", _("Male interviewer")
+    NOT_ASKED = "not_asked", _("Not asked yet")
+
+
+class Person(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    org = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="people")
+    reference = models.CharField(max_length=9, unique=True, default=new_reference_code, editable=False)
+    name = EncryptedTextField(blank=True)
+    name_index = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
+    alias = EncryptedTextField(blank=True)
+    alias_index = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
+    date_of_birth = EncryptedDateField(blank=True, null=True)
+    estimated_age = models.PositiveSmallIntegerField(null=True, blank=True)
+    preferred_language = models.CharField(max_length=8, default="en")
+    pronouns = EncryptedTextField(blank=True)
+    interviewer_gender = models.CharField(
+        max_length=12, choices=InterviewerGender.choices, default=InterviewerGender.NOT_ASKED
+    )
+    interpreter_needed = models.BooleanField(default=False)
+    interpreter_language = models.CharField(max_length=60, blank=True)
+    their_words = EncryptedTextField(blank=True)
+    notes = EncryptedTextField(blank=True)
+    assigned_staff = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="assigned_people")
+    version = models.PositiveIntegerField(default=1)
+    created_by_id = models.UUIDField(null=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-updated_at"]
+
+    def __str__(self) -> str:
+        return self.reference
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        self.name_index = crypto.blind_index(self.name or "", "person.name")
+        self.alias_index = crypto.blind_index(self.alias or "", "person.name")
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+    def age_on(self, day: datetime.date) -> int | None:
+        if self.date_of_birth:
+            dob = self.date_of_birth
+            return day.year - dob.year - ((day.month, day.day) < (dob.month, dob.day))
+        return self.estimated_age
+
+    @property
+    def age(self) -> int | None:
+        return self.age_on(timezone.localdate())
+
+    @property
+    def is_minor(self) -> bool | None:
+        """Derived, never typed: None when neither a date of birth nor an estimate is known."""
+        age = self.age
+        return None if age is None else age < ADULT_AGE
+
+    @property
+    def glossary(self) -> list[tuple[str, str]]:
+        """'Their words', one per line as ``word = meaning``."""
+        entries = []
+        for line in (self.their_words or "").splitlines():
+            word, _sep, meaning = line.partition("=")
+            if word.strip():
+                entries.append((word.strip(), meaning.strip()))
+        return entries

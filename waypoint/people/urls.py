@@ -1,0 +1,13 @@
+from django.urls import path
+
+from waypoint.people import views
+
+app_name = "people"
+urlpatterns = [
+    path("", views.person_list, name="list"),
+    path("search/", views.person_search, name="search"),
+    path("new/", views.person_create, name="create"),
+    path("<uuid:person_id>/", views.person_detail, name="detail"),
+    path("<uuid:person_id>/edit/", views.person_edit, name="edit"),
+    path("<uuid:person_id>/timeline/", views.person_timeline, name="timeline"),
+]

@@ -1,0 +1,160 @@
+"""People records: list, search, create, view, edit and timeline.  Every read is audited once."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django.contrib import messages
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from waypoint.core import audit
+from waypoint.core.access import policy
+from waypoint.core.concurrency import StaleVersion, lock_for_update, previous_result, remember_result
+from waypoint.core.crypto import blind_index
+from waypoint.core.models import AuditEvent
+from waypoint.orgs.models import Role, Staff
+from waypoint.people.access import READERS, get_person, people_for
+from waypoint.people.forms import LANGUAGE_LABELS, PersonForm, SearchForm
+from waypoint.people.models import Person
+
+RECORD_EVENTS = [audit.Event.PERSON_CREATED, audit.Event.PERSON_UPDATED]
+VIEW_EVENTS = [audit.Event.PERSON_VIEWED, audit.Event.PERSON_TIMELINE_VIEWED, *RECORD_EVENTS]
+
+
+def _staff(request: HttpRequest) -> Staff:
+    assert isinstance(request.user, Staff)
+    return request.user
+
+
+def _list_context(request: HttpRequest, rows: Any, form: SearchForm, searched: bool) -> dict[str, Any]:
+    links = Person.assigned_staff.through.objects.filter(staff_id=_staff(request).id)
+    mine = set(links.values_list("person_id", flat=True))
+    return {"rows": rows, "form": form, "searched": searched, "mine": mine}
+
+
+@policy(*READERS)
+@require_GET
+def person_list(request: HttpRequest) -> HttpResponse:
+    rows = people_for(request.user).only("id", "reference", "updated_at", "estimated_age")[:50]
+    return render(request, "people/list.html", _list_context(request, rows, SearchForm(), False))
+
+
+@policy(*READERS)
+@require_POST
+def person_search(request: HttpRequest) -> HttpResponse:
+    """POST, so a name typed into the search never appears in a URL, history or log."""
+    form = SearchForm(request.POST)
+    rows: list[Person] = []
+    if form.is_valid():
+        query = form.cleaned_data["query"]
+        code = "".join(ch for ch in query.upper() if ch.isalnum())
+        index = blind_index(query, "person.name")
+        found = people_for(request.user)
+        by_code = found.filter(reference=f"{code[:4]}-{code[4:]}") if len(code) == 8 else found.none()
+        by_name = found.filter(name_index=index) | found.filter(alias_index=index) if index else found.none()
+        rows = list((by_code | by_name).distinct()[:50])
+        audit.record_for(request, audit.Event.PEOPLE_SEARCHED, object_type="person")
+    return render(request, "people/list.html", _list_context(request, rows, form, True))
+
+
+@policy(*READERS)
+@require_http_methods(["GET", "POST"])
+def person_create(request: HttpRequest) -> HttpResponse:
+    staff = _staff(request)
+    form = PersonForm(request.POST or None, org_id=staff.org_id, initial={"form_token": uuid.uuid4()})
+    if request.method == "POST" and form.is_valid():
+        token = form.cleaned_data.get("form_token")
+        earlier = previous_result(staff.id, token, "person")
+        if earlier is not None:
+            return redirect("people:detail", person_id=earlier)
+        person = form.save(commit=False)
+        person.org_id = staff.org_id
+        person.created_by_id = staff.id
+        person.save()
+        form.save_m2m()
+        if not person.assigned_staff.exists() and staff.has_role(Role.PROVIDER):
+            person.assigned_staff.add(staff)
+        remember_result(staff.id, token, "person", person.id)
+        audit.record_for(request, audit.Event.PERSON_CREATED, person)
+        messages.success(request, _("Record %(code)s created.") % {"code": person.reference})
+        return redirect("people:detail", person_id=person.id)
+    return render(request, "people/form.html", {"form": form, "creating": True})
+
+
+def _viewers(person: Person, limit: int = 20) -> list[dict[str, Any]]:
+    rows = AuditEvent.objects.filter(object_id=person.id, org_id=person.org_id, event__in=VIEW_EVENTS)[:limit]
+    names = dict(Staff.objects.filter(org_id=person.org_id).values_list("id", "display_name"))
+    return [
+        {"at": row.at, "who": names.get(row.actor_id, "—"), "event": audit.EVENT_LABELS.get(row.event, row.event)}  # type: ignore[arg-type]
+        for row in rows
+    ]
+
+
+@policy(*READERS)
+@require_GET
+def person_detail(request: HttpRequest, person_id: uuid.UUID) -> HttpResponse:
+    person = get_person(request, person_id)
+    audit.record_for(request, audit.Event.PERSON_VIEWED, person)
+    context = {
+        "person": person,
+        "language": LANGUAGE_LABELS.get(person.preferred_language, person.preferred_language),
+        "assigned": list(person.assigned_staff.all()),
+        "viewers": _viewers(person),
+    }
+    return render(request, "people/detail.html", context)
+
+
+@policy(*READERS)
+@require_http_methods(["GET", "POST"])
+def person_edit(request: HttpRequest, person_id: uuid.UUID) -> HttpResponse:
+    person = get_person(request, person_id)
+    staff = _staff(request)
+    if request.method == "GET":
+        audit.record_for(request, audit.Event.PERSON_VIEWED, person)
+        form = PersonForm(instance=person, org_id=staff.org_id, initial={"version": person.version})
+        return render(request, "people/form.html", {"form": form, "person": person})
+    form = PersonForm(request.POST, instance=person, org_id=staff.org_id)
+    if not form.is_valid():
+        return render(request, "people/form.html", {"form": form, "person": person}, status=400)
+    try:
+        with transaction.atomic():
+            lock_for_update(Person, person.pk, form.cleaned_data.get("version") or 0)
+            saved = form.save(commit=False)
+            saved.version = person.version + 1 if person.version else 1
+            saved.save()
+            form.save_m2m()
+            audit.record_for(request, audit.Event.PERSON_UPDATED, saved)
+    except StaleVersion as stale:
+        return _conflict(request, form, stale.current)
+    messages.success(request, _("Changes saved."))
+    return redirect("people:detail", person_id=person.id)
+
+
+def _conflict(request: HttpRequest, form: PersonForm, current: Person) -> HttpResponse:
+    """Someone saved first: show their version beside the typed one; nothing is overwritten."""
+    audit.record_for(request, audit.Event.PERSON_CONFLICT, current)
+    data = form.data.copy()  # type: ignore[attr-defined]
+    data["version"] = str(current.version)
+    retry = PersonForm(data, instance=current, org_id=current.org_id)
+    retry.is_valid()
+    context = {"form": retry, "person": current, "conflict": True, "current": current}
+    return render(request, "people/form.html", context, status=409)
+
+
+@policy(*READERS)
+@require_GET
+def person_timeline(request: HttpRequest, person_id: uuid.UUID) -> HttpResponse:
+    person = get_person(request, person_id)
+    audit.record_for(request, audit.Event.PERSON_TIMELINE_VIEWED, person)
+    names = dict(Staff.objects.filter(org_id=person.org_id).values_list("id", "display_name"))
+    events = AuditEvent.objects.filter(object_id=person.id, org_id=person.org_id, event__in=RECORD_EVENTS)
+    entries = [
+        {"at": e.at, "who": names.get(e.actor_id, "—"), "what": audit.EVENT_LABELS[e.event]}  # type: ignore[arg-type]
+        for e in events[:200]
+    ]
+    return render(request, "people/timeline.html", {"person": person, "entries": entries})
