@@ -13,6 +13,7 @@ import secrets
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+from csp.constants import NONCE
 from django.utils.translation import gettext_lazy as _
 
 from waypoint.envconf import ConfigError, env_bool, env_int, env_list, env_secret, env_str
@@ -65,6 +66,7 @@ INSTALLED_APPS = [
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
+    "django.contrib.messages",
     "django.contrib.staticfiles",
     "waypoint.core",
     "waypoint.orgs",
@@ -80,7 +82,9 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "waypoint.core.middleware.StaffLanguageMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "waypoint.orgs.middleware.SessionLimitsMiddleware",
     "waypoint.core.middleware.DeniedAccessAuditMiddleware",
 ]
@@ -98,6 +102,8 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.template.context_processors.csrf",
                 "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
                 "waypoint.core.context.waypoint",
             ],
             "string_if_invalid": "",
@@ -158,6 +164,7 @@ if WAYPOINT_ENV == "test":
 # Sessions: server-side rows (so they can be listed and killed), idle and absolute limits enforced
 # by waypoint.orgs.middleware.SessionLimitsMiddleware.
 SESSION_ENGINE = "waypoint.orgs.session_store"
+MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"  # never in a cookie
 SESSION_IDLE_SECONDS = 15 * 60
 SESSION_ABSOLUTE_SECONDS = 12 * 60 * 60
 SESSION_WARNING_SECONDS = 60
@@ -200,7 +207,7 @@ X_FRAME_OPTIONS = "DENY"
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],
-        "script-src": ["'self'", "'nonce'"],
+        "script-src": ["'self'", NONCE],
         "style-src": ["'self'"],
         "img-src": ["'self'", "data:"],
         "object-src": ["'none'"],
@@ -226,6 +233,8 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 WHITENOISE_USE_FINDERS = not PRODUCTION
+if not PRODUCTION:
+    STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise serves from the finders here
 WHITENOISE_AUTOREFRESH = False
 
 DATA_UPLOAD_MAX_MEMORY_SIZE = 256 * 1024

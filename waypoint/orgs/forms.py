@@ -18,9 +18,14 @@ ROLE_CHOICES = [(role.value, ROLE_LABELS[role]) for role in Role]
 
 
 class LoginForm(SafeForm):
-    username = forms.CharField(label=_("Sign-in name"), max_length=150)
+    username = forms.CharField(
+        label=_("Sign-in name"), max_length=150, widget=forms.TextInput(attrs={"autocomplete": "username"})
+    )
     password = forms.CharField(
-        label=_("Password"), max_length=settings.PASSWORD_MAX_LENGTH, strip=False, widget=forms.PasswordInput
+        label=_("Password"),
+        max_length=settings.PASSWORD_MAX_LENGTH,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )
     next = forms.CharField(required=False, max_length=500, widget=forms.HiddenInput)
 

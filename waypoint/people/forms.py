@@ -83,6 +83,10 @@ class PersonForm(SafeModelForm):
             "interpreter_language": _("Never a companion or relative as interpreter."),
         }
         widgets = {
+            "name": forms.TextInput(attrs={"autocomplete": "off"}),
+            "alias": forms.TextInput(attrs={"autocomplete": "off"}),
+            "pronouns": forms.TextInput(attrs={"autocomplete": "off"}),
+            "interpreter_language": forms.TextInput(attrs={"autocomplete": "off"}),
             "date_of_birth": DateInput,
             "their_words": forms.Textarea(attrs={"rows": 4}),
             "notes": forms.Textarea(attrs={"rows": 5}),
