@@ -126,6 +126,12 @@ class RolesForm(SafeForm):
 
 
 class OrganisationForm(SafeModelForm):
+    exit_url = forms.URLField(
+        label=_("Quick exit page"),
+        max_length=500,
+        assume_scheme="https",
+        help_text=_("A neutral web page the browser goes to when someone uses Exit."),
+    )
     class Meta:
         model = Organisation
         fields = ["name", "exit_url"]

@@ -1,0 +1,87 @@
+"""Personas: two organisations (A and B), each with one staff member per role and one person.
+
+``sign_in(client, staff)`` gives a client a fully signed-in session (password and second factor
+done), as the real login view would."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from waypoint.orgs.auth import new_totp_secret
+from waypoint.orgs.models import Organisation, Role, Site, Staff
+from waypoint.people.models import Person
+
+PASSWORD = "correct horse battery staple 42"
+
+
+@dataclass
+class OrgWorld:
+    org: Organisation
+    site: Site
+    staff: dict[Role, Staff]
+    person: Person
+
+    def __getattr__(self, name: str) -> Staff:
+        return self.staff[Role(name)]
+
+
+def make_staff(org: Organisation, username: str, *roles: Role, password: str = PASSWORD, **extra: Any) -> Staff:
+    from django.utils import timezone
+
+    staff = Staff.objects.create_user(
+        username, org=org, password=password, display_name=username.title(), **{f"is_{r.value}": True for r in roles}
+    )
+    staff.totp_secret = new_totp_secret()
+    staff.totp_confirmed_at = timezone.now()
+    for key, value in extra.items():
+        setattr(staff, key, value)
+    staff.save()
+    return staff
+
+
+def make_org(key: str) -> OrgWorld:
+    org = Organisation.objects.create(name=f"Org {key.upper()}")
+    site = Site.objects.create(org=org, name=f"Site {key.upper()}")
+    staff = {role: make_staff(org, f"{role.value}.{key}", role) for role in Role}
+    person = Person.objects.create(
+        org=org,
+        name=f"Canary Name {key.upper()}",
+        notes=f"Canary note {key.upper()}",
+        estimated_age=30,
+        created_by_id=staff[Role.PROVIDER].id,
+    )
+    person.assigned_staff.add(staff[Role.PROVIDER])
+    return OrgWorld(org=org, site=site, staff=staff, person=person)
+
+
+@pytest.fixture
+def world_a(db: Any) -> OrgWorld:
+    return make_org("a")
+
+
+@pytest.fixture
+def world_b(db: Any) -> OrgWorld:
+    return make_org("b")
+
+
+def sign_in(client: Client, staff: Staff, language: str | None = None) -> Client:
+    client.force_login(staff, backend="django.contrib.auth.backends.ModelBackend")
+    session = client.session
+    now = time.time()
+    session["wp_auth_at"] = now
+    session["wp_last_seen"] = now
+    session["wp_step_up_at"] = now
+    if language:
+        session["wp_language"] = language
+    session.save()
+    return client
+
+
+@pytest.fixture
+def as_provider(client: Client, world_a: OrgWorld) -> Client:
+    return sign_in(client, world_a.provider)

@@ -1,0 +1,84 @@
+"""The audit chain: append-only, hash-chained, verifiable, ids and codes only."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.db import DatabaseError, connection, transaction
+
+from waypoint.core import audit
+from waypoint.core.models import AuditEvent
+
+
+def _drop_triggers() -> None:
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("ALTER TABLE core_auditevent DISABLE TRIGGER USER")
+        else:
+            cursor.execute("DROP TRIGGER core_auditevent_no_update")
+            cursor.execute("DROP TRIGGER core_auditevent_no_delete")
+
+
+@pytest.mark.django_db
+def test_chain_links_each_row_to_the_previous() -> None:
+    first = audit.record(audit.Event.LOGIN)
+    second = audit.record(audit.Event.LOGOUT)
+    assert second.seq == first.seq + 1
+    assert second.prev_hash == first.hash
+    assert audit.verify_chain() == (AuditEvent.objects.count(), None)
+
+
+@pytest.mark.django_db
+def test_database_refuses_update_and_delete() -> None:
+    row = audit.record(audit.Event.LOGIN)
+    with pytest.raises(DatabaseError), transaction.atomic():
+        AuditEvent.objects.filter(pk=row.pk).update(event="auth.logout")
+    with pytest.raises(DatabaseError), transaction.atomic():
+        AuditEvent.objects.filter(pk=row.pk).delete()
+    assert AuditEvent.objects.get(pk=row.pk).event == "auth.login"
+
+
+@pytest.mark.django_db
+def test_verify_finds_the_first_altered_row() -> None:
+    rows = [audit.record(audit.Event.LOGIN) for _ in range(5)]
+    _drop_triggers()
+    AuditEvent.objects.filter(pk=rows[2].pk).update(event="auth.logout")
+    AuditEvent.objects.filter(pk=rows[4].pk).update(event="auth.logout")
+    assert audit.verify_chain()[1] == rows[2].seq
+    with pytest.raises(CommandError, match=f"row {rows[2].seq}"):
+        call_command("verify_audit")
+
+
+@pytest.mark.django_db
+def test_verify_finds_a_deleted_row() -> None:
+    rows = [audit.record(audit.Event.LOGIN) for _ in range(4)]
+    _drop_triggers()
+    AuditEvent.objects.filter(pk=rows[1].pk).delete()
+    assert audit.verify_chain()[1] == rows[1].seq
+
+
+@pytest.mark.django_db
+def test_verify_finds_a_removed_tail() -> None:
+    rows = [audit.record(audit.Event.LOGIN) for _ in range(3)]
+    _drop_triggers()
+    AuditEvent.objects.filter(pk=rows[-1].pk).delete()
+    assert audit.verify_chain()[1] == rows[-1].seq
+
+
+@pytest.mark.django_db
+def test_verify_command_reports_intact_chain(capsys: Any) -> None:
+    audit.record(audit.Event.LOGIN)
+    call_command("verify_audit", "--print-head")
+    out = capsys.readouterr().out
+    assert "intact" in out and "Head:" in out
+
+
+def test_audit_rows_have_no_free_text_columns() -> None:
+    names = {f.name for f in AuditEvent._meta.get_fields()}
+    assert names == {"id", "seq", "at", "org_id", "actor_id", "event", "object_type", "object_id", "prev_hash", "hash"}
+
+
+def test_every_event_has_a_label() -> None:
+    assert set(audit.Event) == set(audit.EVENT_LABELS)
