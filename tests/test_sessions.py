@@ -107,9 +107,7 @@ def test_role_change_applies_on_the_next_request(world_a: OrgWorld) -> None:
 def test_step_up_required_after_five_minutes(client: Client, world_a: OrgWorld) -> None:
     sign_in(client, world_a.org_admin)
     _age_session(client, wp_step_up_at=time.time() - 301)
-    response = client.post(
-        f"/staff/{world_a.provider.id}/deactivate/", {"return_to": f"/staff/{world_a.provider.id}/"}
-    )
+    response = client.post(f"/staff/{world_a.provider.id}/deactivate/", {"return_to": f"/staff/{world_a.provider.id}/"})
     assert response.status_code == 302 and response["Location"].startswith("/confirm/?next=")
     world_a.provider.refresh_from_db()
     assert world_a.provider.is_active
@@ -118,8 +116,11 @@ def test_step_up_required_after_five_minutes(client: Client, world_a: OrgWorld) 
     assert bad.status_code == 200
     ok = client.post(
         "/confirm/",
-        {"password": "correct horse battery staple 42", "code": auth.totp_code(staff.totp_secret),
-         "next": f"/staff/{world_a.provider.id}/"},
+        {
+            "password": "correct horse battery staple 42",
+            "code": auth.totp_code(staff.totp_secret),
+            "next": f"/staff/{world_a.provider.id}/",
+        },
     )
     assert ok["Location"] == f"/staff/{world_a.provider.id}/"
     assert client.post(f"/staff/{world_a.provider.id}/deactivate/").status_code == 302

@@ -142,8 +142,9 @@ def test_add_site(client: Client, world_a: OrgWorld) -> None:
 
 
 def test_create_org_command_prints_activation_link(db: Any, capsys: Any) -> None:
-    call_command("create_org", "--name", "New Org", "--admin", "Boss", "--admin-name", "Boss",
-                 "--base-url", "https://w.example")
+    call_command(
+        "create_org", "--name", "New Org", "--admin", "Boss", "--admin-name", "Boss", "--base-url", "https://w.example"
+    )
     link = capsys.readouterr().out.strip()
     assert link.startswith("https://w.example/activate/")
     org = Organisation.objects.get(name="New Org")

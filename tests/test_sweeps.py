@@ -1,0 +1,173 @@
+"""Sweeps over the whole URL conf.
+
+1. Every pattern declares an access policy.
+2. Every pattern has an allow case and a deny case, run here for every role and for anonymous
+   visitors; a pattern missing from ``CASES`` fails the suite.
+3. Cross-organisation: every URL that takes an object id, every method, every role of
+   organisation A against organisation B's objects: 404, no row changed, no B text in the body.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.apps import apps
+from django.db import connection
+from django.test import Client
+from django.urls import reverse
+
+from tests.conftest import OrgWorld, sign_in
+from tests.sweeps import all_patterns
+from waypoint.core.access import Policy
+from waypoint.orgs.models import Role
+
+ROLES = list(Role)
+Kwargs = Callable[[OrgWorld], dict[str, Any]]
+NONE: Kwargs = lambda w: {}  # noqa: E731
+PERSON: Kwargs = lambda w: {"person_id": w.person.id}  # noqa: E731
+STAFF: Kwargs = lambda w: {"staff_id": w.provider.id}  # noqa: E731
+
+# name: (method, kwargs, expected status for allowed signed-in roles (None = anything but 404/403/5xx))
+CASES: dict[str, tuple[str, Kwargs, int | None]] = {
+    "core:home": ("get", NONE, 200),
+    "core:exit": ("post", NONE, 303),
+    "core:exit_info": ("get", NONE, 200),
+    "core:healthz": ("get", NONE, 200),
+    "orgs:login": ("get", NONE, 302),  # signed-in users are sent home
+    "orgs:login_code": ("get", NONE, 302),  # no password step in this session: back to the login page
+    "orgs:mfa_setup": ("get", NONE, 302),
+    "orgs:activate": ("get", lambda w: {"token": "not-a-real-token"}, 404),
+    "orgs:logout": ("post", NONE, 302),
+    "orgs:step_up": ("get", NONE, 200),
+    "orgs:set_language": ("post", NONE, 302),
+    "orgs:account": ("get", NONE, 200),
+    "orgs:sessions": ("get", NONE, 200),
+    "orgs:end_session": ("post", lambda w: {"number": 0}, 302),
+    "orgs:end_all_sessions": ("post", NONE, 302),
+    "orgs:renew_recovery_codes": ("post", NONE, 200),
+    "orgs:staff_list": ("get", NONE, 200),
+    "orgs:staff_invite": ("get", NONE, 200),
+    "orgs:staff_detail": ("get", STAFF, 200),
+    "orgs:staff_deactivate": ("post", STAFF, 302),
+    "orgs:staff_reactivate": ("post", STAFF, 302),
+    "orgs:staff_reinvite": ("post", STAFF, 302),  # already active: message and back to the page
+    "orgs:settings": ("get", NONE, 200),
+    "orgs:site_add": ("post", NONE, 200),  # empty form: shown again with the error
+    "people:list": ("get", NONE, 200),
+    "people:search": ("post", NONE, 200),
+    "people:create": ("get", NONE, 200),
+    "people:detail": ("get", PERSON, 200),
+    "people:edit": ("get", PERSON, 200),
+    "people:timeline": ("get", PERSON, 200),
+    "oversight:audit_log": ("get", NONE, 200),
+}
+
+
+def test_every_pattern_declares_an_access_policy() -> None:
+    missing = [
+        name
+        for name, (_route, view) in all_patterns().items()
+        if not isinstance(getattr(view, "access_policy", None), Policy)
+    ]
+    assert missing == []
+
+
+def test_every_pattern_has_allow_and_deny_cases() -> None:
+    patterns = set(all_patterns())
+    assert patterns == set(CASES), f"missing: {patterns - set(CASES)}, stale: {set(CASES) - patterns}"
+    print(f"URL patterns covered by sweep cases: {len(CASES)}/{len(patterns)} (100%)")
+
+
+def _call(client: Client, name: str, world: OrgWorld) -> Any:
+    method, kwargs, _expected = CASES[name]
+    return getattr(client, method)(reverse(name, kwargs=kwargs(world)))
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+@pytest.mark.parametrize("role", ROLES, ids=[r.value for r in ROLES])
+def test_role_access_matches_policy(client: Client, world_a: OrgWorld, name: str, role: Role) -> None:
+    policy: Policy = all_patterns()[name][1].access_policy
+    sign_in(client, world_a.staff[role])
+    response = _call(client, name, world_a)
+    if policy.allows(world_a.staff[role]):
+        expected = CASES[name][2]
+        assert response.status_code not in (403, 500)
+        if expected is not None:
+            assert response.status_code == expected, (name, role, response.status_code)
+    else:
+        assert response.status_code == 404, (name, role, response.status_code)
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_anonymous_access_matches_policy(client: Client, world_a: OrgWorld, name: str) -> None:
+    policy: Policy = all_patterns()[name][1].access_policy
+    response = _call(client, name, world_a)
+    if policy.public:
+        assert response.status_code in (200, 204, 302, 303, 404)
+    else:
+        assert response.status_code == 302 and response["Location"].startswith("/login/?next=")
+
+
+# --- Cross-organisation -------------------------------------------------------------------------
+
+SKIP_TABLES = {"core_auditevent", "core_audithead", "orgs_staffsession", "orgs_loginthrottle", "django_session"}
+OBJECT_CASES = {name: case for name, case in CASES.items() if case[1] in (PERSON, STAFF)}
+
+
+def snapshot() -> dict[str, list[tuple[Any, ...]]]:
+    tables: dict[str, list[tuple[Any, ...]]] = {}
+    with connection.cursor() as cursor:
+        for model in apps.get_models(include_auto_created=True):
+            table = model._meta.db_table
+            if table in SKIP_TABLES:
+                continue
+            cursor.execute(f'SELECT * FROM "{table}" ORDER BY 1')  # noqa: S608
+            tables[table] = cursor.fetchall()
+    return tables
+
+
+def b_texts(world_b: OrgWorld) -> list[str]:
+    texts = [world_b.person.reference, world_b.person.name, world_b.person.notes, world_b.org.name]
+    texts += [s.display_name for s in world_b.staff.values()]
+    return texts
+
+
+@pytest.mark.parametrize("method", ["get", "post"])
+@pytest.mark.parametrize("name", sorted(OBJECT_CASES))
+def test_cross_organisation_sweep(world_a: OrgWorld, world_b: OrgWorld, name: str, method: str) -> None:
+    _m, kwargs, _e = CASES[name]
+    url = reverse(name, kwargs=kwargs(world_b))
+    leaks = 0
+    for role in ROLES:
+        client = sign_in(Client(), world_a.staff[role])
+        before = snapshot()
+        response = getattr(client, method)(url, {"roles": ["org_admin"], "name": "changed"})
+        body = response.content.decode()
+        leaks += sum(text in body for text in b_texts(world_b) if text)
+        assert response.status_code in (404, 405), (name, method, role, response.status_code)
+        assert snapshot() == before, (name, method, role)
+    assert leaks == 0
+
+
+def test_object_urls_are_all_swept() -> None:
+    routes = {name: route for name, (route, _view) in all_patterns().items()}
+    with_ids = {name for name, route in routes.items() if "_id>" in route}
+    assert with_ids == set(OBJECT_CASES)
+
+
+@pytest.mark.parametrize("bad", ["00000000-0000-0000-0000-000000000000", "not-a-uuid"])
+def test_malformed_and_unknown_ids_are_404(as_provider: Client, bad: str) -> None:
+    assert as_provider.get(f"/people/{bad}/").status_code == 404
+    assert as_provider.get(f"/staff/{bad}/").status_code == 404
+
+
+def test_denied_access_is_audited(world_a: OrgWorld, world_b: OrgWorld) -> None:
+    from waypoint.core.models import AuditEvent
+
+    client = sign_in(Client(), world_a.provider)
+    assert client.get(f"/people/{world_b.person.id}/").status_code == 404
+    row = AuditEvent.objects.get(event="access.denied")
+    assert row.actor_id == world_a.provider.id and row.object_id == world_b.person.id
+    assert row.org_id == world_a.org.id
