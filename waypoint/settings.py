@@ -80,6 +80,7 @@ MIDDLEWARE = [
     "waypoint.core.middleware.PageHygieneMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",  # validates the Host header on every request
     "waypoint.core.middleware.StaffLanguageMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",

@@ -132,6 +132,7 @@ class OrganisationForm(SafeModelForm):
         assume_scheme="https",
         help_text=_("A neutral web page the browser goes to when someone uses Exit."),
     )
+
     class Meta:
         model = Organisation
         fields = ["name", "exit_url"]
