@@ -13,6 +13,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from waypoint.core import audit
@@ -77,7 +78,12 @@ def login_code(request: HttpRequest) -> HttpResponse:
             next_url = auth.complete_login(request, staff)
             if kind == "recovery":
                 remaining = RecoveryCode.objects.filter(staff=staff, used_at__isnull=True).count()
-                messages.warning(request, _("You used a recovery code. %(n)s remain.") % {"n": remaining})
+                text = ngettext(
+                    "You used a recovery code. %(n)s code remains.",
+                    "You used a recovery code. %(n)s codes remain.",
+                    remaining,
+                )
+                messages.warning(request, text % {"n": remaining})
             return redirect(safe_next(request, next_url))
     return render(request, "orgs/login_code.html", {"form": form})
 

@@ -1,0 +1,99 @@
+"""Canary: names and notes written through the app never appear in plain text in the database file,
+its WAL, a backup, the log file or the session store."""
+
+from __future__ import annotations
+
+import json
+import re
+import secrets
+import sqlite3
+import uuid
+from collections.abc import Iterator
+
+import pytest
+from django.core import signing
+from django.test import override_settings
+
+from tests.harness import LiveServer, make_server
+from tests.webclient import WebClient
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[LiveServer]:
+    live = make_server()
+    live.start()
+    yield live
+    live.stop()
+
+
+def _session_payloads(server: LiveServer) -> list[str]:
+    secret = (server.data_dir / "secret_key").read_text().strip()
+    connection = sqlite3.connect(server.db_path)
+    try:
+        rows = connection.execute("SELECT session_data FROM orgs_staffsession").fetchall()
+    finally:
+        connection.close()
+    payloads = []
+    with override_settings(SECRET_KEY=secret):
+        for (data,) in rows:
+            decoded = signing.loads(
+                data, salt="django.contrib.sessions.SessionStore", serializer=signing.JSONSerializer
+            )
+            payloads.append(json.dumps(decoded, ensure_ascii=False))
+    return payloads
+
+
+def test_no_plaintext_anywhere(server: LiveServer) -> None:
+    tag = secrets.token_hex(6)
+    canaries = {
+        "name": f"Canaryname{tag} Núñez",
+        "alias": f"Canaryalias{tag}",
+        "pronouns": f"canarypronoun{tag}",
+        "their_words": f"canaryword{tag} = the boss",
+        "notes": f"Canarynote{tag} met at the bus station",
+    }
+    # Hold a connection open so SQLite keeps the WAL file (it removes it when the last one closes).
+    keeper = sqlite3.connect(server.db_path)
+    keeper.execute("SELECT count(*) FROM people_person").fetchone()
+    client = WebClient(server.url)
+    client.login("provider.a", server.logins["provider.a"]["password"], server.code_for("provider.a"))
+    data = {
+        **canaries,
+        "preferred_language": "es",
+        "interviewer_gender": "none",
+        "form_token": str(uuid.uuid4()),
+        "date_of_birth": "1990-04-03",
+    }
+    status, _body, headers = client.post("/people/new/", data)
+    assert status == 302
+    person_path = headers["Location"]
+    status, body, _h = client.get(person_path)
+    assert status == 200 and canaries["name"] in body  # the app itself can read it
+    client.post("/people/search/", {"query": canaries["name"]})
+    edited = {**data, "notes": canaries["notes"] + " edited", "version": "1"}
+    assert client.post(person_path + "edit/", edited)[0] == 302
+
+    backup = server.data_dir / "backup.sqlite3"
+    server.manage("backup", str(backup))
+    files = {
+        "database": server.db_path,
+        "wal": server.db_path.with_name(server.db_path.name + "-wal"),
+        "backup": backup,
+        "log": server.log_path,
+    }
+    assert files["wal"].exists() and files["wal"].stat().st_size > 0 and files["backup"].exists()
+    needles = [value.split(" ")[0].encode() for value in canaries.values()] + [b"1990-04-03"]
+    hits = {name: sum(path.read_bytes().count(n) for n in needles) for name, path in files.items() if path.exists()}
+    sessions = _session_payloads(server)
+    assert sessions, "no sessions found to scan"
+    hits["sessions"] = sum(payload.count(n.decode()) for payload in sessions for n in needles)
+    # Control: the scan does find what is stored in plain text (the reference code).
+    reference = re.search(r"[B-Z2-9]{4}-[B-Z2-9]{4}", body)
+    assert reference is not None
+    control = sum(files[n].read_bytes().count(reference.group(0).encode()) for n in ("database", "wal", "backup"))
+    assert control > 0
+    keeper.close()
+    print(f"canary plaintext hits: {hits}")
+    assert sum(hits.values()) == 0, hits
