@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cksum requirements.lock | cut -d' ' -f1)
 
-.PHONY: run test test-fast lint bench serve migrate demo clean
+.PHONY: run test test-fast lint bench migrate demo messages clean
 
 $(STAMP): requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -36,6 +36,10 @@ test: lint
 
 test-fast: venv
 	WAYPOINT_ENV=test $(BIN)/python -m pytest -m "not browser and not slow"
+
+messages: venv
+	WAYPOINT_ENV=test $(BIN)/python manage.py makemessages -l es --no-location --ignore=.venv --ignore=tests --ignore=bench
+	WAYPOINT_ENV=test $(BIN)/python manage.py compilemessages -l es --ignore=.venv
 
 bench: venv
 	$(BIN)/python bench/run.py

@@ -3,7 +3,11 @@ complete."""
 
 from __future__ import annotations
 
+import os
 import re
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -89,3 +93,26 @@ def test_templates_have_no_untranslated_text() -> None:
         if words:
             offenders.append((template.name, words[:5]))
     assert offenders == []
+
+
+def _msgids(po_text: str) -> set[str]:
+    entries = set()
+    for block in po_text.split("\n\n"):
+        match = re.search(r'^msgid ((?:".*"\n?)+)', block, re.M)
+        if match:
+            entries.add("".join(re.findall(r'"(.*)"', match.group(1))))
+    return entries - {""}
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not shutil.which("xgettext"), reason="GNU gettext is not installed")
+def test_catalogue_has_every_string_in_the_code(tmp_path: Path) -> None:
+    for part in ["waypoint", "templates", "locale"]:
+        shutil.copytree(ROOT / part, tmp_path / part, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(ROOT / "manage.py", tmp_path / "manage.py")
+    env = {**os.environ, "WAYPOINT_ENV": "test", "WAYPOINT_DATA_DIR": str(tmp_path / "var")}
+    subprocess.run([sys.executable, "manage.py", "makemessages", "-l", "es", "--no-location"], cwd=tmp_path,
+                   env=env, check=True, capture_output=True)
+    fresh = _msgids((tmp_path / "locale/es/LC_MESSAGES/django.po").read_text(encoding="utf-8"))
+    missing = fresh - _msgids(PO.read_text(encoding="utf-8"))
+    assert missing == set(), "run: make messages, then translate the new entries"

@@ -75,7 +75,7 @@ def provider_client(db: Any) -> tuple[Client, Any]:
 def test_create_person_never_errors_and_never_half_saves(
     provider_client: tuple[Client, Any], data: dict[str, str]
 ) -> None:
-    client, world = provider_client
+    client, _world = provider_client
     before = Person.objects.count()
     response = post(client, "/people/new/", data)
     assert response.status_code in (200, 302, 400)
