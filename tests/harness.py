@@ -70,18 +70,16 @@ class LiveServer:
         )
 
     def code_for(self, username: str) -> str:
-        """A TOTP code for a demo user that this server has not accepted yet (codes are single-use)."""
+        """A TOTP code for a demo user that this server has not accepted yet (codes are single-use;
+        the server accepts the current 30-second step and one either side)."""
         secret = self.logins[username]["totp_secret"]
-        step = int(time.time()) // 30
-        last = self.used_steps.get(username, 0)
-        if step <= last:
-            if last + 1 > step + 1:
-                time.sleep(30 - time.time() % 30 + 0.5)
-                step = int(time.time()) // 30
-            else:
-                step = last + 1
-        self.used_steps[username] = step
-        return totp_now(secret, step - int(time.time()) // 30)
+        while True:
+            now_step = int(time.time()) // 30
+            step = max(now_step, self.used_steps.get(username, 0) + 1)
+            if step <= now_step + 1:
+                self.used_steps[username] = step
+                return totp_now(secret, step - now_step)
+            time.sleep(30 - time.time() % 30 + 0.2)
 
     def start(self, workers: int = 2, threads: int = 4) -> None:
         self.process = subprocess.Popen(

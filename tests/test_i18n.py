@@ -111,8 +111,13 @@ def test_catalogue_has_every_string_in_the_code(tmp_path: Path) -> None:
         shutil.copytree(ROOT / part, tmp_path / part, ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copy(ROOT / "manage.py", tmp_path / "manage.py")
     env = {**os.environ, "WAYPOINT_ENV": "test", "WAYPOINT_DATA_DIR": str(tmp_path / "var")}
-    subprocess.run([sys.executable, "manage.py", "makemessages", "-l", "es", "--no-location"], cwd=tmp_path,
-                   env=env, check=True, capture_output=True)
+    subprocess.run(
+        [sys.executable, "manage.py", "makemessages", "-l", "es", "--no-location"],
+        cwd=tmp_path,
+        env=env,
+        check=True,
+        capture_output=True,
+    )
     fresh = _msgids((tmp_path / "locale/es/LC_MESSAGES/django.po").read_text(encoding="utf-8"))
     missing = fresh - _msgids(PO.read_text(encoding="utf-8"))
     assert missing == set(), "run: make messages, then translate the new entries"

@@ -147,7 +147,9 @@ def _database(url: str) -> dict[str, object]:
 
 DATA_DIR.mkdir(parents=True, exist_ok=True)
 DATABASES = {"default": _database(env_str("DATABASE_URL", f"sqlite:///{DATA_DIR / 'waypoint.sqlite3'}"))}
-DATABASES["default"]["ATOMIC_REQUESTS"] = True  # each request one transaction
+# Each request is one transaction.  Views return TemplateResponse, which renders after the
+# transaction has committed, so SQLite's single write lock is held for the queries only.
+DATABASES["default"]["ATOMIC_REQUESTS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "orgs.Staff"

@@ -1,16 +1,17 @@
 """Fixtures for the browser suite: one Waypoint server (subprocess, fresh database, demo data) and one
-Chromium for the whole session; a fresh, guarded browser context per test.
+Chromium for the whole browser package (stopped when it is done, so Playwright's event loop never
+meets the in-process Django tests that follow); a fresh, guarded browser context per test.
 
 Every context routes any URL that is not this server to a stub answered inside the browser, so no
 request leaves 127.0.0.1; a request to another origin is a failure unless it is the tab going to the
 organisation's exit page after an exit.  CSP violations (console messages and
 ``securitypolicyviolation`` events) and script errors fail the test that caused them.
 
-These tests never use pytest-django's database: the server has its own."""
+These tests never use pytest-django's database: the server has its own, so no django_db mark and no
+DJANGO_ALLOW_ASYNC_UNSAFE (which would also leak into `check --deploy` subprocesses)."""
 
 from __future__ import annotations
 
-import os
 import shutil
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -27,9 +28,6 @@ from tests.browser.helpers import (
     guard_context,
 )
 from tests.harness import LiveServer, make_server
-
-# Playwright's sync API runs an event loop in this thread; Django must not mistake it for async code.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 SUITE = Monitor()  # everything seen across the whole session
 LAST = "test_no_csp_violations_in_the_whole_suite"
@@ -56,7 +54,7 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
         terminalreporter.write_line(f"  {problem}")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def wp_server() -> Iterator[LiveServer]:
     if not CHROMIUM.exists():
         pytest.skip(f"BROWSER TESTS NOT RUN: {CHROMIUM} is missing")
@@ -69,12 +67,12 @@ def wp_server() -> Iterator[LiveServer]:
         shutil.rmtree(server.data_dir, ignore_errors=True)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def codes(wp_server: LiveServer) -> CodeBook:
     return CodeBook(wp_server)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser() -> Iterator[Any]:
     from playwright.sync_api import sync_playwright
 

@@ -326,7 +326,8 @@ for _ in range({count}):
     request.session = import_module(settings.SESSION_ENGINE).SessionStore()
     login(request, staff, backend="django.contrib.auth.backends.ModelBackend")
     now = time.time()
-    request.session.update({{"wp_auth_at": now, "wp_last_seen": now, "wp_step_up_at": now, "wp_device": "Chrome Linux"}})
+    request.session.update({{"wp_auth_at": now, "wp_last_seen": now, "wp_step_up_at": now}})
+    request.session["wp_device"] = "Chrome Linux"
     request.session.save()
     keys.append(request.session.session_key)
 people = [str(p.id) for p in Person.objects.filter(org_id=staff.org_id)]

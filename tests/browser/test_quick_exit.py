@@ -34,6 +34,12 @@ require_chromium()
 pytestmark = pytest.mark.browser
 
 SESSION_COOKIE = "wp_session"
+PUT_IN_STORAGE = """() => new Promise((resolve) => {
+  localStorage.setItem('wp-test', 'local');
+  sessionStorage.setItem('wp-test', 'session');
+  const open = indexedDB.open('wp-test-db');
+  open.onsuccess = () => { open.result.close(); resolve(true); };
+})"""
 
 
 def session_cookie(context: Any, server: LiveServer) -> dict[str, Any] | None:
@@ -50,7 +56,7 @@ def test_quick_exit_blanks_ends_session_and_clears_storage(
     record = person_links(page, wp_server)[0]
     page.goto(record)
     reveal_name(page)
-    page.evaluate("() => { localStorage.setItem('wp-test', 'local'); sessionStorage.setItem('wp-test', 'session'); }")
+    page.evaluate(PUT_IN_STORAGE)
     old_cookie = session_cookie(context, wp_server)
     assert old_cookie, "signed in, so there is a session cookie"
     assert len(context.cookies(wp_server.url)) >= 2, "the session and CSRF cookies are set before the exit"
@@ -94,6 +100,8 @@ def test_quick_exit_blanks_ends_session_and_clears_storage(
     # ... storage is empty, in this tab too ...
     storage = page.evaluate("() => [localStorage.length, sessionStorage.length, localStorage.getItem('wp-test')]")
     assert storage == [0, 0, None], f"storage after exit: {storage}"
+    databases = page.evaluate("async () => (await indexedDB.databases()).map(d => d.name)")
+    assert "wp-test-db" not in databases, f"IndexedDB survived the exit: {databases}"
     # ... and the old session cookie is dead on the server, not only forgotten by the browser.
     context.add_cookies([{k: old_cookie[k] for k in ("name", "value", "domain", "path")}])
     page.goto(record)
@@ -246,3 +254,32 @@ def test_time_to_blank(contexts: Any, wp_server: LiveServer) -> None:
     print(f"time to blank: p50 {p50:.2f} ms, p95 {p95:.2f} ms, samples {[round(s, 2) for s in samples]}")
     assert len(samples) == runs
     assert p95 < 50, f"time to blank p95 {p95:.1f} ms (limit 50 ms)"
+
+
+def test_quick_exit_works_when_the_server_cannot_be_reached(
+    contexts: Any, wp_server: LiveServer, codes: CodeBook
+) -> None:
+    """The exit request fails (network gone): the page still blanks at once, the script clears
+    storage, and the tab still goes to the neutral page without waiting for the 400 ms fallback."""
+    context, state = contexts.new()
+    page = context.new_page()
+    sign_in(page, wp_server, codes, codes.pick(READERS))
+    page.goto(person_links(page, wp_server)[0])
+    reveal_name(page)
+    page.evaluate(PUT_IN_STORAGE)
+    context.route(f"{wp_server.url}/exit/", lambda route: route.abort("internetdisconnected"))
+    probe = install_probe(page)
+    started = time.monotonic()
+    trigger_exit(page, state, "escape")
+    wait_for_exit(page)
+    elapsed = time.monotonic() - started
+    blank = probe.blank
+    assert blank is not None and blank["hidden"], probe.messages
+    assert elapsed < 2, f"leaving took {elapsed:.2f} s"
+
+    context.unroute(f"{wp_server.url}/exit/")
+    page.goto(f"{wp_server.url}/about-exit/")
+    storage = page.evaluate("() => [localStorage.length, sessionStorage.length]")
+    assert storage == [0, 0], f"the script did not clear storage: {storage}"
+    databases = page.evaluate("async () => (await indexedDB.databases()).map(d => d.name)")
+    assert "wp-test-db" not in databases, f"IndexedDB survived the exit: {databases}"

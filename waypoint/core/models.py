@@ -20,7 +20,7 @@ class AuditEvent(models.Model):
 
     class Meta:
         ordering = ["-seq"]
-        indexes = [models.Index(fields=["org_id", "at"])]
+        indexes = [models.Index(fields=["org_id", "at"]), models.Index(fields=["object_id", "seq"])]
 
     def __str__(self) -> str:
         return f"{self.seq} {self.event}"

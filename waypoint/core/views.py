@@ -8,6 +8,7 @@ from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.template import loader
+from django.template.response import TemplateResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
@@ -29,7 +30,7 @@ def home(request: HttpRequest) -> HttpResponse:
     recent: list[Person] = []
     if staff.has_role(Role.PROVIDER, Role.SUPERVISOR):
         recent = list(Person.objects.filter(org_id=staff.org_id, assigned_staff=staff).only("id", "reference")[:10])
-    return render(request, "core/home.html", {"staff": staff, "recent": recent})
+    return TemplateResponse(request, "core/home.html", {"staff": staff, "recent": recent})
 
 
 @csrf_exempt  # Exit must work even with a stale page or token; forcing a sign-out is harmless.
@@ -57,7 +58,7 @@ def quick_exit(request: HttpRequest) -> HttpResponse:
 @policy(public=True)
 @require_GET
 def exit_info(request: HttpRequest) -> HttpResponse:
-    return render(request, "core/exit_info.html")
+    return TemplateResponse(request, "core/exit_info.html")
 
 
 @policy(public=True)
@@ -72,7 +73,7 @@ def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
 
 def _error(template: str, status: int) -> Any:
     def view(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-        return render(request, template, status=status)
+        return render(request, template, status=status)  # error pages render at once
 
     return view
 

@@ -7,7 +7,7 @@ import uuid
 
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
@@ -72,4 +72,4 @@ def audit_log(request: HttpRequest) -> HttpResponse:
         "query": query.urlencode(),
         "unknown_reference": unknown_reference,
     }
-    return render(request, "oversight/audit_log.html", context)
+    return TemplateResponse(request, "oversight/audit_log.html", context)

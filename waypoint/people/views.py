@@ -8,7 +8,8 @@ from typing import Any
 from django.contrib import messages
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -41,7 +42,7 @@ def _list_context(request: HttpRequest, rows: Any, form: SearchForm, searched: b
 @require_GET
 def person_list(request: HttpRequest) -> HttpResponse:
     rows = people_for(request.user).only("id", "reference", "updated_at", "estimated_age")[:50]
-    return render(request, "people/list.html", _list_context(request, rows, SearchForm(), False))
+    return TemplateResponse(request, "people/list.html", _list_context(request, rows, SearchForm(), False))
 
 
 @policy(*READERS)
@@ -59,7 +60,7 @@ def person_search(request: HttpRequest) -> HttpResponse:
         by_name = found.filter(name_index=index) | found.filter(alias_index=index) if index else found.none()
         rows = list((by_code | by_name).distinct()[:50])
         audit.record_for(request, audit.Event.PEOPLE_SEARCHED, object_type="person")
-    return render(request, "people/list.html", _list_context(request, rows, form, True))
+    return TemplateResponse(request, "people/list.html", _list_context(request, rows, form, True))
 
 
 @policy(*READERS)
@@ -83,7 +84,7 @@ def person_create(request: HttpRequest) -> HttpResponse:
         audit.record_for(request, audit.Event.PERSON_CREATED, person)
         messages.success(request, _("Record %(code)s created.") % {"code": person.reference})
         return redirect("people:detail", person_id=person.id)
-    return render(request, "people/form.html", {"form": form, "creating": True})
+    return TemplateResponse(request, "people/form.html", {"form": form, "creating": True})
 
 
 def _viewers(person: Person, limit: int = 20) -> list[dict[str, Any]]:
@@ -106,7 +107,7 @@ def person_detail(request: HttpRequest, person_id: uuid.UUID) -> HttpResponse:
         "assigned": list(person.assigned_staff.all()),
         "viewers": _viewers(person),
     }
-    return render(request, "people/detail.html", context)
+    return TemplateResponse(request, "people/detail.html", context)
 
 
 @policy(*READERS)
@@ -117,10 +118,10 @@ def person_edit(request: HttpRequest, person_id: uuid.UUID) -> HttpResponse:
     if request.method == "GET":
         audit.record_for(request, audit.Event.PERSON_VIEWED, person)
         form = PersonForm(instance=person, org_id=staff.org_id, initial={"version": person.version})
-        return render(request, "people/form.html", {"form": form, "person": person})
+        return TemplateResponse(request, "people/form.html", {"form": form, "person": person})
     form = PersonForm(request.POST, instance=person, org_id=staff.org_id)
     if not form.is_valid():
-        return render(request, "people/form.html", {"form": form, "person": person}, status=400)
+        return TemplateResponse(request, "people/form.html", {"form": form, "person": person}, status=400)
     try:
         with transaction.atomic():
             lock_for_update(Person, person.pk, form.cleaned_data.get("version") or 0)
@@ -143,7 +144,7 @@ def _conflict(request: HttpRequest, form: PersonForm, current: Person) -> HttpRe
     retry = PersonForm(data, instance=current, org_id=current.org_id)
     retry.is_valid()
     context = {"form": retry, "person": current, "conflict": True, "current": current}
-    return render(request, "people/form.html", context, status=409)
+    return TemplateResponse(request, "people/form.html", context, status=409)
 
 
 @policy(*READERS)
@@ -157,4 +158,4 @@ def person_timeline(request: HttpRequest, person_id: uuid.UUID) -> HttpResponse:
         {"at": e.at, "who": names.get(e.actor_id, "—"), "what": audit.EVENT_LABELS[e.event]}  # type: ignore[arg-type]
         for e in events[:200]
     ]
-    return render(request, "people/timeline.html", {"person": person, "entries": entries})
+    return TemplateResponse(request, "people/timeline.html", {"person": person, "entries": entries})

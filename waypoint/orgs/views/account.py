@@ -5,7 +5,8 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -27,7 +28,7 @@ def _staff(request: HttpRequest) -> Staff:
 def account(request: HttpRequest) -> HttpResponse:
     staff = _staff(request)
     remaining = RecoveryCode.objects.filter(staff=staff, used_at__isnull=True).count()
-    return render(request, "orgs/account.html", {"staff": staff, "recovery_remaining": remaining})
+    return TemplateResponse(request, "orgs/account.html", {"staff": staff, "recovery_remaining": remaining})
 
 
 @policy()
@@ -35,7 +36,7 @@ def account(request: HttpRequest) -> HttpResponse:
 def sessions(request: HttpRequest) -> HttpResponse:
     rows = StaffSession.objects.filter(staff_id=request.user.pk).order_by("-last_seen_at")
     current = request.session.session_key
-    return render(request, "orgs/sessions.html", {"rows": rows, "current": current})
+    return TemplateResponse(request, "orgs/sessions.html", {"rows": rows, "current": current})
 
 
 @policy()
@@ -80,7 +81,7 @@ def renew_recovery_codes(request: HttpRequest) -> HttpResponse:
     staff = _staff(request)
     codes = RecoveryCode.issue(staff)
     audit.record(audit.Event.RECOVERY_CODES_RENEWED, org_id=staff.org_id, actor_id=staff.id)
-    return render(request, "orgs/recovery_codes.html", {"codes": codes, "first_time": False})
+    return TemplateResponse(request, "orgs/recovery_codes.html", {"codes": codes, "first_time": False})
 
 
 @policy(public=True)

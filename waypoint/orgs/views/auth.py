@@ -10,7 +10,8 @@ from django.contrib import messages
 from django.contrib.auth import authenticate, logout
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -55,7 +56,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
             auth.start_preauth(request, staff, safe_next(request, form.cleaned_data["next"], ""))
             return redirect("orgs:login_code" if staff.mfa_enrolled else "orgs:mfa_setup")
     expired = request.GET.get("expired") == "1"
-    return render(request, "orgs/login.html", {"form": form, "expired": expired})
+    return TemplateResponse(request, "orgs/login.html", {"form": form, "expired": expired})
 
 
 @policy(public=True)
@@ -85,7 +86,7 @@ def login_code(request: HttpRequest) -> HttpResponse:
                 )
                 messages.warning(request, text % {"n": remaining})
             return redirect(safe_next(request, next_url))
-    return render(request, "orgs/login_code.html", {"form": form})
+    return TemplateResponse(request, "orgs/login_code.html", {"form": form})
 
 
 def _qr_svg(uri: str) -> str:
@@ -112,7 +113,7 @@ def mfa_setup(request: HttpRequest) -> HttpResponse:
             codes = RecoveryCode.issue(staff)
             audit.record(audit.Event.MFA_ENROLLED, org_id=staff.org_id, actor_id=staff.id)
             auth.complete_login(request, staff)
-            return render(request, "orgs/recovery_codes.html", {"codes": codes, "first_time": True})
+            return TemplateResponse(request, "orgs/recovery_codes.html", {"codes": codes, "first_time": True})
         throttle = auth.throttle_for(staff.username)
         auth.register_failure(throttle, staff, audit.Event.MFA_FAILED)
         form.add_error("code", _("That code did not work. Check the time on your device and try the newest code."))
@@ -121,7 +122,7 @@ def mfa_setup(request: HttpRequest) -> HttpResponse:
         "secret": staff.totp_secret,
         "qr": _qr_svg(auth.provisioning_uri(staff)),
     }
-    return render(request, "orgs/mfa_setup.html", context)
+    return TemplateResponse(request, "orgs/mfa_setup.html", context)
 
 
 @policy(public=True)
@@ -129,7 +130,7 @@ def mfa_setup(request: HttpRequest) -> HttpResponse:
 def activate(request: HttpRequest, token: str) -> HttpResponse:
     invitation = Invitation.find_usable(token)
     if invitation is None:
-        return render(request, "orgs/activate_invalid.html", status=404)
+        return TemplateResponse(request, "orgs/activate_invalid.html", status=404)
     staff = invitation.staff
     form = SetPasswordForm(staff, request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -149,7 +150,7 @@ def activate(request: HttpRequest, token: str) -> HttpResponse:
             )
         messages.success(request, _("Your password is set. Sign in to set up your authenticator app."))
         return redirect("orgs:login")
-    return render(request, "orgs/activate.html", {"form": form, "staff": staff})
+    return TemplateResponse(request, "orgs/activate.html", {"form": form, "staff": staff})
 
 
 @policy()
@@ -172,7 +173,7 @@ def step_up(request: HttpRequest) -> HttpResponse:
             return redirect(safe_next(request, form.cleaned_data["next"]))
         auth.register_failure(throttle, staff, audit.Event.STEP_UP_FAILED)
         form.add_error(None, _("The password or the code did not work. Try again with the newest code."))
-    return render(request, "orgs/step_up.html", {"form": form})
+    return TemplateResponse(request, "orgs/step_up.html", {"form": form})
 
 
 @policy()

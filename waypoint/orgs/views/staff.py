@@ -8,7 +8,8 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.mail import send_mail
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -32,7 +33,7 @@ def _admin(request: HttpRequest) -> Staff:
 @require_http_methods(["GET"])
 def staff_list(request: HttpRequest) -> HttpResponse:
     rows = Staff.objects.filter(org_id=_admin(request).org_id).order_by("display_name")
-    return render(request, "orgs/staff_list.html", {"rows": rows})
+    return TemplateResponse(request, "orgs/staff_list.html", {"rows": rows})
 
 
 def _send_invitation(request: HttpRequest, staff: Staff, link: str) -> None:
@@ -68,8 +69,8 @@ def staff_invite(request: HttpRequest) -> HttpResponse:
             **{f"is_{role}": True for role in data["roles"]},  # type: ignore[arg-type]
         )
         link = _issue_link(request, staff)
-        return render(request, "orgs/invitation_link.html", {"staff": staff, "link": link})
-    return render(request, "orgs/staff_invite.html", {"form": form})
+        return TemplateResponse(request, "orgs/invitation_link.html", {"staff": staff, "link": link})
+    return TemplateResponse(request, "orgs/staff_invite.html", {"form": form})
 
 
 @policy(ADMIN)
@@ -91,7 +92,7 @@ def staff_detail(request: HttpRequest, staff_id: uuid.UUID) -> HttpResponse:
             return redirect("orgs:staff_detail", staff_id=staff.id)
     pending = staff.invitations.filter(used_at__isnull=True).exists() and not staff.has_usable_password()
     context = {"member": staff, "form": form, "pending": pending, "is_self": staff.pk == request.user.pk}
-    return render(request, "orgs/staff_detail.html", context)
+    return TemplateResponse(request, "orgs/staff_detail.html", context)
 
 
 @policy(ADMIN)
@@ -129,7 +130,7 @@ def staff_reinvite(request: HttpRequest, staff_id: uuid.UUID) -> HttpResponse:
         messages.error(request, _("This account is already active."))
         return redirect("orgs:staff_detail", staff_id=staff.id)
     link = _issue_link(request, staff)
-    return render(request, "orgs/invitation_link.html", {"staff": staff, "link": link})
+    return TemplateResponse(request, "orgs/invitation_link.html", {"staff": staff, "link": link})
 
 
 @policy(ADMIN)
@@ -143,7 +144,7 @@ def org_settings(request: HttpRequest) -> HttpResponse:
         audit.record_for(request, audit.Event.ORG_SETTINGS_CHANGED, org)
         messages.success(request, _("Settings saved."))
         return redirect("orgs:settings")
-    return render(request, "orgs/settings.html", {"form": form, "site_form": site_form, "org": org})
+    return TemplateResponse(request, "orgs/settings.html", {"form": form, "site_form": site_form, "org": org})
 
 
 @policy(ADMIN)
@@ -159,4 +160,4 @@ def site_add(request: HttpRequest) -> HttpResponse:
         messages.success(request, _("Site added."))
         return redirect("orgs:settings")
     form = OrganisationForm(instance=org, prefix="org")
-    return render(request, "orgs/settings.html", {"form": form, "site_form": site_form, "org": org})
+    return TemplateResponse(request, "orgs/settings.html", {"form": form, "site_form": site_form, "org": org})
