@@ -119,7 +119,7 @@ def _database(url: str) -> dict[str, object]:
         # sqlite:///relative/path or sqlite:////absolute/path
         path = unquote(parts.path)[1:] if parts.path.startswith("/") else unquote(parts.path)
         return {
-            "ENGINE": "django.db.backends.sqlite3",
+            "ENGINE": "waypoint.core.sqlite",  # Django's SQLite backend plus a writer queue
             "NAME": str((BASE_DIR / path).resolve()) if path else str(DATA_DIR / "waypoint.sqlite3"),
             "OPTIONS": {
                 # IMMEDIATE takes the write lock at BEGIN, so two writers never deadlock on upgrade.
