@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
+from waypoint.encounters.models import Encounter, Mode
 from waypoint.orgs.auth import new_totp_secret
 from waypoint.orgs.models import Organisation, Role, Site, Staff
 from waypoint.people.models import Person
@@ -25,6 +26,7 @@ class OrgWorld:
     site: Site
     staff: dict[Role, Staff]
     person: Person
+    encounter: Encounter
 
     def __getattr__(self, name: str) -> Staff:
         return self.staff[Role(name)]
@@ -56,7 +58,8 @@ def make_org(key: str) -> OrgWorld:
         created_by_id=staff[Role.PROVIDER].id,
     )
     person.assigned_staff.add(staff[Role.PROVIDER])
-    return OrgWorld(org=org, site=site, staff=staff, person=person)
+    encounter = Encounter.objects.create(org=org, person=person, mode=Mode.IN_PERSON, lead=staff[Role.PROVIDER])
+    return OrgWorld(org=org, site=site, staff=staff, person=person, encounter=encounter)
 
 
 @pytest.fixture

@@ -37,7 +37,9 @@ def h1(body: str) -> str:
 
 
 def headings(body: str) -> list[str]:
-    return [re.sub(r"<[^>]+>", "", h).strip() for h in re.findall(r"<h[12][^>]*>(.*?)</h[12]>", body, re.S)]
+    """The h1 and h2 texts inside <main> (the page's own content, not the shared chrome)."""
+    main = body[body.index("<main") : body.index("</main>")]
+    return [re.sub(r"<[^>]+>", "", h).strip() for h in re.findall(r"<h[12][^>]*>(.*?)</h[12]>", main, re.S)]
 
 
 def signed_in_pages(world: OrgWorld) -> list[tuple[str, Role]]:

@@ -28,6 +28,8 @@ Kwargs = Callable[[OrgWorld], dict[str, Any]]
 NONE: Kwargs = lambda w: {}  # noqa: E731
 PERSON: Kwargs = lambda w: {"person_id": w.person.id}  # noqa: E731
 STAFF: Kwargs = lambda w: {"staff_id": w.provider.id}  # noqa: E731
+ENCOUNTER: Kwargs = lambda w: {"encounter_id": w.encounter.id}  # noqa: E731
+ENCOUNTER_STEP: Kwargs = lambda w: {"encounter_id": w.encounter.id, "step": "gate"}  # noqa: E731
 
 # name: (method, kwargs, expected status for allowed signed-in roles (None = anything but 404/403/5xx))
 CASES: dict[str, tuple[str, Kwargs, int | None]] = {
@@ -62,6 +64,14 @@ CASES: dict[str, tuple[str, Kwargs, int | None]] = {
     "people:edit": ("get", PERSON, 200),
     "people:timeline": ("get", PERSON, 200),
     "oversight:audit_log": ("get", NONE, 200),
+    "people:encounter_start": ("get", PERSON, 200),
+    "encounters:detail": ("get", ENCOUNTER, 200),
+    "encounters:gate": ("get", ENCOUNTER, 200),
+    "encounters:confidentiality": ("get", ENCOUNTER, 200),
+    "encounters:safety_check": ("get", ENCOUNTER, 302),  # locked until privacy and confidentiality are done
+    "encounters:step_state": ("post", ENCOUNTER_STEP, 302),
+    "encounters:comfort": ("post", ENCOUNTER, 302),
+    "encounters:close": ("get", ENCOUNTER, 200),
 }
 
 
@@ -113,7 +123,7 @@ def test_anonymous_access_matches_policy(client: Client, world_a: OrgWorld, name
 # --- Cross-organisation -------------------------------------------------------------------------
 
 SKIP_TABLES = {"core_auditevent", "core_audithead", "orgs_staffsession", "orgs_loginthrottle", "django_session"}
-OBJECT_CASES = {name: case for name, case in CASES.items() if case[1] in (PERSON, STAFF)}
+OBJECT_CASES = {name: case for name, case in CASES.items() if case[1] in (PERSON, STAFF, ENCOUNTER, ENCOUNTER_STEP)}
 
 
 def snapshot() -> dict[str, list[tuple[Any, ...]]]:

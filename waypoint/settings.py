@@ -71,6 +71,8 @@ INSTALLED_APPS = [
     "waypoint.core",
     "waypoint.orgs",
     "waypoint.people",
+    "waypoint.content",
+    "waypoint.encounters",
     "waypoint.oversight",
 ]
 

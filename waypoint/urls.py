@@ -10,6 +10,7 @@ urlpatterns = [
     path("", include("waypoint.orgs.urls")),
     path("people/", include("waypoint.people.urls")),
     path("oversight/", include("waypoint.oversight.urls")),
+    path("encounters/", include("waypoint.encounters.urls")),
 ]
 
 handler400 = core.bad_request

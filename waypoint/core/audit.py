@@ -50,6 +50,10 @@ class Event(StrEnum):
     PERSON_UPDATED = "person.updated"
     PERSON_CONFLICT = "person.conflict"
     PEOPLE_SEARCHED = "people.searched"
+    ENCOUNTER_STARTED = "encounter.started"
+    ENCOUNTER_VIEWED = "encounter.viewed"
+    ENCOUNTER_UPDATED = "encounter.updated"
+    ENCOUNTER_CLOSED = "encounter.closed"
     ACCESS_DENIED = "access.denied"
     AUDIT_VIEWED = "audit.viewed"
     KEYS_ROTATED = "system.keys_rotated"
@@ -83,6 +87,10 @@ EVENT_LABELS: dict[str, Any] = {
     Event.PERSON_UPDATED: _("Record changed"),
     Event.PERSON_CONFLICT: _("Edit conflict shown"),
     Event.PEOPLE_SEARCHED: _("Records searched"),
+    Event.ENCOUNTER_STARTED: _("Encounter started"),
+    Event.ENCOUNTER_VIEWED: _("Encounter viewed"),
+    Event.ENCOUNTER_UPDATED: _("Encounter step recorded"),
+    Event.ENCOUNTER_CLOSED: _("Encounter closed"),
     Event.ACCESS_DENIED: _("Access refused"),
     Event.AUDIT_VIEWED: _("Audit log viewed"),
     Event.KEYS_ROTATED: _("Encryption keys rotated"),

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from waypoint.core import audit
 from waypoint.core.access import policy
+from waypoint.encounters.models import Encounter
 from waypoint.orgs.models import DEFAULT_EXIT_URL, Role, Staff
 from waypoint.people.models import Person
 
@@ -28,9 +29,14 @@ def home(request: HttpRequest) -> HttpResponse:
     staff = request.user
     assert isinstance(staff, Staff)
     recent: list[Person] = []
+    open_encounters: list[Encounter] = []
     if staff.has_role(Role.PROVIDER, Role.SUPERVISOR):
         recent = list(Person.objects.filter(org_id=staff.org_id, assigned_staff=staff).only("id", "reference")[:10])
-    return TemplateResponse(request, "core/home.html", {"staff": staff, "recent": recent})
+        open_encounters = list(
+            Encounter.objects.filter(org_id=staff.org_id, lead=staff, closed_at__isnull=True).select_related("person")
+        )
+    context = {"staff": staff, "recent": recent, "open_encounters": open_encounters}
+    return TemplateResponse(request, "core/home.html", context)
 
 
 @csrf_exempt  # Exit must work even with a stale page or token; forcing a sign-out is harmless.

@@ -1,5 +1,6 @@
 from django.urls import path
 
+from waypoint.encounters import views as encounter_views
 from waypoint.people import views
 
 app_name = "people"
@@ -10,4 +11,5 @@ urlpatterns = [
     path("<uuid:person_id>/", views.person_detail, name="detail"),
     path("<uuid:person_id>/edit/", views.person_edit, name="edit"),
     path("<uuid:person_id>/timeline/", views.person_timeline, name="timeline"),
+    path("<uuid:person_id>/encounters/new/", encounter_views.encounter_start, name="encounter_start"),
 ]

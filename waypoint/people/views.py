@@ -18,6 +18,7 @@ from waypoint.core.access import policy
 from waypoint.core.concurrency import StaleVersion, lock_for_update, previous_result, remember_result
 from waypoint.core.crypto import blind_index
 from waypoint.core.models import AuditEvent
+from waypoint.encounters.models import Encounter
 from waypoint.orgs.models import Role, Staff
 from waypoint.people.access import READERS, get_person, people_for
 from waypoint.people.forms import LANGUAGE_LABELS, PersonForm, SearchForm
@@ -158,4 +159,10 @@ def person_timeline(request: HttpRequest, person_id: uuid.UUID) -> HttpResponse:
         {"at": e.at, "who": names.get(e.actor_id, "—"), "what": audit.EVENT_LABELS[e.event]}  # type: ignore[arg-type]
         for e in events[:200]
     ]
+    for encounter in Encounter.objects.filter(person=person)[:200]:
+        what = _("%(mode)s encounter") % {"mode": encounter.get_mode_display()}
+        entries.append(
+            {"at": encounter.started_at, "who": names.get(encounter.lead_id, "—"), "what": what, "encounter": encounter}
+        )
+    entries.sort(key=lambda entry: entry["at"], reverse=True)
     return TemplateResponse(request, "people/timeline.html", {"person": person, "entries": entries})

@@ -1,0 +1,206 @@
+"""Encounters: start, privacy gate, confidentiality, safety checks stored against their content
+version and only as far as the person agrees, comfort log, skip/pause, close and lock."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from django.test import Client
+
+from tests.conftest import OrgWorld, sign_in
+from waypoint.content.models import ContentSet
+from waypoint.content.source import CONTENT, IN_PERSON, PHONE
+from waypoint.core.models import AuditEvent
+from waypoint.encounters.models import ComfortEvent, Encounter, Mode, SafetyAnswer, StepState
+from waypoint.orgs.models import Role
+
+
+def start(client: Client, world: OrgWorld, mode: str = "in_person") -> Encounter:
+    response = client.post(
+        f"/people/{world.person.id}/encounters/new/", {"mode": mode, "form_token": str(uuid.uuid4())}
+    )
+    assert response.status_code == 302
+    return Encounter.objects.get(pk=response["Location"].split("/")[2])
+
+
+def pass_gate(client: Client, encounter: Encounter) -> None:
+    data = {"gate": "alone", "interpreter": "not_needed", "gender_preference_offered": "on"}
+    assert client.post(f"/encounters/{encounter.id}/privacy/", data).status_code == 302
+
+
+def confirm_confidentiality(client: Client, encounter: Encounter) -> None:
+    assert client.post(f"/encounters/{encounter.id}/confidentiality/").status_code == 302
+
+
+def test_source_wording_is_loaded_word_for_word(db: None) -> None:
+    for kind in (IN_PERSON, PHONE):
+        content = ContentSet.current(uuid.uuid4(), kind)
+        assert content.version == 1 and content.org_id is None
+        english = [line.text for line in content.lines("en")]
+        assert english == [text for _key, text, _es in CONTENT[kind]]
+        assert all(line.language == "es" for line in content.lines("es"))
+    assert len(CONTENT[IN_PERSON]) == 4 and len(CONTENT[PHONE]) == 6
+
+
+def test_start_in_person_encounter(as_provider: Client, world_a: OrgWorld) -> None:
+    encounter = start(as_provider, world_a)
+    assert encounter.lead == world_a.provider and encounter.mode == Mode.IN_PERSON
+    assert encounter.language == world_a.person.preferred_language
+    assert AuditEvent.objects.filter(event="encounter.started", object_id=encounter.id).count() == 1
+    home = as_provider.get("/").content.decode()
+    assert f"/encounters/{encounter.id}/" in home
+
+
+def test_double_submit_starts_one_encounter(as_provider: Client, world_a: OrgWorld) -> None:
+    data = {"mode": "phone", "form_token": str(uuid.uuid4())}
+    first = as_provider.post(f"/people/{world_a.person.id}/encounters/new/", data)
+    second = as_provider.post(f"/people/{world_a.person.id}/encounters/new/", data)
+    assert first["Location"] == second["Location"]
+    assert Encounter.objects.filter(mode="phone").count() == 1
+
+
+def test_safety_check_locked_until_gate_and_confidentiality(as_provider: Client, world_a: OrgWorld) -> None:
+    encounter = start(as_provider, world_a)
+    url = f"/encounters/{encounter.id}/safety-check/"
+    assert as_provider.get(url).status_code == 302
+    assert as_provider.post(url, {"danger_here__answer": "yes"}).status_code == 302  # posting ahead is refused
+    assert not SafetyAnswer.objects.exists()
+    pass_gate(as_provider, encounter)
+    assert as_provider.get(url).status_code == 302
+    confirm_confidentiality(as_provider, encounter)
+    assert as_provider.get(url).status_code == 200
+
+
+def test_gate_not_possible_needs_a_reason(as_provider: Client, world_a: OrgWorld) -> None:
+    encounter = start(as_provider, world_a)
+    response = as_provider.post(
+        f"/encounters/{encounter.id}/privacy/", {"gate": "not_possible", "interpreter": "not_needed"}
+    )
+    assert response.status_code == 200 and b"why seeing them alone is not possible" in response.content
+    encounter.refresh_from_db()
+    assert encounter.gate == ""
+    response = as_provider.post(
+        f"/encounters/{encounter.id}/privacy/",
+        {"gate": "not_possible", "gate_reason": "companion would not leave", "interpreter": "professional"},
+    )
+    encounter.refresh_from_db()
+    assert encounter.gate_passed and encounter.gate_reason == "companion would not leave"
+
+
+def test_not_alone_keeps_assessment_locked(as_provider: Client, world_a: OrgWorld) -> None:
+    encounter = start(as_provider, world_a)
+    as_provider.post(f"/encounters/{encounter.id}/privacy/", {"gate": "not_alone", "interpreter": "not_needed"})
+    confirm_confidentiality(as_provider, encounter)
+    assert as_provider.get(f"/encounters/{encounter.id}/safety-check/").status_code == 302
+
+
+def test_answers_kept_only_with_consent_and_against_their_version(as_provider: Client, world_a: OrgWorld) -> None:
+    encounter = start(as_provider, world_a)
+    pass_gate(as_provider, encounter)
+    confirm_confidentiality(as_provider, encounter)
+    content = ContentSet.current(world_a.org.id, IN_PERSON)
+    data = {
+        "content_set": str(content.id),
+        "danger_here__answer": "no",
+        "danger_here__consented": "on",
+        "danger_here__note": "feels safe in this room",
+        "feel_safer__answer": "yes",  # asked, not agreed to be written down
+        "take_resources__answer": "declined",
+        "take_resources__consented": "on",
+    }
+    assert as_provider.post(f"/encounters/{encounter.id}/safety-check/", data).status_code == 302
+    answers = {a.question_key: a for a in SafetyAnswer.objects.filter(encounter=encounter)}
+    assert answers["danger_here"].answer == "no" and answers["danger_here"].note == "feels safe in this room"
+    assert answers["danger_here"].content_set == content
+    assert answers["feel_safer"].answer == "" and not answers["feel_safer"].consented  # only that it was asked
+    assert answers["take_resources"].answer == "declined"
+    assert "contact_after" not in answers
+    assert StepState.objects.get(encounter=encounter, step="safety_check").status == "done"
+
+
+def test_note_without_consent_is_refused(as_provider: Client, world_a: OrgWorld) -> None:
+    encounter = start(as_provider, world_a)
+    pass_gate(as_provider, encounter)
+    confirm_confidentiality(as_provider, encounter)
+    content = ContentSet.current(world_a.org.id, IN_PERSON)
+    data = {"content_set": str(content.id), "danger_here__answer": "no", "danger_here__note": "something"}
+    response = as_provider.post(f"/encounters/{encounter.id}/safety-check/", data)
+    assert response.status_code == 400 and b"Only write a note if they agree" in response.content
+    assert not SafetyAnswer.objects.exists()
+
+
+def test_answers_for_another_version_are_refused(as_provider: Client, world_a: OrgWorld) -> None:
+    encounter = start(as_provider, world_a)
+    pass_gate(as_provider, encounter)
+    confirm_confidentiality(as_provider, encounter)
+    data = {"content_set": str(uuid.uuid4()), "danger_here__answer": "no", "danger_here__consented": "on"}
+    response = as_provider.post(f"/encounters/{encounter.id}/safety-check/", data)
+    assert response.status_code == 302
+    assert not SafetyAnswer.objects.exists()
+
+
+def test_phone_check_starts_with_the_hang_up_reminder(as_provider: Client, world_a: OrgWorld) -> None:
+    encounter = start(as_provider, world_a, mode="phone")
+    assert encounter.gate_passed  # no waiting room on the phone
+    confirm_confidentiality(as_provider, encounter)
+    body = as_provider.get(f"/encounters/{encounter.id}/safety-check/").content.decode()
+    assert body.index("free to hang up") < body.index("Is it safe for you to speak with me right now?")
+    for _key, english, _es in CONTENT[PHONE]:
+        assert english.split("?")[0] in body
+
+
+def test_read_aloud_in_the_persons_language_beside_the_providers(world_a: OrgWorld) -> None:
+    world_a.person.preferred_language = "es"
+    world_a.person.save()
+    client = sign_in(Client(), world_a.provider)
+    encounter = start(client, world_a)
+    body = client.get(f"/encounters/{encounter.id}/confidentiality/").content.decode()
+    assert 'lang="es"' in body and "Antes de hablar" in body and "Before we talk" in body
+
+
+def test_comfort_log_and_skip_with_reason(as_provider: Client, world_a: OrgWorld) -> None:
+    encounter = start(as_provider, world_a)
+    as_provider.post(f"/encounters/{encounter.id}/comfort/", {"kind": "water"})
+    as_provider.post(f"/encounters/{encounter.id}/comfort/", {"kind": "bogus"})
+    assert list(ComfortEvent.objects.values_list("kind", flat=True)) == ["water"]
+    as_provider.post(f"/encounters/{encounter.id}/steps/confidentiality/", {"status": "skipped", "reason": ""})
+    assert not StepState.objects.exists()
+    as_provider.post(
+        f"/encounters/{encounter.id}/steps/confidentiality/", {"status": "paused", "reason": "needs a break"}
+    )
+    state = StepState.objects.get(encounter=encounter)
+    assert state.status == "paused" and state.reason == "needs a break"
+    as_provider.post(f"/encounters/{encounter.id}/steps/not-a-step/", {"status": "skipped", "reason": "x"})
+    assert StepState.objects.count() == 1
+
+
+def test_close_locks_the_encounter(as_provider: Client, world_a: OrgWorld) -> None:
+    encounter = start(as_provider, world_a)
+    assert as_provider.get(f"/encounters/{encounter.id}/close/").status_code == 200
+    assert as_provider.post(f"/encounters/{encounter.id}/close/").status_code == 302
+    encounter.refresh_from_db()
+    closed_at = encounter.closed_at
+    assert closed_at is not None
+    assert as_provider.post(f"/encounters/{encounter.id}/close/").status_code == 302  # closing twice changes nothing
+    encounter.refresh_from_db()
+    assert encounter.closed_at == closed_at
+    as_provider.post(f"/encounters/{encounter.id}/comfort/", {"kind": "water"})
+    as_provider.post(f"/encounters/{encounter.id}/privacy/", {"gate": "alone", "interpreter": "not_needed"})
+    encounter.refresh_from_db()
+    assert not ComfortEvent.objects.exists() and encounter.gate == ""
+    assert AuditEvent.objects.filter(event="encounter.closed", object_id=encounter.id).count() == 1
+
+
+def test_encounter_reads_are_audited_and_on_the_timeline(as_provider: Client, world_a: OrgWorld) -> None:
+    before = AuditEvent.objects.filter(event="encounter.viewed").count()
+    as_provider.get(f"/encounters/{world_a.encounter.id}/")
+    assert AuditEvent.objects.filter(event="encounter.viewed").count() == before + 1
+    timeline = as_provider.get(f"/people/{world_a.person.id}/timeline/").content.decode()
+    assert f"/encounters/{world_a.encounter.id}/" in timeline
+
+
+@pytest.mark.parametrize("role", ["front_desk", "auditor", "org_admin"])
+def test_roles_without_records_get_404(world_a: OrgWorld, role: str) -> None:
+    client = sign_in(Client(), world_a.staff[Role(role)])
+    assert client.get(f"/encounters/{world_a.encounter.id}/").status_code == 404

@@ -1,0 +1,149 @@
+"""Encounters: one visit or call, its steps, the safety-check answers and the comfort log.
+
+The individual leads: every step can be done, skipped or paused with a reason, and nothing forces a
+disclosure.  Assessment steps stay locked until the privacy gate is passed or recorded as not
+possible.  A closed encounter is locked; later corrections are amendments (who and when)."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from waypoint.content.models import ContentSet
+from waypoint.core.fields import EncryptedTextField
+from waypoint.orgs.models import Organisation, Site, Staff
+from waypoint.people.models import Person
+
+
+class Mode(models.TextChoices):
+    IN_PERSON = "in_person", _("In person")
+    PHONE = "phone", _("Phone")
+    VIDEO = "video", _("Video")
+
+
+class Gate(models.TextChoices):
+    ALONE = "alone", _("Seen alone for at least part of the visit")
+    NOT_ALONE = "not_alone", _("Not seen alone yet")
+    NOT_POSSIBLE = "not_possible", _("Seeing them alone is not possible")
+
+
+class Interpreter(models.TextChoices):
+    NOT_NEEDED = "not_needed", _("No interpreter needed")
+    PROFESSIONAL = "professional", _("Professional interpreter")
+    UNAVAILABLE = "unavailable", _("Needed, but no professional interpreter is available")
+
+
+class Step(models.TextChoices):
+    GATE = "gate", _("Privacy")
+    CONFIDENTIALITY = "confidentiality", _("Confidentiality")
+    SAFETY_CHECK = "safety_check", _("Safety check")
+
+
+class StepStatus(models.TextChoices):
+    DONE = "done", _("Done")
+    SKIPPED = "skipped", _("Skipped")
+    PAUSED = "paused", _("Paused")
+
+
+class Answer(models.TextChoices):
+    YES = "yes", _("Yes")
+    NO = "no", _("No")
+    UNSURE = "unsure", _("Unsure")
+    DECLINED = "declined", _("Prefers not to say")
+
+
+class ComfortKind(models.TextChoices):
+    WATER = "water", _("Water offered")
+    RESTROOM = "restroom", _("Restroom shown")
+    BREAK_OFFERED = "break_offered", _("Break offered")
+    BREAK_TAKEN = "break_taken", _("Break taken")
+    NEED_ANYTHING = "need_anything", _("Asked if they need anything")
+    CHECK_IN = "check_in", _("Checked in: still safe to continue")
+    GROUNDING = "grounding", _("Grounding exercise")
+    SELF_SOOTHING = "self_soothing", _("Breathing exercise")
+
+
+class Encounter(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    org = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="encounters")
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="encounters")
+    mode = models.CharField(max_length=12, choices=Mode.choices)
+    site = models.ForeignKey(Site, null=True, blank=True, on_delete=models.PROTECT)
+    lead = models.ForeignKey(Staff, on_delete=models.PROTECT, related_name="led_encounters")
+    language = models.CharField(max_length=8, default="en")
+    started_at = models.DateTimeField(auto_now_add=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    closed_by_id = models.UUIDField(null=True, blank=True)
+    gate = models.CharField(max_length=14, choices=Gate.choices, blank=True)
+    gate_reason = EncryptedTextField(blank=True)
+    interpreter = models.CharField(max_length=14, choices=Interpreter.choices, blank=True)
+    gender_preference_offered = models.BooleanField(default=False)
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        ordering = ["-started_at"]
+
+    def __str__(self) -> str:
+        return f"{self.get_mode_display()} {self.started_at:%Y-%m-%d}"
+
+    @property
+    def is_closed(self) -> bool:
+        return self.closed_at is not None
+
+    @property
+    def gate_passed(self) -> bool:
+        """Phone and video calls have no waiting room; in person, the gate must be settled."""
+        return self.mode != Mode.IN_PERSON or self.gate in (Gate.ALONE, Gate.NOT_POSSIBLE)
+
+    @property
+    def check_kind(self) -> str:
+        from waypoint.content.source import IN_PERSON, PHONE
+
+        return IN_PERSON if self.mode == Mode.IN_PERSON else PHONE
+
+    def steps(self) -> list[str]:
+        steps: list[str] = [Step.CONFIDENTIALITY, Step.SAFETY_CHECK]
+        return [Step.GATE, *steps] if self.mode == Mode.IN_PERSON else steps
+
+    def step_status(self) -> dict[str, StepState]:
+        return {state.step: state for state in self.step_states.all()}
+
+
+class StepState(models.Model):
+    encounter = models.ForeignKey(Encounter, on_delete=models.CASCADE, related_name="step_states")
+    step = models.CharField(max_length=20, choices=Step.choices)
+    status = models.CharField(max_length=10, choices=StepStatus.choices)
+    reason = EncryptedTextField(blank=True)
+    at = models.DateTimeField(auto_now=True)
+    by_id = models.UUIDField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["encounter", "step"], name="one_state_per_step")]
+
+
+class SafetyAnswer(models.Model):
+    encounter = models.ForeignKey(Encounter, on_delete=models.CASCADE, related_name="answers")
+    content_set = models.ForeignKey(ContentSet, on_delete=models.PROTECT)
+    question_key = models.CharField(max_length=40)
+    answer = models.CharField(max_length=10, choices=Answer.choices, blank=True)
+    note = EncryptedTextField(blank=True)
+    consented = models.BooleanField(default=False)
+    at = models.DateTimeField(auto_now=True)
+    by_id = models.UUIDField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["encounter", "content_set", "question_key"], name="one_answer_each")
+        ]
+
+
+class ComfortEvent(models.Model):
+    encounter = models.ForeignKey(Encounter, on_delete=models.CASCADE, related_name="comfort_events")
+    kind = models.CharField(max_length=20, choices=ComfortKind.choices)
+    at = models.DateTimeField(auto_now_add=True)
+    by_id = models.UUIDField()
+
+    class Meta:
+        ordering = ["at"]

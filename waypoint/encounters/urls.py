@@ -1,0 +1,14 @@
+from django.urls import path
+
+from waypoint.encounters import views
+
+app_name = "encounters"
+urlpatterns = [
+    path("<uuid:encounter_id>/", views.encounter_detail, name="detail"),
+    path("<uuid:encounter_id>/privacy/", views.encounter_gate, name="gate"),
+    path("<uuid:encounter_id>/confidentiality/", views.encounter_confidentiality, name="confidentiality"),
+    path("<uuid:encounter_id>/safety-check/", views.encounter_check, name="safety_check"),
+    path("<uuid:encounter_id>/steps/<str:step>/", views.encounter_step_state, name="step_state"),
+    path("<uuid:encounter_id>/comfort/", views.encounter_comfort, name="comfort"),
+    path("<uuid:encounter_id>/close/", views.encounter_close, name="close"),
+]

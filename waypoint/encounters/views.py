@@ -1,0 +1,262 @@
+"""The encounter flow: start, the step list, privacy gate, confidentiality, safety check, comfort
+log, skip or pause, close.  Every read is audited; a closed encounter refuses changes."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django.contrib import messages
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from waypoint.content.models import ContentSet
+from waypoint.content.source import PHONE, SCRIPTS
+from waypoint.core import audit
+from waypoint.core.access import policy
+from waypoint.core.concurrency import previous_result, remember_result
+from waypoint.encounters.access import get_encounter
+from waypoint.encounters.forms import ComfortForm, GateForm, SafetyCheckForm, StartForm, StepStateForm
+from waypoint.encounters.models import ComfortEvent, Encounter, SafetyAnswer, Step, StepState, StepStatus
+from waypoint.orgs.models import Staff
+from waypoint.people.access import READERS, get_person
+
+
+def _staff(request: HttpRequest) -> Staff:
+    assert isinstance(request.user, Staff)
+    return request.user
+
+
+def _refuse_if_closed(request: HttpRequest, encounter: Encounter) -> HttpResponse | None:
+    if encounter.is_closed:
+        messages.error(request, _("This encounter is closed. Nothing was changed."))
+        return redirect("encounters:detail", encounter_id=encounter.id)
+    return None
+
+
+def _mark(request: HttpRequest, encounter: Encounter, step: str, status: str, reason: str = "") -> None:
+    StepState.objects.update_or_create(
+        encounter=encounter, step=step, defaults={"status": status, "reason": reason, "by_id": _staff(request).id}
+    )
+    audit.record_for(request, audit.Event.ENCOUNTER_UPDATED, encounter)
+
+
+def _scripts(encounter: Encounter, staff_language: str) -> dict[str, dict[str, str]]:
+    """Read-aloud text in the person's language, with the staff member's beside it when they differ."""
+    scripts = ContentSet.current(encounter.org_id, SCRIPTS)
+    theirs = {line.key: line.text for line in scripts.lines(encounter.language)}
+    ours = {line.key: line.text for line in scripts.lines(staff_language)}
+    return {key: {"theirs": theirs[key], "ours": ours.get(key, "")} for key in theirs}
+
+
+@policy(*READERS)
+@require_http_methods(["GET", "POST"])
+def encounter_start(request: HttpRequest, person_id: uuid.UUID) -> HttpResponse:
+    person = get_person(request, person_id)
+    staff = _staff(request)
+    form = StartForm(request.POST or None, org_id=staff.org_id, initial={"form_token": uuid.uuid4()})
+    if request.method == "POST" and form.is_valid():
+        token = form.cleaned_data.get("form_token")
+        earlier = previous_result(staff.id, token, "encounter")
+        if earlier is not None:
+            return redirect("encounters:detail", encounter_id=earlier)
+        encounter = Encounter.objects.create(
+            org_id=staff.org_id,
+            person=person,
+            mode=form.cleaned_data["mode"],
+            site=form.cleaned_data["site"],
+            lead=staff,
+            language=person.preferred_language,
+        )
+        remember_result(staff.id, token, "encounter", encounter.id)
+        audit.record_for(request, audit.Event.ENCOUNTER_STARTED, encounter)
+        return redirect("encounters:detail", encounter_id=encounter.id)
+    audit.record_for(request, audit.Event.PERSON_VIEWED, person)
+    return TemplateResponse(request, "encounters/start.html", {"form": form, "person": person})
+
+
+@policy(*READERS)
+@require_GET
+def encounter_detail(request: HttpRequest, encounter_id: uuid.UUID) -> HttpResponse:
+    encounter = get_encounter(request, encounter_id)
+    audit.record_for(request, audit.Event.ENCOUNTER_VIEWED, encounter)
+    states = encounter.step_status()
+    steps = [
+        {"key": s, "label": Step(s).label, "state": states.get(s), "url": f"encounters:{s}"} for s in encounter.steps()
+    ]
+    context = {
+        "encounter": encounter,
+        "steps": steps,
+        "comfort": encounter.comfort_events.all(),
+        "comfort_form": ComfortForm(),
+        "scripts": _scripts(encounter, request.LANGUAGE_CODE),
+        "answers": encounter.answers.select_related("content_set").order_by("at"),
+    }
+    return TemplateResponse(request, "encounters/detail.html", context)
+
+
+@policy(*READERS)
+@require_http_methods(["GET", "POST"])
+def encounter_gate(request: HttpRequest, encounter_id: uuid.UUID) -> HttpResponse:
+    encounter = get_encounter(request, encounter_id)
+    if request.method == "POST" and (refused := _refuse_if_closed(request, encounter)):
+        return refused
+    initial = {
+        "gate": encounter.gate,
+        "gate_reason": encounter.gate_reason,
+        "interpreter": encounter.interpreter,
+        "gender_preference_offered": encounter.gender_preference_offered,
+    }
+    form = GateForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        for field in ("gate", "gate_reason", "interpreter", "gender_preference_offered"):
+            setattr(encounter, field, form.cleaned_data[field])
+        encounter.version += 1
+        encounter.save()
+        _mark(request, encounter, Step.GATE, StepStatus.DONE)
+        return redirect("encounters:detail", encounter_id=encounter.id)
+    audit.record_for(request, audit.Event.ENCOUNTER_VIEWED, encounter)
+    return TemplateResponse(request, "encounters/gate.html", {"form": form, "encounter": encounter})
+
+
+@policy(*READERS)
+@require_http_methods(["GET", "POST"])
+def encounter_confidentiality(request: HttpRequest, encounter_id: uuid.UUID) -> HttpResponse:
+    encounter = get_encounter(request, encounter_id)
+    if request.method == "POST":
+        if refused := _refuse_if_closed(request, encounter):
+            return refused
+        _mark(request, encounter, Step.CONFIDENTIALITY, StepStatus.DONE)
+        return redirect("encounters:detail", encounter_id=encounter.id)
+    audit.record_for(request, audit.Event.ENCOUNTER_VIEWED, encounter)
+    scripts = _scripts(encounter, request.LANGUAGE_CODE)
+    context = {"encounter": encounter, "script": scripts["confidentiality"], "concern": scripts["concern"]}
+    return TemplateResponse(request, "encounters/confidentiality.html", context)
+
+
+def _check_locked_reason(encounter: Encounter) -> str:
+    if not encounter.gate_passed:
+        return _("First record whether you could see them alone (Privacy).")
+    confidentiality = encounter.step_status().get(Step.CONFIDENTIALITY)
+    if confidentiality is None or confidentiality.status != StepStatus.DONE:
+        return _("First explain confidentiality and its limits (Confidentiality).")
+    return ""
+
+
+@policy(*READERS)
+@require_http_methods(["GET", "POST"])
+def encounter_check(request: HttpRequest, encounter_id: uuid.UUID) -> HttpResponse:
+    encounter = get_encounter(request, encounter_id)
+    locked = _check_locked_reason(encounter)
+    if locked:
+        messages.error(request, locked)
+        return redirect("encounters:detail", encounter_id=encounter.id)
+    content = ContentSet.current(encounter.org_id, encounter.check_kind)
+    questions = [(line.key, line.text) for line in content.lines(encounter.language)]
+    saved = {a.question_key: a for a in encounter.answers.filter(content_set=content)}
+    initial: dict[str, Any] = {"content_set": content.id}
+    for key, answer in saved.items():
+        initial.update(
+            {f"{key}__answer": answer.answer, f"{key}__consented": answer.consented, f"{key}__note": answer.note}
+        )
+    form = SafetyCheckForm(request.POST or None, questions=questions, initial=initial)
+    if request.method == "POST":
+        if refused := _refuse_if_closed(request, encounter):
+            return refused
+        if form.is_valid():
+            if form.cleaned_data["content_set"] != content.id:
+                messages.error(request, _("The questions changed while you were answering. Please answer again."))
+                return redirect("encounters:safety_check", encounter_id=encounter.id)
+            _save_answers(request, encounter, content, form)
+            return redirect("encounters:detail", encounter_id=encounter.id)
+    else:
+        audit.record_for(request, audit.Event.ENCOUNTER_VIEWED, encounter)
+    scripts = _scripts(encounter, request.LANGUAGE_CODE)
+    ours = {line.key: line.text for line in content.lines(request.LANGUAGE_CODE)}
+    rows = [{**row, "ours": ours.get(row["key"], "")} for row in form.rows()]
+    context = {
+        "encounter": encounter,
+        "form": form,
+        "rows": rows,
+        "reminder": scripts["phone_reminder"] if encounter.check_kind == PHONE else None,
+    }
+    return TemplateResponse(request, "encounters/check.html", context, status=400 if form.errors else 200)
+
+
+def _save_answers(request: HttpRequest, encounter: Encounter, content: ContentSet, form: SafetyCheckForm) -> None:
+    """Only what the person agreed to is kept; otherwise only the fact that the question was asked."""
+    with transaction.atomic():
+        for key, _text in form.questions:
+            answer = form.cleaned_data.get(f"{key}__answer") or ""
+            consented = bool(form.cleaned_data.get(f"{key}__consented"))
+            if not answer and not consented:
+                continue
+            SafetyAnswer.objects.update_or_create(
+                encounter=encounter,
+                content_set=content,
+                question_key=key,
+                defaults={
+                    "answer": answer if consented else "",
+                    "consented": consented,
+                    "note": form.cleaned_data.get(f"{key}__note", "") if consented else "",
+                    "by_id": _staff(request).id,
+                },
+            )
+        _mark(request, encounter, Step.SAFETY_CHECK, StepStatus.DONE)
+
+
+@policy(*READERS)
+@require_POST
+def encounter_step_state(request: HttpRequest, encounter_id: uuid.UUID, step: str) -> HttpResponse:
+    encounter = get_encounter(request, encounter_id)
+    if refused := _refuse_if_closed(request, encounter):
+        return refused
+    form = StepStateForm(request.POST)
+    if step not in encounter.steps() or not form.is_valid():
+        messages.error(request, _("Give a short reason to skip or pause a step."))
+    else:
+        _mark(request, encounter, step, form.cleaned_data["status"], form.cleaned_data["reason"])
+    return redirect("encounters:detail", encounter_id=encounter.id)
+
+
+@policy(*READERS)
+@require_POST
+def encounter_comfort(request: HttpRequest, encounter_id: uuid.UUID) -> HttpResponse:
+    encounter = get_encounter(request, encounter_id)
+    if refused := _refuse_if_closed(request, encounter):
+        return refused
+    form = ComfortForm(request.POST)
+    if form.is_valid():
+        ComfortEvent.objects.create(encounter=encounter, kind=form.cleaned_data["kind"], by_id=_staff(request).id)
+        audit.record_for(request, audit.Event.ENCOUNTER_UPDATED, encounter)
+    return redirect("encounters:detail", encounter_id=encounter.id)
+
+
+@policy(*READERS)
+@require_http_methods(["GET", "POST"])
+def encounter_close(request: HttpRequest, encounter_id: uuid.UUID) -> HttpResponse:
+    encounter = get_encounter(request, encounter_id)
+    if request.method == "POST":
+        if refused := _refuse_if_closed(request, encounter):
+            return refused
+        encounter.closed_at = timezone.now()
+        encounter.closed_by_id = _staff(request).id
+        encounter.save(update_fields=["closed_at", "closed_by_id"])
+        audit.record_for(request, audit.Event.ENCOUNTER_CLOSED, encounter)
+        messages.success(request, _("Encounter closed and locked."))
+        return redirect("encounters:detail", encounter_id=encounter.id)
+    audit.record_for(request, audit.Event.ENCOUNTER_VIEWED, encounter)
+    states = encounter.step_status()
+    rows = [{"label": Step(s).label, "state": states.get(s)} for s in encounter.steps()]
+    context = {
+        "encounter": encounter,
+        "rows": rows,
+        "comfort": encounter.comfort_events.all(),
+        "answers": encounter.answers.all(),
+    }
+    return TemplateResponse(request, "encounters/close.html", context)
