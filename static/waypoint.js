@@ -58,6 +58,7 @@
   var lastEscape = 0;
   document.addEventListener("keydown", function (event) {
     if (event.key === "Shift" && !event.repeat) {
+      lastEscape = 0;
       var now = Date.now();
       shiftTimes = shiftTimes.filter(function (t) { return now - t < 2000; });
       shiftTimes.push(now);

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -35,10 +36,11 @@ LAST = "test_no_csp_violations_in_the_whole_suite"
 
 def pytest_collection_modifyitems(config: Any, items: list[Any]) -> None:
     """The suite-wide CSP check runs after every other browser test."""
-    last = [item for item in items if item.name == LAST]
-    for item in last:
+    here = str(Path(__file__).parent)
+    for item in [item for item in items if item.name == LAST]:
         items.remove(item)
-        items.append(item)
+        ours = [i for i, other in enumerate(items) if str(other.path).startswith(here)]
+        items.insert(ours[-1] + 1 if ours else len(items), item)
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime
 import importlib.util
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,7 +26,7 @@ from tests.browser.helpers import (
     sign_in,
     submit,
 )
-from tests.harness import LiveServer
+from tests.harness import LiveServer, totp_now
 
 require_chromium()
 pytestmark = pytest.mark.browser
@@ -271,3 +272,54 @@ def test_axe_sweep_reports_a_planted_violation(new_page: Any, wp_server: LiveSer
     assert any("image-alt" in v for v in sweep.violations), sweep.violations
     assert any("button-name" in v for v in sweep.violations), sweep.violations
     assert sweep.tab_order and "'planted'" in sweep.tab_order[0]
+
+
+def test_axe_invitation_and_first_sign_in_pages(contexts: Any, wp_server: LiveServer, codes: CodeBook) -> None:
+    """The pages between an invitation and a first sign-in: invitation link (admin), activation with
+    and without errors, authenticator set-up and recovery codes (newcomer); and the step-up page."""
+    admin, _state = contexts.page()
+    sign_in(admin, wp_server, codes, codes.pick(["orgadmin.a", "orgadmin.b"]))
+    sweep = Sweep()
+    try:
+        for language in ("en", "es"):
+            admin.goto(f"{wp_server.url}/staff/invite/")
+            set_language(admin, language)
+            username = f"new.{language}.{secrets.token_hex(3)}"
+            admin.fill("#id_username", username)
+            admin.fill("#id_display_name", f"New {language.upper()}")
+            admin.check("input[name=roles][value=provider]")
+            submit(admin)
+            link = admin.input_value("#invite-link")
+            assert urlsplit(link).path.startswith("/activate/")
+            sweep.check(admin, "invitation link")
+            admin.goto(f"{wp_server.url}/confirm/?next=/account/")
+            sweep.check(admin, "step-up")
+
+            newcomer, _state = contexts.page()
+            newcomer.goto(link)
+            set_language(newcomer, language)
+            sweep.check(newcomer, "activate")
+            newcomer.fill("#id_password1", "violet canyon harbor lantern 93")
+            newcomer.fill("#id_password2", "violet canyon harbor lantern 39")
+            submit(newcomer)
+            assert newcomer.locator("#id_password2_error").is_visible()
+            sweep.check(newcomer, "activate with errors")
+            newcomer.fill("#id_password1", "violet canyon harbor lantern 93")
+            newcomer.fill("#id_password2", "violet canyon harbor lantern 93")
+            submit(newcomer)
+            assert urlsplit(newcomer.url).path == "/login/"
+            sweep.check(newcomer, "login with message")
+            newcomer.fill("#id_username", username)
+            newcomer.fill("#id_password", "violet canyon harbor lantern 93")
+            submit(newcomer)
+            assert urlsplit(newcomer.url).path == "/login/setup/"
+            sweep.check(newcomer, "authenticator set-up")
+            secret = newcomer.inner_text("code.secret").strip()
+            newcomer.fill("#id_code", totp_now(secret))
+            submit(newcomer)
+            assert newcomer.locator(".codes li, .codes").count() >= 1, "recovery codes are shown after set-up"
+            sweep.check(newcomer, "recovery codes")
+    finally:
+        admin.goto(f"{wp_server.url}/account/")
+        set_language(admin, "en")
+    sweep.report("invitation and first sign-in")
