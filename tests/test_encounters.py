@@ -12,7 +12,16 @@ from tests.conftest import OrgWorld, sign_in
 from waypoint.content.models import ContentSet
 from waypoint.content.source import CONTENT, IN_PERSON, PHONE
 from waypoint.core.models import AuditEvent
-from waypoint.encounters.models import ComfortEvent, Encounter, Mode, SafetyAnswer, StepState
+from waypoint.encounters.models import (
+    ChildProtectionReport,
+    ComfortEvent,
+    DomainAssessment,
+    EmergencyNeed,
+    Encounter,
+    Mode,
+    SafetyAnswer,
+    StepState,
+)
 from waypoint.orgs.models import Role
 
 
@@ -204,3 +213,89 @@ def test_encounter_reads_are_audited_and_on_the_timeline(as_provider: Client, wo
 def test_roles_without_records_get_404(world_a: OrgWorld, role: str) -> None:
     client = sign_in(Client(), world_a.staff[Role(role)])
     assert client.get(f"/encounters/{world_a.encounter.id}/").status_code == 404
+
+
+def test_assessment_four_domains(as_provider: Client, world_a: OrgWorld) -> None:
+    encounter = start(as_provider, world_a)
+    url = f"/encounters/{encounter.id}/assessment/"
+    assert as_provider.get(url).status_code == 302  # locked by the privacy gate
+    pass_gate(as_provider, encounter)
+    data = {
+        "physical__level": "some",
+        "physical__note": "wrist hurts",
+        "emotional__level": "urgent",
+        "communication__level": "bogus",
+    }
+    assert as_provider.post(url, data).status_code == 400
+    assert not DomainAssessment.objects.exists()
+    del data["communication__level"]
+    assert as_provider.post(url, data).status_code == 302
+    rows = {row.domain: row for row in DomainAssessment.objects.filter(encounter=encounter)}
+    assert set(rows) == {"physical", "communication", "environmental", "emotional"}
+    assert rows["physical"].level == "some" and rows["physical"].note == "wrist hurts"
+    assert rows["environmental"].level == ""
+
+
+def test_emergency_needs(as_provider: Client, world_a: OrgWorld) -> None:
+    encounter = start(as_provider, world_a)
+    pass_gate(as_provider, encounter)
+    url = f"/encounters/{encounter.id}/needs/"
+    assert as_provider.post(url, {"shelter__note": "tonight"}).status_code == 400  # a note without the need
+    assert (
+        as_provider.post(url, {"shelter__needed": "on", "shelter__note": "tonight", "medications__needed": "on"})[
+            "Location"
+        ]
+        == f"/encounters/{encounter.id}/"
+    )
+    assert sorted(EmergencyNeed.objects.values_list("kind", flat=True)) == ["medications", "shelter"]
+    as_provider.post(url, {"medications__needed": "on"})
+    assert list(EmergencyNeed.objects.values_list("kind", flat=True)) == ["medications"]
+
+
+def test_adult_consent_and_hotline_card(as_provider: Client, world_a: OrgWorld) -> None:
+    encounter = start(as_provider, world_a)
+    assert "consent" in encounter.steps() and "minor" not in encounter.steps()
+    assert as_provider.get(f"/encounters/{encounter.id}/child-protection/").status_code == 404
+    as_provider.post(f"/encounters/{encounter.id}/consent/", {"consent": "declined"})
+    as_provider.post(f"/encounters/{encounter.id}/hotline-card/", {"education": "unsafe"})
+    encounter.refresh_from_db()
+    assert encounter.consent == "declined" and encounter.education == "unsafe"
+    page = as_provider.get(f"/encounters/{encounter.id}/hotline-card/").content.decode()
+    assert "1-888-373-7888" in page and "233733" in page
+
+
+def test_minor_cannot_close_without_child_protection_step(world_a: OrgWorld) -> None:
+    world_a.person.estimated_age = 15
+    world_a.person.save()
+    client = sign_in(Client(), world_a.provider)
+    encounter = start(client, world_a)
+    assert encounter.is_minor and "minor" in encounter.steps() and "consent" not in encounter.steps()
+    assert client.post(f"/encounters/{encounter.id}/close/").status_code == 302
+    encounter.refresh_from_db()
+    assert encounter.closed_at is None
+    url = f"/encounters/{encounter.id}/child-protection/"
+    assert client.post(url, {}).status_code == 400
+    both = {"agency": "County CPS", "reported_at": "2026-11-23T10:00", "deferred_reason": "x"}
+    assert client.post(url, both).status_code == 400
+    future = {"agency": "County CPS", "reported_at": "2999-01-01T10:00"}
+    assert client.post(url, future).status_code == 400
+    told = {"agency": "County CPS", "reported_at": "2026-11-23T10:00", "told_first": "on"}
+    assert client.post(url, told).status_code == 400  # who told them?
+    good = {**told, "told_by": "the provider", "reference": "R-123"}
+    assert client.post(url, good).status_code == 302
+    report = ChildProtectionReport.objects.get(encounter=encounter)
+    assert report.reference == "R-123" and report.told_first
+    assert client.post(f"/encounters/{encounter.id}/close/").status_code == 302
+    encounter.refresh_from_db()
+    assert encounter.closed_at is not None
+
+
+def test_deferred_child_protection_step_allows_close(world_a: OrgWorld) -> None:
+    world_a.person.estimated_age = 16
+    world_a.person.save()
+    client = sign_in(Client(), world_a.provider)
+    encounter = start(client, world_a)
+    client.post(f"/encounters/{encounter.id}/child-protection/", {"deferred_reason": "supervisor calling CPS now"})
+    client.post(f"/encounters/{encounter.id}/close/")
+    encounter.refresh_from_db()
+    assert encounter.closed_at is not None

@@ -72,6 +72,11 @@ CASES: dict[str, tuple[str, Kwargs, int | None]] = {
     "encounters:step_state": ("post", ENCOUNTER_STEP, 302),
     "encounters:comfort": ("post", ENCOUNTER, 302),
     "encounters:close": ("get", ENCOUNTER, 200),
+    "encounters:assessment": ("get", ENCOUNTER, 302),  # locked until the privacy gate is settled
+    "encounters:needs": ("get", ENCOUNTER, 302),  # locked until the privacy gate is settled
+    "encounters:consent": ("get", ENCOUNTER, 200),
+    "encounters:minor": ("get", ENCOUNTER, 404),  # the world's person is an adult: no such step here
+    "encounters:education": ("get", ENCOUNTER, 200),
 }
 
 

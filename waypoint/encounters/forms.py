@@ -3,14 +3,28 @@
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from waypoint.core.forms import SafeForm
-from waypoint.encounters.models import Answer, ComfortKind, Gate, Interpreter, Mode, StepStatus
+from waypoint.encounters.models import (
+    Answer,
+    ComfortKind,
+    Consent,
+    Domain,
+    Education,
+    Gate,
+    Interpreter,
+    Level,
+    Mode,
+    NeedKind,
+    StepStatus,
+)
 from waypoint.orgs.models import Site
 
 REASON_LIMIT = 2000
@@ -100,4 +114,94 @@ class SafetyCheckForm(SafeForm):
         for key, _text in self.questions:
             if data.get(f"{key}__note") and not data.get(f"{key}__consented"):
                 self.add_error(f"{key}__note", ValidationError(_("Only write a note if they agree it is recorded.")))
+        return data
+
+
+class AssessmentForm(SafeForm):
+    """Physical, communication, environmental and emotional safety: a level and a short note each."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for domain, label in Domain.choices:
+            self.fields[f"{domain}__level"] = forms.ChoiceField(
+                label=label, choices=Level.choices, required=False, widget=forms.RadioSelect
+            )
+            self.fields[f"{domain}__note"] = forms.CharField(
+                label=_("Note"), required=False, max_length=REASON_LIMIT, widget=forms.Textarea(attrs={"rows": 2})
+            )
+
+    def rows(self) -> list[dict[str, Any]]:
+        return [{"level": self[f"{d}__level"], "note": self[f"{d}__note"]} for d in Domain.values]
+
+
+class NeedsForm(SafeForm):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for kind, label in NeedKind.choices:
+            self.fields[f"{kind}__needed"] = forms.BooleanField(label=label, required=False)
+            self.fields[f"{kind}__note"] = forms.CharField(
+                label=_("What is needed"),
+                required=False,
+                max_length=REASON_LIMIT,
+                widget=forms.Textarea(attrs={"rows": 2}),
+            )
+
+    def rows(self) -> list[dict[str, Any]]:
+        return [{"needed": self[f"{k}__needed"], "note": self[f"{k}__note"]} for k in NeedKind.values]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        for kind in NeedKind.values:
+            if data.get(f"{kind}__note") and not data.get(f"{kind}__needed"):
+                self.add_error(f"{kind}__needed", _("Tick this need, or clear its note."))
+        return data
+
+
+class ConsentForm(SafeForm):
+    consent = forms.ChoiceField(
+        label=_("Informed consent to share information"),
+        choices=Consent.choices,
+        widget=forms.RadioSelect,
+        help_text=_("Services never depend on consent. Without it, nothing is shared."),
+    )
+
+
+class EducationForm(SafeForm):
+    education = forms.ChoiceField(
+        label=_("National Human Trafficking Hotline card (1-888-373-7888, text 233733)"),
+        choices=Education.choices,
+        widget=forms.RadioSelect,
+    )
+
+
+class MinorForm(SafeForm):
+    agency = forms.CharField(label=_("Agency"), required=False, max_length=200)
+    reported_at = forms.DateTimeField(
+        label=_("Date and time of the report"),
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+    )
+    reference = forms.CharField(label=_("Reference number"), required=False, max_length=100)
+    told_first = forms.BooleanField(label=_("The young person was told before the report"), required=False)
+    told_by = forms.CharField(label=_("Told by"), required=False, max_length=150)
+    deferred_reason = forms.CharField(
+        label=_("Or: why the report is deferred"),
+        required=False,
+        max_length=REASON_LIMIT,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        made = data.get("agency") and data.get("reported_at")
+        if not made and not data.get("deferred_reason"):
+            raise ValidationError(_("Record the report (agency, date and time) or why it is deferred."))
+        if made and data.get("deferred_reason"):
+            raise ValidationError(_("Record either the report or a deferral, not both."))
+        reported_at = data.get("reported_at")
+        if reported_at and reported_at > timezone.now() + timedelta(minutes=5):
+            self.add_error("reported_at", _("The report time cannot be in the future."))
+        if data.get("told_first") and not data.get("told_by"):
+            self.add_error("told_by", _("Say who told them."))
         return data

@@ -39,6 +39,45 @@ class Step(models.TextChoices):
     GATE = "gate", _("Privacy")
     CONFIDENTIALITY = "confidentiality", _("Confidentiality")
     SAFETY_CHECK = "safety_check", _("Safety check")
+    ASSESSMENT = "assessment", _("Four areas of safety")
+    NEEDS = "needs", _("Emergency needs")
+    CONSENT = "consent", _("Consent")
+    MINOR = "minor", _("Child protective services")
+    EDUCATION = "education", _("Hotline card")
+
+
+class Domain(models.TextChoices):
+    PHYSICAL = "physical", _("Physical safety")
+    COMMUNICATION = "communication", _("Communication safety")
+    ENVIRONMENTAL = "environmental", _("Environmental safety")
+    EMOTIONAL = "emotional", _("Emotional safety")
+
+
+class Level(models.TextChoices):
+    NONE = "none", _("No concern")
+    SOME = "some", _("Some concern")
+    URGENT = "urgent", _("Needs help now")
+
+
+class NeedKind(models.TextChoices):
+    INJURIES = "injuries", _("Injuries")
+    MEDICATIONS = "medications", _("Medications")
+    SHELTER = "shelter", _("Shelter")
+    FOOD_WATER = "food_water", _("Food and water")
+    OTHER = "other", _("Other")
+
+
+class Consent(models.TextChoices):
+    GIVEN = "given", _("Gave informed consent")
+    DECLINED = "declined", _("Declined: nothing is shared")
+    NOT_ASKED = "not_asked", _("Not asked yet")
+
+
+class Education(models.TextChoices):
+    OFFERED = "offered", _("Offered")
+    TAKEN = "taken", _("Taken")
+    DECLINED = "declined", _("Declined")
+    UNSAFE = "unsafe", _("Not safe to carry: shared by word only")
 
 
 class StepStatus(models.TextChoices):
@@ -80,6 +119,9 @@ class Encounter(models.Model):
     gate_reason = EncryptedTextField(blank=True)
     interpreter = models.CharField(max_length=14, choices=Interpreter.choices, blank=True)
     gender_preference_offered = models.BooleanField(default=False)
+    consent = models.CharField(max_length=10, choices=Consent.choices, default=Consent.NOT_ASKED)
+    education = models.CharField(max_length=10, choices=Education.choices, blank=True)
+    is_minor = models.BooleanField(default=False, help_text="Derived from the record when the encounter started")
     version = models.PositiveIntegerField(default=1)
 
     class Meta:
@@ -104,7 +146,9 @@ class Encounter(models.Model):
         return IN_PERSON if self.mode == Mode.IN_PERSON else PHONE
 
     def steps(self) -> list[str]:
-        steps: list[str] = [Step.CONFIDENTIALITY, Step.SAFETY_CHECK]
+        steps: list[str] = [Step.CONFIDENTIALITY, Step.SAFETY_CHECK, Step.ASSESSMENT, Step.NEEDS]
+        steps.append(Step.MINOR if self.is_minor else Step.CONSENT)
+        steps.append(Step.EDUCATION)
         return [Step.GATE, *steps] if self.mode == Mode.IN_PERSON else steps
 
     def step_status(self) -> dict[str, StepState]:
@@ -147,3 +191,35 @@ class ComfortEvent(models.Model):
 
     class Meta:
         ordering = ["at"]
+
+
+class DomainAssessment(models.Model):
+    encounter = models.ForeignKey(Encounter, on_delete=models.CASCADE, related_name="assessments")
+    domain = models.CharField(max_length=16, choices=Domain.choices)
+    level = models.CharField(max_length=8, choices=Level.choices, blank=True)
+    note = EncryptedTextField(blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["encounter", "domain"], name="one_assessment_per_domain")]
+
+
+class EmergencyNeed(models.Model):
+    encounter = models.ForeignKey(Encounter, on_delete=models.CASCADE, related_name="needs")
+    kind = models.CharField(max_length=12, choices=NeedKind.choices)
+    note = EncryptedTextField(blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["encounter", "kind"], name="one_need_per_kind")]
+
+
+class ChildProtectionReport(models.Model):
+    """The child protective services step for a minor: made, or deferred with a reason."""
+
+    encounter = models.OneToOneField(Encounter, on_delete=models.CASCADE, related_name="cps_report")
+    agency = EncryptedTextField(blank=True)
+    reported_at = models.DateTimeField(null=True, blank=True)
+    reference = EncryptedTextField(blank=True)
+    told_first = models.BooleanField(default=False)
+    told_by = EncryptedTextField(blank=True)
+    deferred_reason = EncryptedTextField(blank=True)
+    by_id = models.UUIDField()

@@ -4,6 +4,7 @@ log, skip or pause, close.  Every read is audited; a closed encounter refuses ch
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -18,11 +19,34 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from waypoint.content.models import ContentSet
 from waypoint.content.source import PHONE, SCRIPTS
 from waypoint.core import audit
-from waypoint.core.access import policy
+from waypoint.core.access import deny, policy
 from waypoint.core.concurrency import previous_result, remember_result
 from waypoint.encounters.access import get_encounter
-from waypoint.encounters.forms import ComfortForm, GateForm, SafetyCheckForm, StartForm, StepStateForm
-from waypoint.encounters.models import ComfortEvent, Encounter, SafetyAnswer, Step, StepState, StepStatus
+from waypoint.encounters.forms import (
+    AssessmentForm,
+    ComfortForm,
+    ConsentForm,
+    EducationForm,
+    GateForm,
+    MinorForm,
+    NeedsForm,
+    SafetyCheckForm,
+    StartForm,
+    StepStateForm,
+)
+from waypoint.encounters.models import (
+    ChildProtectionReport,
+    ComfortEvent,
+    Domain,
+    DomainAssessment,
+    EmergencyNeed,
+    Encounter,
+    NeedKind,
+    SafetyAnswer,
+    Step,
+    StepState,
+    StepStatus,
+)
 from waypoint.orgs.models import Staff
 from waypoint.people.access import READERS, get_person
 
@@ -72,6 +96,7 @@ def encounter_start(request: HttpRequest, person_id: uuid.UUID) -> HttpResponse:
             site=form.cleaned_data["site"],
             lead=staff,
             language=person.preferred_language,
+            is_minor=bool(person.is_minor),
         )
         remember_result(staff.id, token, "encounter", encounter.id)
         audit.record_for(request, audit.Event.ENCOUNTER_STARTED, encounter)
@@ -112,7 +137,7 @@ def encounter_gate(request: HttpRequest, encounter_id: uuid.UUID) -> HttpRespons
         "interpreter": encounter.interpreter,
         "gender_preference_offered": encounter.gender_preference_offered,
     }
-    form = GateForm(request.POST or None, initial=initial)
+    form = GateForm(request.POST if request.method == "POST" else None, initial=initial)
     if request.method == "POST" and form.is_valid():
         for field in ("gate", "gate_reason", "interpreter", "gender_preference_offered"):
             setattr(encounter, field, form.cleaned_data[field])
@@ -137,6 +162,13 @@ def encounter_confidentiality(request: HttpRequest, encounter_id: uuid.UUID) -> 
     scripts = _scripts(encounter, request.LANGUAGE_CODE)
     context = {"encounter": encounter, "script": scripts["confidentiality"], "concern": scripts["concern"]}
     return TemplateResponse(request, "encounters/confidentiality.html", context)
+
+
+def _close_blocker(encounter: Encounter) -> str:
+    """A minor's encounter cannot close without the child protective services step."""
+    if encounter.is_minor and not ChildProtectionReport.objects.filter(encounter=encounter).exists():
+        return _("This is a minor: record the child protective services report, or why it is deferred, before closing.")
+    return ""
 
 
 def _check_locked_reason(encounter: Encounter) -> str:
@@ -164,7 +196,7 @@ def encounter_check(request: HttpRequest, encounter_id: uuid.UUID) -> HttpRespon
         initial.update(
             {f"{key}__answer": answer.answer, f"{key}__consented": answer.consented, f"{key}__note": answer.note}
         )
-    form = SafetyCheckForm(request.POST or None, questions=questions, initial=initial)
+    form = SafetyCheckForm(request.POST if request.method == "POST" else None, questions=questions, initial=initial)
     if request.method == "POST":
         if refused := _refuse_if_closed(request, encounter):
             return refused
@@ -241,9 +273,13 @@ def encounter_comfort(request: HttpRequest, encounter_id: uuid.UUID) -> HttpResp
 @require_http_methods(["GET", "POST"])
 def encounter_close(request: HttpRequest, encounter_id: uuid.UUID) -> HttpResponse:
     encounter = get_encounter(request, encounter_id)
+    blocker = _close_blocker(encounter)
     if request.method == "POST":
         if refused := _refuse_if_closed(request, encounter):
             return refused
+        if blocker:
+            messages.error(request, blocker)
+            return redirect("encounters:close", encounter_id=encounter.id)
         encounter.closed_at = timezone.now()
         encounter.closed_by_id = _staff(request).id
         encounter.save(update_fields=["closed_at", "closed_by_id"])
@@ -258,5 +294,155 @@ def encounter_close(request: HttpRequest, encounter_id: uuid.UUID) -> HttpRespon
         "rows": rows,
         "comfort": encounter.comfort_events.all(),
         "answers": encounter.answers.all(),
+        "blocker": blocker,
     }
     return TemplateResponse(request, "encounters/close.html", context)
+
+
+# --- Steps after the safety check: one small form each, saved with its step state -----------------
+
+LOCKED_BY_GATE = {Step.SAFETY_CHECK, Step.ASSESSMENT, Step.NEEDS}
+
+
+def _step_page(
+    request: HttpRequest,
+    encounter_id: uuid.UUID,
+    step: str,
+    form_class: Any,
+    initial: Callable[[Encounter], dict[str, Any]],
+    save: Callable[[HttpRequest, Encounter, dict[str, Any]], None],
+    template: str,
+) -> HttpResponse:
+    """Show a step's form; on a valid POST save it, mark the step done and audit, all in one
+    transaction; a closed encounter, a step not in this encounter or a locked step is refused."""
+    encounter = get_encounter(request, encounter_id)
+    if step not in encounter.steps():
+        deny(request, "encounter", encounter.id)
+    if step in LOCKED_BY_GATE and not encounter.gate_passed:
+        messages.error(request, _("First record whether you could see them alone (Privacy)."))
+        return redirect("encounters:detail", encounter_id=encounter.id)
+    form = form_class(request.POST if request.method == "POST" else None, initial=initial(encounter))
+    if request.method == "POST":
+        if refused := _refuse_if_closed(request, encounter):
+            return refused
+        if form.is_valid():
+            with transaction.atomic():
+                save(request, encounter, form.cleaned_data)
+                _mark(request, encounter, step, StepStatus.DONE)
+            return redirect("encounters:detail", encounter_id=encounter.id)
+    else:
+        audit.record_for(request, audit.Event.ENCOUNTER_VIEWED, encounter)
+    context = {"encounter": encounter, "form": form, "title": Step(step).label}
+    return TemplateResponse(request, template, context, status=400 if form.errors else 200)
+
+
+def _assessment_initial(encounter: Encounter) -> dict[str, Any]:
+    initial: dict[str, Any] = {}
+    for row in encounter.assessments.all():
+        initial.update({f"{row.domain}__level": row.level, f"{row.domain}__note": row.note})
+    return initial
+
+
+def _assessment_save(request: HttpRequest, encounter: Encounter, data: dict[str, Any]) -> None:
+    for domain in Domain.values:
+        DomainAssessment.objects.update_or_create(
+            encounter=encounter,
+            domain=domain,
+            defaults={"level": data.get(f"{domain}__level") or "", "note": data.get(f"{domain}__note") or ""},
+        )
+
+
+@policy(*READERS)
+@require_http_methods(["GET", "POST"])
+def encounter_assessment(request: HttpRequest, encounter_id: uuid.UUID) -> HttpResponse:
+    return _step_page(
+        request,
+        encounter_id,
+        Step.ASSESSMENT,
+        AssessmentForm,
+        _assessment_initial,
+        _assessment_save,
+        "encounters/assessment.html",
+    )
+
+
+def _needs_initial(encounter: Encounter) -> dict[str, Any]:
+    initial: dict[str, Any] = {}
+    for row in encounter.needs.all():
+        initial.update({f"{row.kind}__needed": True, f"{row.kind}__note": row.note})
+    return initial
+
+
+def _needs_save(request: HttpRequest, encounter: Encounter, data: dict[str, Any]) -> None:
+    for kind in NeedKind.values:
+        if data.get(f"{kind}__needed"):
+            EmergencyNeed.objects.update_or_create(
+                encounter=encounter, kind=kind, defaults={"note": data.get(f"{kind}__note") or ""}
+            )
+        else:
+            EmergencyNeed.objects.filter(encounter=encounter, kind=kind).delete()
+
+
+@policy(*READERS)
+@require_http_methods(["GET", "POST"])
+def encounter_needs(request: HttpRequest, encounter_id: uuid.UUID) -> HttpResponse:
+    return _step_page(
+        request, encounter_id, Step.NEEDS, NeedsForm, _needs_initial, _needs_save, "encounters/needs.html"
+    )
+
+
+def _field_save(field: str) -> Callable[[HttpRequest, Encounter, dict[str, Any]], None]:
+    def save(request: HttpRequest, encounter: Encounter, data: dict[str, Any]) -> None:
+        setattr(encounter, field, data[field])
+        encounter.version += 1
+        encounter.save(update_fields=[field, "version"])
+
+    return save
+
+
+@policy(*READERS)
+@require_http_methods(["GET", "POST"])
+def encounter_consent(request: HttpRequest, encounter_id: uuid.UUID) -> HttpResponse:
+    return _step_page(
+        request,
+        encounter_id,
+        Step.CONSENT,
+        ConsentForm,
+        lambda e: {"consent": e.consent},
+        _field_save("consent"),
+        "encounters/step_form.html",
+    )
+
+
+@policy(*READERS)
+@require_http_methods(["GET", "POST"])
+def encounter_education(request: HttpRequest, encounter_id: uuid.UUID) -> HttpResponse:
+    return _step_page(
+        request,
+        encounter_id,
+        Step.EDUCATION,
+        EducationForm,
+        lambda e: {"education": e.education},
+        _field_save("education"),
+        "encounters/step_form.html",
+    )
+
+
+def _minor_initial(encounter: Encounter) -> dict[str, Any]:
+    report = ChildProtectionReport.objects.filter(encounter=encounter).first()
+    if report is None:
+        return {}
+    fields = ["agency", "reported_at", "reference", "told_first", "told_by", "deferred_reason"]
+    return {name: getattr(report, name) for name in fields}
+
+
+def _minor_save(request: HttpRequest, encounter: Encounter, data: dict[str, Any]) -> None:
+    ChildProtectionReport.objects.update_or_create(encounter=encounter, defaults={**data, "by_id": _staff(request).id})
+
+
+@policy(*READERS)
+@require_http_methods(["GET", "POST"])
+def encounter_minor(request: HttpRequest, encounter_id: uuid.UUID) -> HttpResponse:
+    return _step_page(
+        request, encounter_id, Step.MINOR, MinorForm, _minor_initial, _minor_save, "encounters/step_form.html"
+    )
