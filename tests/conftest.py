@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from waypoint.encounters.models import Encounter, Mode
+from waypoint.encounters.models import Encounter, Mode, SeparationRequest
 from waypoint.orgs.auth import new_totp_secret
 from waypoint.orgs.models import Organisation, Role, Site, Staff
 from waypoint.people.models import Person
@@ -27,6 +27,7 @@ class OrgWorld:
     staff: dict[Role, Staff]
     person: Person
     encounter: Encounter
+    separation_request: SeparationRequest
 
     def __getattr__(self, name: str) -> Staff:
         return self.staff[Role(name)]
@@ -59,7 +60,8 @@ def make_org(key: str) -> OrgWorld:
     )
     person.assigned_staff.add(staff[Role.PROVIDER])
     encounter = Encounter.objects.create(org=org, person=person, mode=Mode.IN_PERSON, lead=staff[Role.PROVIDER])
-    return OrgWorld(org=org, site=site, staff=staff, person=person, encounter=encounter)
+    request = SeparationRequest.objects.create(org=org, phrase="form_b", created_by_id=staff[Role.FRONT_DESK].id)
+    return OrgWorld(org=org, site=site, staff=staff, person=person, encounter=encounter, separation_request=request)
 
 
 @pytest.fixture

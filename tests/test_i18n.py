@@ -26,6 +26,7 @@ PAGE_ROLES = {
     "orgs:staff_detail": Role.ORG_ADMIN,
     "orgs:settings": Role.ORG_ADMIN,
     "oversight:audit_log": Role.AUDITOR,
+    "encounters:protocol": Role.ORG_ADMIN,
 }
 ANONYMOUS_PAGES = ["/login/", "/about-exit/", "/nowhere/"]
 

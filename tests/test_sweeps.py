@@ -29,6 +29,7 @@ NONE: Kwargs = lambda w: {}  # noqa: E731
 PERSON: Kwargs = lambda w: {"person_id": w.person.id}  # noqa: E731
 STAFF: Kwargs = lambda w: {"staff_id": w.provider.id}  # noqa: E731
 ENCOUNTER: Kwargs = lambda w: {"encounter_id": w.encounter.id}  # noqa: E731
+REQUEST: Kwargs = lambda w: {"request_id": w.separation_request.id}  # noqa: E731
 ENCOUNTER_STEP: Kwargs = lambda w: {"encounter_id": w.encounter.id, "step": "gate"}  # noqa: E731
 
 # name: (method, kwargs, expected status for allowed signed-in roles (None = anything but 404/403/5xx))
@@ -77,6 +78,11 @@ CASES: dict[str, tuple[str, Kwargs, int | None]] = {
     "encounters:consent": ("get", ENCOUNTER, 200),
     "encounters:minor": ("get", ENCOUNTER, 404),  # the world's person is an adult: no such step here
     "encounters:education": ("get", ENCOUNTER, 200),
+    "encounters:separation": ("get", ENCOUNTER, 200),
+    "encounters:protocol": ("get", NONE, 200),
+    "encounters:request_create": ("post", NONE, 302),
+    "encounters:request_take": ("post", REQUEST, 302),
+    "encounters:request_run": ("get", REQUEST, 200),
 }
 
 
@@ -128,7 +134,9 @@ def test_anonymous_access_matches_policy(client: Client, world_a: OrgWorld, name
 # --- Cross-organisation -------------------------------------------------------------------------
 
 SKIP_TABLES = {"core_auditevent", "core_audithead", "orgs_staffsession", "orgs_loginthrottle", "django_session"}
-OBJECT_CASES = {name: case for name, case in CASES.items() if case[1] in (PERSON, STAFF, ENCOUNTER, ENCOUNTER_STEP)}
+OBJECT_CASES = {
+    name: case for name, case in CASES.items() if case[1] in (PERSON, STAFF, ENCOUNTER, ENCOUNTER_STEP, REQUEST)
+}
 
 
 def snapshot() -> dict[str, list[tuple[Any, ...]]]:

@@ -54,6 +54,8 @@ class Event(StrEnum):
     ENCOUNTER_VIEWED = "encounter.viewed"
     ENCOUNTER_UPDATED = "encounter.updated"
     ENCOUNTER_CLOSED = "encounter.closed"
+    SEPARATION_REQUESTED = "separation.requested"
+    SEPARATION_UPDATED = "separation.updated"
     ACCESS_DENIED = "access.denied"
     AUDIT_VIEWED = "audit.viewed"
     KEYS_ROTATED = "system.keys_rotated"
@@ -91,6 +93,8 @@ EVENT_LABELS: dict[str, Any] = {
     Event.ENCOUNTER_VIEWED: _("Encounter viewed"),
     Event.ENCOUNTER_UPDATED: _("Encounter step recorded"),
     Event.ENCOUNTER_CLOSED: _("Encounter closed"),
+    Event.SEPARATION_REQUESTED: _("Separation requested"),
+    Event.SEPARATION_UPDATED: _("Separation recorded"),
     Event.ACCESS_DENIED: _("Access refused"),
     Event.AUDIT_VIEWED: _("Audit log viewed"),
     Event.KEYS_ROTATED: _("Encryption keys rotated"),

@@ -15,6 +15,8 @@ from django.views.decorators.http import require_GET, require_POST
 from waypoint.core import audit
 from waypoint.core.access import policy
 from waypoint.encounters.models import Encounter
+from waypoint.encounters.separation import RequestStatus, SeparationRequest
+from waypoint.encounters.separation_forms import RequestForm
 from waypoint.orgs.models import DEFAULT_EXIT_URL, Role, Staff
 from waypoint.people.models import Person
 
@@ -35,7 +37,20 @@ def home(request: HttpRequest) -> HttpResponse:
         open_encounters = list(
             Encounter.objects.filter(org_id=staff.org_id, lead=staff, closed_at__isnull=True).select_related("person")
         )
-    context = {"staff": staff, "recent": recent, "open_encounters": open_encounters}
+    requests: list[SeparationRequest] = []
+    if staff.has_role(Role.PROVIDER, Role.SUPERVISOR):
+        requests = list(
+            SeparationRequest.objects.filter(org_id=staff.org_id)
+            .exclude(status=RequestStatus.CLOSED)
+            .select_related("site")[:20]
+        )
+    context = {
+        "staff": staff,
+        "recent": recent,
+        "open_encounters": open_encounters,
+        "separation_requests": requests,
+        "request_form": RequestForm(org_id=staff.org_id) if staff.has_role(Role.FRONT_DESK) else None,
+    }
     return TemplateResponse(request, "core/home.html", context)
 
 

@@ -223,3 +223,12 @@ class ChildProtectionReport(models.Model):
     told_by = EncryptedTextField(blank=True)
     deferred_reason = EncryptedTextField(blank=True)
     by_id = models.UUIDField()
+
+
+from waypoint.encounters.separation import (  # noqa: E402  (models Django must discover)
+    SeparationProtocol,
+    SeparationRequest,
+    SeparationRun,
+)
+
+__all__ = ["SeparationProtocol", "SeparationRequest", "SeparationRun"]

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from waypoint.encounters import views
+from waypoint.encounters import separation_views, views
 
 app_name = "encounters"
 urlpatterns = [
@@ -16,4 +16,10 @@ urlpatterns = [
     path("<uuid:encounter_id>/steps/<str:step>/", views.encounter_step_state, name="step_state"),
     path("<uuid:encounter_id>/comfort/", views.encounter_comfort, name="comfort"),
     path("<uuid:encounter_id>/close/", views.encounter_close, name="close"),
+    path("<uuid:encounter_id>/separation/", separation_views.encounter_separation, name="separation"),
+    # Separation protocol and front-desk requests
+    path("separation/protocol/", separation_views.protocol_edit, name="protocol"),
+    path("separation/requests/", separation_views.request_create, name="request_create"),
+    path("separation/requests/<uuid:request_id>/take/", separation_views.request_take, name="request_take"),
+    path("separation/requests/<uuid:request_id>/", separation_views.request_run, name="request_run"),
 ]
