@@ -9,6 +9,7 @@ import pytest
 from django.test import Client
 
 from tests.conftest import OrgWorld, sign_in
+from waypoint.contact.models import ContactRules
 from waypoint.content.models import ContentSet
 from waypoint.content.source import CONTENT, IN_PERSON, PHONE
 from waypoint.core.models import AuditEvent
@@ -299,3 +300,70 @@ def test_deferred_child_protection_step_allows_close(world_a: OrgWorld) -> None:
     client.post(f"/encounters/{encounter.id}/close/")
     encounter.refresh_from_db()
     assert encounter.closed_at is not None
+
+
+def phone_ready(client: Client, world: OrgWorld) -> tuple[Encounter, ContentSet]:
+    encounter = start(client, world, mode="phone")
+    confirm_confidentiality(client, encounter)
+    return encounter, ContentSet.current(world.org.id, PHONE)
+
+
+def test_not_safe_to_talk_switches_to_cover_and_records_callback(as_provider: Client, world_a: OrgWorld) -> None:
+    encounter, content = phone_ready(as_provider, world_a)
+    data = {"content_set": str(content.id), "safe_to_talk__answer": "no", "safe_to_talk__consented": "on"}
+    response = as_provider.post(f"/encounters/{encounter.id}/safety-check/", data)
+    assert response["Location"] == f"/encounters/{encounter.id}/not-safe-to-talk/"
+    page = as_provider.get(response["Location"]).content.decode()
+    assert "wrong number" in page and "do not say who you are" in page
+    as_provider.post(response["Location"], {"callback_plan": "Thursday after 6, text first"})
+    encounter.refresh_from_db()
+    assert encounter.callback_plan == "Thursday after 6, text first"
+    assert StepState.objects.get(encounter=encounter, step="safety_check").status == "paused"
+
+
+def test_phone_answers_become_contact_rules(as_provider: Client, world_a: OrgWorld) -> None:
+    encounter, content = phone_ready(as_provider, world_a)
+    data = {
+        "content_set": str(content.id),
+        "safe_to_talk__answer": "yes",
+        "safe_to_talk__consented": "on",
+        "disconnection__answer": "yes",
+        "disconnection__consented": "on",
+        "disconnection__note": "text 'pizza' and wait",
+        "someone_on_line__answer": "yes",
+        "someone_on_line__consented": "on",
+        "someone_on_line__note": "say you are from the pharmacy",
+        "where_are_you__answer": "yes",
+        "where_are_you__note": "",
+    }
+    assert as_provider.post(f"/encounters/{encounter.id}/safety-check/", data)["Location"] == (
+        f"/encounters/{encounter.id}/"
+    )
+    rules = ContactRules.objects.get(person=world_a.person)
+    assert rules.disconnection_plan == "text 'pizza' and wait"
+    assert rules.if_someone_answers == "say you are from the pharmacy"
+    assert rules.source_encounter_id == encounter.id
+    page = as_provider.get(f"/people/{world_a.person.id}/").content.decode()
+    assert "say you are from the pharmacy" in page
+
+
+def test_danger_here_shows_emergency_steps_at_once(as_provider: Client, world_a: OrgWorld) -> None:
+    encounter = start(as_provider, world_a)
+    pass_gate(as_provider, encounter)
+    confirm_confidentiality(as_provider, encounter)
+    content = ContentSet.current(world_a.org.id, IN_PERSON)
+    data = {"content_set": str(content.id), "danger_here__answer": "yes", "danger_here__consented": "on"}
+    response = as_provider.post(f"/encounters/{encounter.id}/safety-check/", data)
+    assert response["Location"] == f"/encounters/{encounter.id}/danger/"
+    page = as_provider.get(response["Location"]).content.decode()
+    assert "911" in page and "Call security" in page
+
+
+def test_injured_offers_911_and_records_the_choice(as_provider: Client, world_a: OrgWorld) -> None:
+    encounter, content = phone_ready(as_provider, world_a)
+    data = {"content_set": str(content.id), "injured__answer": "yes", "injured__consented": "on"}
+    assert as_provider.post(f"/encounters/{encounter.id}/safety-check/", data)["Location"].endswith("/injured/")
+    assert as_provider.post(f"/encounters/{encounter.id}/injured/", {"emergency_call": "maybe"}).status_code == 400
+    as_provider.post(f"/encounters/{encounter.id}/injured/", {"emergency_call": "ambulance"})
+    encounter.refresh_from_db()
+    assert encounter.emergency_call == "ambulance" and encounter.emergency_call_at is not None

@@ -79,6 +79,9 @@ CASES: dict[str, tuple[str, Kwargs, int | None]] = {
     "encounters:minor": ("get", ENCOUNTER, 404),  # the world's person is an adult: no such step here
     "encounters:education": ("get", ENCOUNTER, 200),
     "encounters:separation": ("get", ENCOUNTER, 200),
+    "encounters:danger": ("get", ENCOUNTER, 200),
+    "encounters:injured": ("get", ENCOUNTER, 200),
+    "encounters:cover": ("get", ENCOUNTER, 200),
     "encounters:protocol": ("get", NONE, 200),
     "encounters:request_create": ("post", NONE, 302),
     "encounters:request_take": ("post", REQUEST, 302),

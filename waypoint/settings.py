@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "waypoint.people",
     "waypoint.content",
     "waypoint.encounters",
+    "waypoint.contact",
     "waypoint.oversight",
 ]
 

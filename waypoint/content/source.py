@@ -107,6 +107,11 @@ CONTENT: dict[str, list[tuple[str, str, str]]] = {
             "esta pantalla de inmediato.",
         ),
         (
+            "cover_closing",
+            "Sorry, I think I have the wrong number. Have a good day.",
+            "Disculpe, creo que me equivoqué de número. Que tenga un buen día.",
+        ),
+        (
             "grounding",
             "Let's take a moment. Look around and name five things you can see, four you can touch, three you can "
             "hear, two you can smell and one you can taste.",

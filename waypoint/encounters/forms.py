@@ -18,6 +18,7 @@ from waypoint.encounters.models import (
     Consent,
     Domain,
     Education,
+    EmergencyCall,
     Gate,
     Interpreter,
     Level,
@@ -205,3 +206,18 @@ class MinorForm(SafeForm):
         if data.get("told_first") and not data.get("told_by"):
             self.add_error("told_by", _("Say who told them."))
         return data
+
+
+class EmergencyCallForm(SafeForm):
+    emergency_call = forms.ChoiceField(
+        label=_("What did they choose?"), choices=EmergencyCall.choices, widget=forms.RadioSelect
+    )
+
+
+class CallbackForm(SafeForm):
+    callback_plan = forms.CharField(
+        label=_("When and how to call back, as they said it"),
+        max_length=REASON_LIMIT,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )

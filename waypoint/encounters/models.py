@@ -73,6 +73,12 @@ class Consent(models.TextChoices):
     NOT_ASKED = "not_asked", _("Not asked yet")
 
 
+class EmergencyCall(models.TextChoices):
+    CALLED_911 = "called_911", _("Called 911")
+    AMBULANCE = "ambulance", _("Called an ambulance")
+    DECLINED = "declined", _("They did not want a call")
+
+
 class Education(models.TextChoices):
     OFFERED = "offered", _("Offered")
     TAKEN = "taken", _("Taken")
@@ -122,6 +128,9 @@ class Encounter(models.Model):
     consent = models.CharField(max_length=10, choices=Consent.choices, default=Consent.NOT_ASKED)
     education = models.CharField(max_length=10, choices=Education.choices, blank=True)
     is_minor = models.BooleanField(default=False, help_text="Derived from the record when the encounter started")
+    emergency_call = models.CharField(max_length=12, choices=EmergencyCall.choices, blank=True)
+    emergency_call_at = models.DateTimeField(null=True, blank=True)
+    callback_plan = EncryptedTextField(blank=True)
     version = models.PositiveIntegerField(default=1)
 
     class Meta:

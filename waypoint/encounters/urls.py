@@ -16,6 +16,9 @@ urlpatterns = [
     path("<uuid:encounter_id>/steps/<str:step>/", views.encounter_step_state, name="step_state"),
     path("<uuid:encounter_id>/comfort/", views.encounter_comfort, name="comfort"),
     path("<uuid:encounter_id>/close/", views.encounter_close, name="close"),
+    path("<uuid:encounter_id>/danger/", views.encounter_danger, name="danger"),
+    path("<uuid:encounter_id>/injured/", views.encounter_injured, name="injured"),
+    path("<uuid:encounter_id>/not-safe-to-talk/", views.encounter_cover, name="cover"),
     path("<uuid:encounter_id>/separation/", separation_views.encounter_separation, name="separation"),
     # Separation protocol and front-desk requests
     path("separation/protocol/", separation_views.protocol_edit, name="protocol"),

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from waypoint.contact.models import ContactRules
 from waypoint.content.models import ContentSet
 from waypoint.content.source import PHONE, SCRIPTS
 from waypoint.core import audit
@@ -24,9 +25,11 @@ from waypoint.core.concurrency import previous_result, remember_result
 from waypoint.encounters.access import get_encounter
 from waypoint.encounters.forms import (
     AssessmentForm,
+    CallbackForm,
     ComfortForm,
     ConsentForm,
     EducationForm,
+    EmergencyCallForm,
     GateForm,
     MinorForm,
     NeedsForm,
@@ -47,6 +50,7 @@ from waypoint.encounters.models import (
     StepState,
     StepStatus,
 )
+from waypoint.encounters.separation import SeparationProtocol
 from waypoint.orgs.models import Staff
 from waypoint.people.access import READERS, get_person
 
@@ -205,7 +209,9 @@ def encounter_check(request: HttpRequest, encounter_id: uuid.UUID) -> HttpRespon
                 messages.error(request, _("The questions changed while you were answering. Please answer again."))
                 return redirect("encounters:safety_check", encounter_id=encounter.id)
             _save_answers(request, encounter, content, form)
-            return redirect("encounters:detail", encounter_id=encounter.id)
+            _save_contact_rules(request, encounter, form)
+            target = _escalation_target(encounter, form)
+            return redirect(target or "encounters:detail", encounter_id=encounter.id)
     else:
         audit.record_for(request, audit.Event.ENCOUNTER_VIEWED, encounter)
     scripts = _scripts(encounter, request.LANGUAGE_CODE)
@@ -446,3 +452,103 @@ def encounter_minor(request: HttpRequest, encounter_id: uuid.UUID) -> HttpRespon
     return _step_page(
         request, encounter_id, Step.MINOR, MinorForm, _minor_initial, _minor_save, "encounters/step_form.html"
     )
+
+
+# --- Immediate escalation ----------------------------------------------------------------------
+
+
+def _escalation_target(encounter: Encounter, form: SafetyCheckForm) -> str | None:
+    """Where the answers send the provider at once: danger here, injured, or not safe to talk."""
+    answers = {key: form.cleaned_data.get(f"{key}__answer") for key, _text in form.questions}
+    if answers.get("safe_to_talk") == "no":
+        return "encounters:cover"
+    if answers.get("danger_here") == "yes":
+        return "encounters:danger"
+    if answers.get("injured") == "yes":
+        return "encounters:injured"
+    return None
+
+
+def _save_contact_rules(request: HttpRequest, encounter: Encounter, form: SafetyCheckForm) -> None:
+    """Phone answers about disconnection, someone else on the line and how to identify ourselves
+    become the person's contact rules (only notes the person agreed to have written down)."""
+    mapping = {
+        "disconnection": "disconnection_plan",
+        "someone_on_line": "if_someone_answers",
+        "contact_after": "identify_as",
+    }
+    updates = {
+        field: form.cleaned_data[f"{key}__note"]
+        for key, field in mapping.items()
+        if form.cleaned_data.get(f"{key}__consented") and form.cleaned_data.get(f"{key}__note")
+    }
+    if updates:
+        ContactRules.objects.update_or_create(
+            person=encounter.person,
+            defaults={
+                **updates,
+                "source_encounter_id": encounter.id,
+                "confirmed_at": timezone.now(),
+                "confirmed_by_id": _staff(request).id,
+            },
+        )
+
+
+@policy(*READERS)
+@require_GET
+def encounter_danger(request: HttpRequest, encounter_id: uuid.UUID) -> HttpResponse:
+    """In danger here: the organisation's emergency steps and contacts, at once."""
+    encounter = get_encounter(request, encounter_id)
+    audit.record_for(request, audit.Event.ENCOUNTER_VIEWED, encounter)
+    protocol = SeparationProtocol.for_org(encounter.org_id)
+    context = {"encounter": encounter, "protocol": protocol, "steps": protocol.lines(protocol.emergency_steps)}
+    return TemplateResponse(request, "encounters/danger.html", context)
+
+
+@policy(*READERS)
+@require_http_methods(["GET", "POST"])
+def encounter_injured(request: HttpRequest, encounter_id: uuid.UUID) -> HttpResponse:
+    """Injured: offer 911 or an ambulance and record their choice."""
+    encounter = get_encounter(request, encounter_id)
+    form = EmergencyCallForm(
+        request.POST if request.method == "POST" else None, initial={"emergency_call": encounter.emergency_call}
+    )
+    if request.method == "POST":
+        if refused := _refuse_if_closed(request, encounter):
+            return refused
+        if form.is_valid():
+            encounter.emergency_call = form.cleaned_data["emergency_call"]
+            encounter.emergency_call_at = timezone.now()
+            encounter.save(update_fields=["emergency_call", "emergency_call_at"])
+            audit.record_for(request, audit.Event.ENCOUNTER_UPDATED, encounter)
+            return redirect("encounters:detail", encounter_id=encounter.id)
+    else:
+        audit.record_for(request, audit.Event.ENCOUNTER_VIEWED, encounter)
+    return TemplateResponse(
+        request, "encounters/injured.html", {"encounter": encounter, "form": form}, status=400 if form.errors else 200
+    )
+
+
+@policy(*READERS)
+@require_http_methods(["GET", "POST"])
+def encounter_cover(request: HttpRequest, encounter_id: uuid.UUID) -> HttpResponse:
+    """Not safe to talk: the agreed cover identity and a closing line fill the screen; then, if they
+    said how, record when and how to call back."""
+    encounter = get_encounter(request, encounter_id)
+    form = CallbackForm(
+        request.POST if request.method == "POST" else None, initial={"callback_plan": encounter.callback_plan}
+    )
+    if request.method == "POST":
+        if refused := _refuse_if_closed(request, encounter):
+            return refused
+        if form.is_valid():
+            encounter.callback_plan = form.cleaned_data["callback_plan"]
+            encounter.save(update_fields=["callback_plan"])
+            _mark(request, encounter, Step.SAFETY_CHECK, StepStatus.PAUSED, _("Not safe to talk"))
+            return redirect("encounters:detail", encounter_id=encounter.id)
+    else:
+        audit.record_for(request, audit.Event.ENCOUNTER_VIEWED, encounter)
+    rules = ContactRules.objects.filter(person=encounter.person).first()
+    closing = _scripts(encounter, request.LANGUAGE_CODE)["cover_closing"]
+    context = {"encounter": encounter, "form": form, "rules": rules, "closing": closing}
+    return TemplateResponse(request, "encounters/cover.html", context, status=400 if form.errors else 200)

@@ -13,6 +13,7 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from waypoint.contact.models import ContactRules
 from waypoint.core import audit
 from waypoint.core.access import policy
 from waypoint.core.concurrency import StaleVersion, lock_for_update, previous_result, remember_result
@@ -107,6 +108,7 @@ def person_detail(request: HttpRequest, person_id: uuid.UUID) -> HttpResponse:
         "language": LANGUAGE_LABELS.get(person.preferred_language, person.preferred_language),
         "assigned": list(person.assigned_staff.all()),
         "viewers": _viewers(person),
+        "rules": ContactRules.objects.filter(person=person).first(),
     }
     return TemplateResponse(request, "people/detail.html", context)
 
