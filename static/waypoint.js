@@ -107,3 +107,14 @@
     schedule();
   }
 })();
+
+/* Encounter check-in reminder: a gentle, non-blocking prompt after the organisation's interval. */
+(function () {
+  "use strict";
+  var prompt = document.getElementById("check-in-prompt");
+  if (!prompt) { return; }
+  var seconds = parseInt(prompt.getAttribute("data-check-in-seconds") || "0", 10);
+  if (seconds > 0) {
+    window.setTimeout(function () { prompt.hidden = false; }, seconds * 1000);
+  }
+})();

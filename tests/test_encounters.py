@@ -14,6 +14,7 @@ from waypoint.content.models import ContentSet
 from waypoint.content.source import CONTENT, IN_PERSON, PHONE
 from waypoint.core.models import AuditEvent
 from waypoint.encounters.models import (
+    Amendment,
     ChildProtectionReport,
     ComfortEvent,
     DomainAssessment,
@@ -367,3 +368,25 @@ def test_injured_offers_911_and_records_the_choice(as_provider: Client, world_a:
     as_provider.post(f"/encounters/{encounter.id}/injured/", {"emergency_call": "ambulance"})
     encounter.refresh_from_db()
     assert encounter.emergency_call == "ambulance" and encounter.emergency_call_at is not None
+
+
+def test_amendments_only_after_close_and_keep_the_original(as_provider: Client, world_a: OrgWorld) -> None:
+    encounter = world_a.encounter
+    url = f"/encounters/{encounter.id}/amendments/"
+    as_provider.post(url, {"text": "too early"})
+    assert not Amendment.objects.exists()
+    as_provider.post(f"/encounters/{encounter.id}/close/")
+    as_provider.post(url, {"text": ""})
+    assert not Amendment.objects.exists()
+    as_provider.post(url, {"text": "The break was at 10:40, not 10:30."})
+    amendment = Amendment.objects.get()
+    assert amendment.by_id == world_a.provider.id
+    page = as_provider.get(f"/encounters/{encounter.id}/").content.decode()
+    assert "10:40, not 10:30" in page
+    assert AuditEvent.objects.filter(event="encounter.amended").count() == 1
+
+
+def test_check_in_prompt_uses_the_org_interval(as_provider: Client, world_a: OrgWorld) -> None:
+    page = as_provider.get(f"/encounters/{world_a.encounter.id}/").content.decode()
+    assert 'data-check-in-seconds="600"' in page  # default 10 minutes
+    assert 'accesskey="g"' in page and 'accesskey="b"' in page

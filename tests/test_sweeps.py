@@ -80,6 +80,7 @@ CASES: dict[str, tuple[str, Kwargs, int | None]] = {
     "encounters:education": ("get", ENCOUNTER, 200),
     "encounters:separation": ("get", ENCOUNTER, 200),
     "encounters:danger": ("get", ENCOUNTER, 200),
+    "encounters:amend": ("post", ENCOUNTER, 302),
     "encounters:injured": ("get", ENCOUNTER, 200),
     "encounters:cover": ("get", ENCOUNTER, 200),
     "encounters:protocol": ("get", NONE, 200),

@@ -54,6 +54,7 @@ class Event(StrEnum):
     ENCOUNTER_VIEWED = "encounter.viewed"
     ENCOUNTER_UPDATED = "encounter.updated"
     ENCOUNTER_CLOSED = "encounter.closed"
+    ENCOUNTER_AMENDED = "encounter.amended"
     SEPARATION_REQUESTED = "separation.requested"
     SEPARATION_UPDATED = "separation.updated"
     ACCESS_DENIED = "access.denied"
@@ -93,6 +94,7 @@ EVENT_LABELS: dict[str, Any] = {
     Event.ENCOUNTER_VIEWED: _("Encounter viewed"),
     Event.ENCOUNTER_UPDATED: _("Encounter step recorded"),
     Event.ENCOUNTER_CLOSED: _("Encounter closed"),
+    Event.ENCOUNTER_AMENDED: _("Encounter amended"),
     Event.SEPARATION_REQUESTED: _("Separation requested"),
     Event.SEPARATION_UPDATED: _("Separation recorded"),
     Event.ACCESS_DENIED: _("Access refused"),

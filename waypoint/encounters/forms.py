@@ -214,6 +214,12 @@ class EmergencyCallForm(SafeForm):
     )
 
 
+class AmendmentForm(SafeForm):
+    text = forms.CharField(
+        label=_("Correction or addition"), max_length=REASON_LIMIT, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
 class CallbackForm(SafeForm):
     callback_plan = forms.CharField(
         label=_("When and how to call back, as they said it"),

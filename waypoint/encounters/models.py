@@ -234,6 +234,18 @@ class ChildProtectionReport(models.Model):
     by_id = models.UUIDField()
 
 
+class Amendment(models.Model):
+    """A correction to a closed encounter: the original stays; this is added, with who and when."""
+
+    encounter = models.ForeignKey(Encounter, on_delete=models.CASCADE, related_name="amendments")
+    text = EncryptedTextField()
+    at = models.DateTimeField(auto_now_add=True)
+    by_id = models.UUIDField()
+
+    class Meta:
+        ordering = ["at"]
+
+
 from waypoint.encounters.separation import (  # noqa: E402  (models Django must discover)
     SeparationProtocol,
     SeparationRequest,

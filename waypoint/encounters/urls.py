@@ -17,6 +17,7 @@ urlpatterns = [
     path("<uuid:encounter_id>/comfort/", views.encounter_comfort, name="comfort"),
     path("<uuid:encounter_id>/close/", views.encounter_close, name="close"),
     path("<uuid:encounter_id>/danger/", views.encounter_danger, name="danger"),
+    path("<uuid:encounter_id>/amendments/", views.encounter_amend, name="amend"),
     path("<uuid:encounter_id>/injured/", views.encounter_injured, name="injured"),
     path("<uuid:encounter_id>/not-safe-to-talk/", views.encounter_cover, name="cover"),
     path("<uuid:encounter_id>/separation/", separation_views.encounter_separation, name="separation"),

@@ -24,6 +24,7 @@ from waypoint.core.access import deny, policy
 from waypoint.core.concurrency import previous_result, remember_result
 from waypoint.encounters.access import get_encounter
 from waypoint.encounters.forms import (
+    AmendmentForm,
     AssessmentForm,
     CallbackForm,
     ComfortForm,
@@ -38,6 +39,7 @@ from waypoint.encounters.forms import (
     StepStateForm,
 )
 from waypoint.encounters.models import (
+    Amendment,
     ChildProtectionReport,
     ComfortEvent,
     Domain,
@@ -125,6 +127,10 @@ def encounter_detail(request: HttpRequest, encounter_id: uuid.UUID) -> HttpRespo
         "comfort_form": ComfortForm(),
         "scripts": _scripts(encounter, request.LANGUAGE_CODE),
         "answers": encounter.answers.select_related("content_set").order_by("at"),
+        "amendments": encounter.amendments.all(),
+        "amendment_form": AmendmentForm(),
+        "glossary": encounter.person.glossary,
+        "check_in_seconds": SeparationProtocol.for_org(encounter.org_id).check_in_minutes * 60,
     }
     return TemplateResponse(request, "encounters/detail.html", context)
 
@@ -552,3 +558,20 @@ def encounter_cover(request: HttpRequest, encounter_id: uuid.UUID) -> HttpRespon
     closing = _scripts(encounter, request.LANGUAGE_CODE)["cover_closing"]
     context = {"encounter": encounter, "form": form, "rules": rules, "closing": closing}
     return TemplateResponse(request, "encounters/cover.html", context, status=400 if form.errors else 200)
+
+
+@policy(*READERS)
+@require_POST
+def encounter_amend(request: HttpRequest, encounter_id: uuid.UUID) -> HttpResponse:
+    """Corrections to a closed encounter are added as amendments; the original is never edited."""
+    encounter = get_encounter(request, encounter_id)
+    form = AmendmentForm(request.POST)
+    if not encounter.is_closed:
+        messages.error(request, _("The encounter is still open: change the step itself."))
+    elif form.is_valid():
+        Amendment.objects.create(encounter=encounter, text=form.cleaned_data["text"], by_id=_staff(request).id)
+        audit.record_for(request, audit.Event.ENCOUNTER_AMENDED, encounter)
+        messages.success(request, _("Amendment added."))
+    else:
+        messages.error(request, _("Write the correction (up to 2,000 characters)."))
+    return redirect("encounters:detail", encounter_id=encounter.id)
