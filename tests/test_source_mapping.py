@@ -1,0 +1,133 @@
+"""Rows S1-S8 and T1-T4 of PRODUCT.md: where each requirement of the practice guides appears in the
+running product.  Each row names the page and the words a provider sees there."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from django.test import Client
+
+from tests.conftest import OrgWorld, sign_in
+from waypoint.content.source import CONTENT, IN_PERSON, PHONE
+from waypoint.encounters.models import Encounter, Mode, StepState
+from waypoint.orgs.models import Role
+
+Url = Callable[[OrgWorld], str]
+
+
+def ready(world: OrgWorld, mode: str) -> Encounter:
+    """An encounter past the privacy gate and the confidentiality step."""
+    encounter = Encounter.objects.create(
+        org=world.org, person=world.person, mode=mode, lead=world.provider, gate="alone"
+    )
+    StepState.objects.create(encounter=encounter, step="confidentiality", status="done", by_id=world.provider.id)
+    return encounter
+
+
+def enc(path: str) -> Url:
+    return lambda w: f"/encounters/{w.encounter.id}/{path}"
+
+
+ROWS: dict[str, list[tuple[Url, Role, list[str]]]] = {
+    "S1 physical comfort": [
+        (
+            enc(""),
+            Role.PROVIDER,
+            ["Water offered", "Restroom shown", "Asked if they need anything", "data-check-in-seconds"],
+        )
+    ],
+    "S2 provider's manner": [
+        (
+            lambda w: f"/people/{w.person.id}/encounters/new/",
+            Role.PROVIDER,
+            ["calm tone, eye contact", "Respect personal space, do not touch", "eye level"],
+        )
+    ],
+    "S3 pace, their language, break, interviewer gender": [
+        (enc(""), Role.PROVIDER, ["Break offered", "Break taken", "Their words", "Match their pace"]),
+        (enc("privacy/"), Role.PROVIDER, ["male or a female interviewer"]),
+    ],
+    "S4 concern and confidential services": [
+        (enc("confidentiality/"), Role.PROVIDER, ["I am concerned for your safety", "confidential"])
+    ],
+    "S5 seen alone, signs, orientation": [
+        (
+            enc("privacy/"),
+            Role.PROVIDER,
+            [
+                "alone for at least part of every visit",
+                "signs in the waiting and exam rooms",
+                "every staff member is told",
+                "only when you are alone",
+            ],
+        )
+    ],
+    "S6 separation protocol": [
+        (enc("separation/"), Role.PROVIDER, ["Who separates", "Reasons you can give", "If the companion refuses"]),
+        (
+            lambda w: "/encounters/separation/protocol/",
+            Role.ORG_ADMIN,
+            [
+                "Hospital or building security",
+                "Local law enforcement",
+                "Tribal law enforcement",
+                "Federal law enforcement",
+                "Informed-consent script for adults",
+                "Child protective services contact",
+            ],
+        ),
+    ],
+    "S7 in-person safety check": [
+        (
+            lambda w: f"/encounters/{ready(w, Mode.IN_PERSON).id}/safety-check/",
+            Role.PROVIDER,
+            [text.split("?")[0] for _k, text, _es in CONTENT[IN_PERSON]],
+        )
+    ],
+    "S8 phone safety check": [
+        (
+            lambda w: f"/encounters/{ready(w, Mode.PHONE).id}/safety-check/",
+            Role.PROVIDER,
+            ["free to hang up", *[text.split("?")[0] for _k, text, _es in CONTENT[PHONE]]],
+        )
+    ],
+    "T1 person-centred, their language": [
+        (lambda w: "/people/new/", Role.PROVIDER, ["Preferred language", "Their words", "Preferred interviewer"])
+    ],
+    "T2 four areas of safety": [
+        (
+            lambda w: f"/encounters/{ready(w, Mode.IN_PERSON).id}/assessment/",
+            Role.PROVIDER,
+            ["Physical safety", "Communication safety", "Environmental safety", "Emotional safety"],
+        )
+    ],
+    "T3 de-escalation": [
+        (enc(""), Role.PROVIDER, ["Grounding", "Breathing", "Model calm", "Mirror the words", "Listen actively"])
+    ],
+    "T4 emergency needs": [
+        (
+            lambda w: f"/encounters/{ready(w, Mode.IN_PERSON).id}/needs/",
+            Role.PROVIDER,
+            ["Injuries", "Medications", "Shelter", "Food and water"],
+        ),
+        (enc("injured/"), Role.PROVIDER, ["911 or an ambulance"]),
+    ],
+}
+
+
+@pytest.mark.parametrize("row", sorted(ROWS))
+def test_row_appears_in_the_running_product(world_a: OrgWorld, row: str) -> None:
+    for url, role, phrases in ROWS[row]:
+        client = sign_in(Client(), world_a.staff[role])
+        response = client.get(url(world_a))
+        assert response.status_code == 200, (row, response.status_code)
+        body = response.content.decode()
+        missing = [phrase for phrase in phrases if phrase not in body]
+        assert missing == [], (row, missing)
+
+
+def test_every_row_s1_to_s8_and_t1_to_t4_is_mapped() -> None:
+    assert sorted(key.split()[0] for key in ROWS) == sorted(
+        [f"S{n}" for n in range(1, 9)] + [f"T{n}" for n in range(1, 5)]
+    )
