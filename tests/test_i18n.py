@@ -27,6 +27,8 @@ PAGE_ROLES = {
     "orgs:settings": Role.ORG_ADMIN,
     "oversight:audit_log": Role.AUDITOR,
     "encounters:protocol": Role.ORG_ADMIN,
+    "content:list": Role.ORG_ADMIN,
+    "content:edit": Role.ORG_ADMIN,
 }
 ANONYMOUS_PAGES = ["/login/", "/about-exit/", "/nowhere/"]
 

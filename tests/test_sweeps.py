@@ -79,6 +79,8 @@ CASES: dict[str, tuple[str, Kwargs, int | None]] = {
     "encounters:minor": ("get", ENCOUNTER, 404),  # the world's person is an adult: no such step here
     "encounters:education": ("get", ENCOUNTER, 200),
     "encounters:separation": ("get", ENCOUNTER, 200),
+    "content:list": ("get", NONE, 200),
+    "content:edit": ("get", lambda w: {"kind": "phone_check", "language": "vi"}, 200),
     "encounters:danger": ("get", ENCOUNTER, 200),
     "encounters:amend": ("post", ENCOUNTER, 302),
     "encounters:injured": ("get", ENCOUNTER, 200),

@@ -11,6 +11,7 @@ urlpatterns = [
     path("people/", include("waypoint.people.urls")),
     path("oversight/", include("waypoint.oversight.urls")),
     path("encounters/", include("waypoint.encounters.urls")),
+    path("settings/content/", include("waypoint.content.urls")),
 ]
 
 handler400 = core.bad_request
