@@ -7,6 +7,7 @@ import uuid
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from tests.conftest import OrgWorld, sign_in
 from waypoint.contact.models import ContactRules
@@ -390,3 +391,24 @@ def test_check_in_prompt_uses_the_org_interval(as_provider: Client, world_a: Org
     page = as_provider.get(f"/encounters/{world_a.encounter.id}/").content.decode()
     assert 'data-check-in-seconds="600"' in page  # default 10 minutes
     assert 'accesskey="g"' in page and 'accesskey="b"' in page
+
+
+def test_age_that_contradicts_an_open_minor_encounter_is_refused(world_a: OrgWorld) -> None:
+    from tests.test_people import person_data
+
+    Encounter.objects.filter(pk=world_a.encounter.pk).update(closed_at=timezone.now())  # the adult-branch one
+    world_a.person.estimated_age = 15
+    world_a.person.save()
+    client = sign_in(Client(), world_a.provider)
+    encounter = start(client, world_a)
+    assert encounter.is_minor
+    person = world_a.person
+    person.refresh_from_db()
+    response = client.post(f"/people/{person.id}/edit/", person_data(version=person.version, estimated_age="30"))
+    assert response.status_code == 400 and "contradicts the minor status" in response.content.decode()
+    person.refresh_from_db()
+    assert person.estimated_age == 15
+    assert (
+        client.post(f"/people/{person.id}/edit/", person_data(version=person.version, estimated_age="16"))["Location"]
+        == f"/people/{person.id}/"
+    )

@@ -131,7 +131,27 @@ class PersonForm(SafeModelForm):
             self.add_error(
                 "estimated_age", _("Give a date of birth or an estimated age, not both. Minor status comes from them.")
             )
+        elif self.instance.pk and not self.errors:
+            self._refuse_minor_contradiction(data)
         return data
+
+    def _refuse_minor_contradiction(self, data: dict[str, Any]) -> None:
+        """An open encounter follows the adult or the minor branch; a new age may not flip it silently."""
+        from waypoint.encounters.models import Encounter
+
+        new = Person(date_of_birth=data.get("date_of_birth"), estimated_age=data.get("estimated_age"))
+        if new.is_minor is None:
+            return
+        open_encounters = Encounter.objects.filter(person=self.instance, closed_at__isnull=True)
+        if open_encounters.exclude(is_minor=new.is_minor).exists():
+            field = "date_of_birth" if data.get("date_of_birth") else "estimated_age"
+            self.add_error(
+                field,
+                _(
+                    "This contradicts the minor status of an open encounter. Check the age, or "
+                    "close that encounter first and start a new one."
+                ),
+            )
 
 
 def _max_length(limit: int) -> Any:
