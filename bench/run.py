@@ -38,7 +38,7 @@ ROOT = BENCH.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(BENCH))
 
-from tests.harness import LiveServer, free_port, make_server  # noqa: E402
+from tests.harness import LiveServer, free_port, gunicorn_command, make_server  # noqa: E402
 
 WRK = "/usr/bin/wrk"
 RESULTS = BENCH / "results"
@@ -162,27 +162,8 @@ def first_person_path(session: Session) -> str:
 
 
 def gunicorn_args(workers: int, threads: int, port: int) -> list[str]:
-    """The same flags tests/harness.py gives Waypoint, for the bare app."""
-    return [
-        sys.executable,
-        "-m",
-        "gunicorn",
-        "--pythonpath",
-        str(BENCH),
-        "bare_app:application",
-        "--bind",
-        f"127.0.0.1:{port}",
-        "--workers",
-        str(workers),
-        "--threads",
-        str(threads),
-        "--worker-class",
-        "gthread",
-        "--log-level",
-        "warning",
-        "--graceful-timeout",
-        "2",
-    ]
+    """The same command tests/harness.py uses for Waypoint, for the bare app."""
+    return gunicorn_command("bare_app:application", port, workers, threads, "--pythonpath", str(BENCH))
 
 
 class BareServer:

@@ -26,6 +26,13 @@ ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
 
 
+def gunicorn_command(app: str, port: int, workers: int, threads: int, *extra: str) -> list[str]:
+    """How every test and benchmark server runs: gunicorn, gthread workers, loopback only."""
+    flags = ["--bind", f"127.0.0.1:{port}", "--workers", str(workers), "--threads", str(threads)]
+    flags += ["--worker-class", "gthread", "--log-level", "warning", "--graceful-timeout", "2"]
+    return [PYTHON, "-m", "gunicorn", app, *flags, *extra]
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -83,26 +90,7 @@ class LiveServer:
 
     def start(self, workers: int = 2, threads: int = 4) -> None:
         self.process = subprocess.Popen(
-            [
-                PYTHON,
-                "-m",
-                "gunicorn",
-                "waypoint.wsgi:application",
-                "--bind",
-                f"127.0.0.1:{self.port}",
-                "--workers",
-                str(workers),
-                "--threads",
-                str(threads),
-                "--worker-class",
-                "gthread",
-                "--log-level",
-                "warning",
-                "--graceful-timeout",
-                "2",
-            ],
-            env=self.env,
-            cwd=ROOT,
+            gunicorn_command("waypoint.wsgi:application", self.port, workers, threads), env=self.env, cwd=ROOT
         )
         deadline = time.time() + 30
         while time.time() < deadline:
