@@ -412,3 +412,13 @@ def test_age_that_contradicts_an_open_minor_encounter_is_refused(world_a: OrgWor
         client.post(f"/people/{person.id}/edit/", person_data(version=person.version, estimated_age="16"))["Location"]
         == f"/people/{person.id}/"
     )
+
+
+def test_encounter_reads_show_on_the_record_and_in_the_audit_filter(world_a: OrgWorld) -> None:
+    sign_in(Client(), world_a.supervisor).get(f"/encounters/{world_a.encounter.id}/")
+    page = sign_in(Client(), world_a.provider).get(f"/people/{world_a.person.id}/").content.decode()
+    assert "Supervisor.A" in page and "Encounter viewed" in page
+    auditor = sign_in(Client(), world_a.auditor)
+    response = auditor.get("/oversight/audit/", {"reference": world_a.person.reference, "event": "encounter.viewed"})
+    entries = response.context["entries"]
+    assert len(entries) == 1 and entries[0]["reference"] == world_a.person.reference

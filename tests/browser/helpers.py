@@ -226,6 +226,61 @@ def body_text(page: Any) -> str:
 
 
 # --------------------------------------------------------------------------------------------------
+# Keyboard
+
+
+def tab_to(page: Any, selector: str, limit: int = 150, backwards: bool = False) -> None:
+    """Press Tab (or Shift+Tab) until the focused element matches ``selector``."""
+    seen = []
+    key = "Shift+Tab" if backwards else "Tab"
+    for _ in range(limit):
+        page.keyboard.press(key)
+        state = page.evaluate(
+            "(s) => { const a = document.activeElement;"
+            " return [a ? a.matches(s) : false, a ? (a.id || a.tagName + ' ' + (a.getAttribute('href') || '')) : ''] }",
+            selector,
+        )
+        if state[0]:
+            return
+        seen.append(state[1])
+    raise AssertionError(f"{key} never reached {selector}; focus went through {seen}")
+
+
+def press_and_wait(page: Any, key: str) -> None:
+    with page.expect_navigation():
+        page.keyboard.press(key)
+
+
+# --------------------------------------------------------------------------------------------------
+# Demo people, read once per server through manage.py (the demo data gives no ids)
+
+PEOPLE_SCRIPT = """
+import json
+from waypoint.people.models import Person
+rows = [
+    {"id": str(p.id), "name": p.name, "alias": p.alias, "reference": p.reference, "org": p.org.name,
+     "minor": p.is_minor, "language": p.preferred_language}
+    for p in Person.objects.select_related("org").order_by("created_at")
+]
+print("PEOPLE " + json.dumps(rows))
+"""
+_PEOPLE: dict[int, list[dict[str, Any]]] = {}
+
+
+def demo_people(server: LiveServer) -> list[dict[str, Any]]:
+    if server.port not in _PEOPLE:
+        result = server.manage("shell", "-c", PEOPLE_SCRIPT)
+        line = next(x for x in result.stdout.splitlines() if x.startswith("PEOPLE "))
+        _PEOPLE[server.port] = json.loads(line[len("PEOPLE ") :])
+    return _PEOPLE[server.port]
+
+
+def demo_person(server: LiveServer, label: str) -> dict[str, Any]:
+    """A demo person of the first organisation by name or alias (``María Núñez``, ``Lanny``, ``Rosa``)."""
+    return next(p for p in demo_people(server) if label in (p["name"], p["alias"]))
+
+
+# --------------------------------------------------------------------------------------------------
 # Quick exit
 
 # Added with page.evaluate just before an exit is triggered.  It reports (console, prefix wp-probe:)

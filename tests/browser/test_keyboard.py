@@ -9,32 +9,20 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.browser.helpers import READERS, REFERENCE, CodeBook, require_chromium, set_language, sign_in
+from tests.browser.helpers import (
+    READERS,
+    REFERENCE,
+    CodeBook,
+    press_and_wait,
+    require_chromium,
+    set_language,
+    sign_in,
+    tab_to,
+)
 from tests.harness import LiveServer
 
 require_chromium()
 pytestmark = pytest.mark.browser
-
-
-def tab_to(page: Any, selector: str, limit: int = 80) -> None:
-    """Press Tab until the focused element matches ``selector``."""
-    seen = []
-    for _ in range(limit):
-        page.keyboard.press("Tab")
-        state = page.evaluate(
-            "(s) => { const a = document.activeElement;"
-            " return [a ? a.matches(s) : false, a ? (a.id || a.tagName + ' ' + (a.getAttribute('href') || '')) : ''] }",
-            selector,
-        )
-        if state[0]:
-            return
-        seen.append(state[1])
-    raise AssertionError(f"Tab never reached {selector}; focus went through {seen}")
-
-
-def press_and_wait(page: Any, key: str) -> None:
-    with page.expect_navigation():
-        page.keyboard.press(key)
 
 
 def test_create_and_find_a_record_with_the_keyboard_in_spanish(

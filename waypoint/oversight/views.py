@@ -14,9 +14,11 @@ from django.views.decorators.http import require_GET
 from waypoint.core import audit
 from waypoint.core.access import policy
 from waypoint.core.models import AuditEvent
+from waypoint.encounters.models import Encounter
 from waypoint.orgs.models import Role, Staff
 from waypoint.oversight.forms import AuditFilterForm
 from waypoint.people.models import Person
+from waypoint.people.views import record_object_ids
 
 PAGE_SIZE = 50
 
@@ -38,7 +40,7 @@ def audit_log(request: HttpRequest) -> HttpResponse:
         if data["reference"]:
             person = Person.objects.filter(org_id=org_id, reference=data["reference"]).only("id").first()
             unknown_reference = person is None
-            rows = rows.filter(object_id=person.id if person else uuid.UUID(int=0))
+            rows = rows.filter(object_id__in=record_object_ids(person) if person else [uuid.UUID(int=0)])
         if data["staff"]:
             rows = rows.filter(actor_id=data["staff"])
         if data["event"]:
@@ -53,6 +55,8 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     names = dict(Staff.objects.filter(org_id=org_id).values_list("id", "display_name"))
     object_ids = {row.object_id for row in page if row.object_id}
     codes = dict(Person.objects.filter(org_id=org_id, id__in=object_ids).values_list("id", "reference"))
+    encounters = Encounter.objects.filter(org_id=org_id, id__in=object_ids).values_list("id", "person__reference")
+    codes.update(dict(encounters))
     entries = [
         {
             "row": row,

@@ -26,7 +26,21 @@ from waypoint.people.forms import LANGUAGE_LABELS, PersonForm, SearchForm
 from waypoint.people.models import Person
 
 RECORD_EVENTS = [audit.Event.PERSON_CREATED, audit.Event.PERSON_UPDATED]
-VIEW_EVENTS = [audit.Event.PERSON_VIEWED, audit.Event.PERSON_TIMELINE_VIEWED, *RECORD_EVENTS]
+VIEW_EVENTS = [
+    audit.Event.PERSON_VIEWED,
+    audit.Event.PERSON_TIMELINE_VIEWED,
+    *RECORD_EVENTS,
+    audit.Event.ENCOUNTER_STARTED,
+    audit.Event.ENCOUNTER_VIEWED,
+    audit.Event.ENCOUNTER_UPDATED,
+    audit.Event.ENCOUNTER_CLOSED,
+    audit.Event.ENCOUNTER_AMENDED,
+]
+
+
+def record_object_ids(person: Person) -> list[uuid.UUID]:
+    """The record itself and its encounters: reads of either are reads of this person's record."""
+    return [person.id, *Encounter.objects.filter(person=person).values_list("id", flat=True)]
 
 
 def _staff(request: HttpRequest) -> Staff:
@@ -90,7 +104,9 @@ def person_create(request: HttpRequest) -> HttpResponse:
 
 
 def _viewers(person: Person, limit: int = 20) -> list[dict[str, Any]]:
-    rows = AuditEvent.objects.filter(object_id=person.id, org_id=person.org_id, event__in=VIEW_EVENTS)[:limit]
+    rows = AuditEvent.objects.filter(
+        object_id__in=record_object_ids(person), org_id=person.org_id, event__in=VIEW_EVENTS
+    )[:limit]
     names = dict(Staff.objects.filter(org_id=person.org_id).values_list("id", "display_name"))
     return [
         {"at": row.at, "who": names.get(row.actor_id, "—"), "event": audit.EVENT_LABELS.get(row.event, row.event)}  # type: ignore[arg-type]

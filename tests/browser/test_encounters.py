@@ -1,0 +1,762 @@
+"""The encounter flow in the browser: keyboard only in English (in person, separation refused,
+privacy not possible, safety check, assessment, close; then the timeline and the audit log) and in
+Spanish (phone, not safe to talk, callback plan); front desk to provider with a code phrase; and
+axe-core, Exit first in tab order and 640 px on every encounter page, in English and Spanish.
+
+provider.a signs in once for this module (TOTP allows about one sign-in per user every 30 seconds);
+each test gets its own guarded browser context with that session's cookies."""
+
+from __future__ import annotations
+
+import re
+import secrets
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+
+from tests.browser.helpers import (
+    DEMO_TEXTS,
+    METRICS,
+    REFERENCE,
+    CodeBook,
+    demo_person,
+    press_and_wait,
+    require_chromium,
+    set_language,
+    sign_in,
+    submit,
+    tab_to,
+)
+from tests.browser.test_accessibility import UNDER_EXIT, Sweep, no_horizontal_scroll
+from tests.harness import LiveServer
+
+require_chromium()
+pytestmark = pytest.mark.browser
+
+ENCOUNTER_PATH = re.compile(r"/encounters/[0-9a-f-]{36}/")
+PROVIDER = "provider.a"
+PROVIDER_NAME = "Provider A"  # display name given by seed_demo
+# From Waypoint's default separation protocol (waypoint/encounters/separation.py, DEFAULT_PROTOCOL).
+REFUSAL_STEP = "Stay calm and do not confront the companion."
+SECURITY_CONTACT = "Building security"
+# The "cover_closing" script in Spanish (waypoint/content/source.py).
+CLOSING_ES = "Disculpe, creo que me equivoqué de número. Que tenga un buen día."
+
+
+# --------------------------------------------------------------------------------------------------
+# Sessions
+
+
+@pytest.fixture(scope="module")
+def provider_session() -> dict[str, Any]:
+    """Filled by the first test that needs provider.a: the signed-in storage state."""
+    return {}
+
+
+def provider_page(contexts: Any, server: LiveServer, codes: CodeBook, session: dict[str, Any], **options: Any) -> Any:
+    if "state" not in session:
+        page, _state = contexts.page(**options)
+        sign_in(page, server, codes, PROVIDER)
+        session["state"] = page.context.storage_state()
+        return page
+    page, _state = contexts.page(storage_state=session["state"], **options)
+    page.goto(f"{server.url}/")
+    assert urlsplit(page.url).path == "/", f"the shared provider session was refused: {page.url}"
+    return page
+
+
+def reset_language(page: Any, server: LiveServer) -> None:
+    """The language choice is saved on the account: put it back to English."""
+    page.goto(f"{server.url}/account/")
+    set_language(page, "en")
+
+
+# --------------------------------------------------------------------------------------------------
+# Small page helpers
+
+
+def path_of(page: Any) -> str:
+    return urlsplit(page.url).path
+
+
+def main_text(page: Any) -> str:
+    return str(page.inner_text("main"))
+
+
+def step_tags(page: Any) -> dict[str, str]:
+    """Step link (last path segment) -> its status tag, from an open encounter's step list."""
+    return dict(
+        page.eval_on_selector_all(
+            "main ol.task-list > li",
+            """items => items.map(li => {
+                 const a = li.querySelector('.task-name a');
+                 const href = a ? a.getAttribute('href') : '';
+                 return [href.split('/').filter(Boolean).pop() || '', li.querySelector('.tag').textContent.trim()];
+               })""",
+        )
+    )
+
+
+def audit_rows(page: Any, server: LiveServer, query: str) -> list[list[str]]:
+    """Every row of the audit log for this query (all pages), as cell texts."""
+    rows: list[list[str]] = []
+    number = 1
+    while True:
+        page.goto(f"{server.url}/oversight/audit/?{query}&page={number}")
+        assert path_of(page) == "/oversight/audit/"
+        rows += [
+            r
+            for r in page.eval_on_selector_all(
+                "main table tbody tr", "trs => trs.map(tr => [...tr.cells].map(td => td.textContent.trim()))"
+            )
+            if len(r) == 5
+        ]
+        if not page.locator(f"nav.pager a[href*='page={number + 1}']").count():
+            return rows
+        number += 1
+
+
+AUDITED = ["encounter.started", "encounter.updated", "encounter.closed", "encounter.amended", "separation.updated"]
+
+
+def audit_counts(page: Any, server: LiveServer, staff_id: str) -> dict[str, int]:
+    return {event: len(audit_rows(page, server, f"event={event}&staff={staff_id}")) for event in AUDITED}
+
+
+# --------------------------------------------------------------------------------------------------
+# 1. Keyboard only, English, in person
+
+
+def test_in_person_encounter_by_keyboard_then_timeline_and_audit(
+    contexts: Any, wp_server: LiveServer, codes: CodeBook, provider_session: dict[str, Any]
+) -> None:
+    person = demo_person(wp_server, "María Núñez")
+    person_path = f"/people/{person['id']}/"
+    provider_id = wp_server.logins[PROVIDER]["id"]
+
+    auditor, _state = contexts.page()
+    sign_in(auditor, wp_server, codes, "auditor.a")
+    before = audit_counts(auditor, wp_server, provider_id)
+
+    page = provider_page(contexts, wp_server, codes, provider_session)
+    assert page.get_attribute("html", "lang") == "en"
+    # Home -> the record (assigned to provider.a) -> Start an encounter.
+    tab_to(page, f"main a[href='{person_path}']")
+    press_and_wait(page, "Enter")
+    assert path_of(page) == person_path
+    tab_to(page, "main a[href$='/encounters/new/']")
+    press_and_wait(page, "Enter")
+    assert path_of(page) == f"{person_path}encounters/new/"
+
+    # Mode: the first radio is "In person"; Space selects it.  Then a site with the arrow keys.
+    tab_to(page, "input[name=mode]")
+    page.keyboard.press("Space")
+    assert page.is_checked("input[name=mode][value=in_person]")
+    tab_to(page, "#id_site")
+    page.keyboard.press("ArrowDown")
+    assert page.input_value("#id_site"), "a site was chosen with the arrow key"
+    tab_to(page, "main form button[type=submit]")
+    press_and_wait(page, "Enter")
+    encounter = path_of(page)
+    assert ENCOUNTER_PATH.fullmatch(encounter), f"the encounter did not start: {page.url}"
+    assert person["reference"] in page.inner_text("h1")
+
+    # Separation protocol: the companion refuses -> escalation steps and contacts.
+    tab_to(page, f"main a[href='{encounter}separation/']")
+    press_and_wait(page, "Enter")
+    assert path_of(page) == f"{encounter}separation/"
+    assert not page.locator("#escalation").count()
+    tab_to(page, "#id_separator")
+    assert page.input_value("#id_separator") == PROVIDER_NAME, "the separator starts as the signed-in provider"
+    page.keyboard.press("Control+a")
+    page.keyboard.type("Provider A with a nurse nearby")
+    tab_to(page, "#id_reason_given")
+    page.keyboard.type("Paperwork that needs a private room")
+    tab_to(page, "input[name=outcome]")
+    page.keyboard.press("ArrowDown")  # Separated -> The companion refused to leave
+    assert page.is_checked("input[name=outcome][value=refused]")
+    tab_to(page, "#id_escalation_notes")
+    page.keyboard.type("Companion stayed; security was told.")
+    tab_to(page, "main form button[type=submit]")
+    press_and_wait(page, "Enter")
+    assert path_of(page) == f"{encounter}separation/", "a refusal stays on the protocol page"
+    escalation = page.locator("#escalation")
+    assert escalation.is_visible(), "the escalation steps must show after a refusal"
+    assert escalation.get_attribute("role") == "alert"
+    assert REFUSAL_STEP in escalation.inner_text()
+    assert escalation.locator("ol li").count() >= 3
+    assert SECURITY_CONTACT in escalation.locator("ul").inner_text()
+    assert escalation.locator("ul li").count() >= 2, "security and police contacts"
+
+    # Privacy: "Seeing them alone is not possible"; first without a reason (refused), then with one.
+    tab_to(page, f"#escalation a[href='{encounter}privacy/']")
+    press_and_wait(page, "Enter")
+    assert path_of(page) == f"{encounter}privacy/"
+    tab_to(page, "input[name=gate]")
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("ArrowDown")
+    assert page.is_checked("input[name=gate][value=not_possible]")
+    tab_to(page, "input[name=interpreter]")
+    page.keyboard.press("Space")
+    assert page.is_checked("input[name=interpreter][value=not_needed]")
+    tab_to(page, "main form button[type=submit]")
+    tab_to(page, "#id_gender_preference_offered", backwards=True)
+    page.keyboard.press("Space")
+    assert page.is_checked("#id_gender_preference_offered")
+    tab_to(page, "main form button[type=submit]")
+    press_and_wait(page, "Enter")
+    assert path_of(page) == f"{encounter}privacy/", "no reason: the form must be shown again"
+    assert page.locator("#error-summary").is_visible()
+    assert page.locator("#id_gate_reason_error").is_visible()
+    assert page.is_checked("input[name=gate][value=not_possible]"), "the choice is kept"
+    tab_to(page, "#id_gate_reason")
+    page.keyboard.type("The companion refused to leave the room.")
+    tab_to(page, "main form button[type=submit]")
+    press_and_wait(page, "Enter")
+    assert path_of(page) == encounter, f"privacy was not saved: {page.url}"
+    assert step_tags(page).get("privacy") == "Done"
+
+    # Confidentiality.
+    tab_to(page, f"main a[href='{encounter}confidentiality/']")
+    press_and_wait(page, "Enter")
+    tab_to(page, "main form button[type=submit]")
+    press_and_wait(page, "Enter")
+    assert path_of(page) == encounter
+    assert step_tags(page).get("confidentiality") == "Done"
+
+    # Safety check in person: two answers, each written down with their consent.
+    tab_to(page, f"main a[href='{encounter}safety-check/']")
+    press_and_wait(page, "Enter")
+    assert path_of(page) == f"{encounter}safety-check/"
+    tab_to(page, "input[name=danger_here__answer]")
+    page.keyboard.press("ArrowDown")  # Yes -> No
+    assert page.is_checked("input[name=danger_here__answer][value=no]")
+    tab_to(page, "#id_danger_here__consented")
+    page.keyboard.press("Space")
+    tab_to(page, "#id_danger_here__note")
+    page.keyboard.type("Feels safe in this room.")
+    tab_to(page, "input[name=feel_safer__answer]")
+    page.keyboard.press("Space")  # Yes
+    tab_to(page, "#id_feel_safer__consented")
+    page.keyboard.press("Space")
+    tab_to(page, "#id_feel_safer__note")
+    page.keyboard.type("The door left open.")
+    assert page.is_checked("#id_danger_here__consented") and page.is_checked("#id_feel_safer__consented")
+    tab_to(page, "main form button[type=submit]")
+    press_and_wait(page, "Enter")
+    assert path_of(page) == encounter, f"answers not saved: {page.url}"
+    assert step_tags(page).get("safety-check") == "Done"
+
+    # Four areas of safety.
+    tab_to(page, f"main a[href='{encounter}assessment/']")
+    press_and_wait(page, "Enter")
+    tab_to(page, "input[name=physical__level]")
+    page.keyboard.press("Space")  # No concern
+    tab_to(page, "#id_physical__note")
+    page.keyboard.type("No injuries mentioned.")
+    tab_to(page, "input[name=emotional__level]")
+    page.keyboard.press("ArrowDown")  # Some concern
+    assert page.is_checked("input[name=emotional__level][value=some]")
+    tab_to(page, "main form button[type=submit]")
+    press_and_wait(page, "Enter")
+    assert path_of(page) == encounter
+    tags = step_tags(page)
+    assert [tags.get(s) for s in ("privacy", "confidentiality", "safety-check", "assessment")] == ["Done"] * 4, tags
+
+    # Comfort panel: water offered.
+    tab_to(page, "form.comfort-buttons button[value=water]")
+    press_and_wait(page, "Enter")
+    assert "Water offered" in page.inner_text("aside.side-panel")
+
+    # Review and close.
+    tab_to(page, f"main a[href='{encounter}close/']")
+    press_and_wait(page, "Enter")
+    assert path_of(page) == f"{encounter}close/"
+    summary = main_text(page)
+    assert "2 safety-check questions recorded." in summary, summary
+    assert "1 comfort entry logged." in summary, summary
+    tab_to(page, "main form button[type=submit]")
+    press_and_wait(page, "Enter")
+    assert path_of(page) == encounter
+    assert "Encounter closed and locked." in page.inner_text(".messages")
+    assert "Closed and locked" in main_text(page)
+    assert page.locator("main ol.task-list a").count() == 0, "a closed encounter offers no step links"
+    assert page.locator(f"main a[href='{encounter}close/']").count() == 0
+
+    # An amendment, after closing.
+    tab_to(page, "#id_text")
+    page.keyboard.type("Correction: the nurse also stayed nearby.")
+    tab_to(page, "form[action$='/amendments/'] button[type=submit]")
+    press_and_wait(page, "Enter")
+    assert "Amendment added." in page.inner_text(".messages")
+    assert "Correction: the nurse also stayed nearby." in main_text(page)
+
+    # The person's timeline lists the (closed) encounter.
+    tab_to(page, f"main a[href='{person_path}']")
+    press_and_wait(page, "Enter")
+    tab_to(page, f"main a[href='{person_path}timeline/']")
+    press_and_wait(page, "Enter")
+    assert path_of(page) == f"{person_path}timeline/"
+    entry = page.locator(f"ol.timeline li:has(a[href='{encounter}'])")
+    assert entry.count() == 1, f"the timeline does not list {encounter}"
+    assert "In person encounter" in entry.inner_text() and "(closed)" in entry.inner_text()
+
+    # The audit log, as the auditor: one more start, close, amendment and separation; steps recorded.
+    after = audit_counts(auditor, wp_server, provider_id)
+    grew = {event: after[event] - before[event] for event in AUDITED}
+    assert grew["encounter.started"] == 1, grew
+    assert grew["encounter.closed"] == 1, grew
+    assert grew["encounter.amended"] == 1, grew
+    assert grew["separation.updated"] == 1, grew
+    assert grew["encounter.updated"] >= 5, grew  # privacy, confidentiality, check, assessment, comfort
+    newest = audit_rows(auditor, wp_server, f"event=encounter.closed&staff={provider_id}")[0]
+    assert newest[2:4] == [PROVIDER_NAME, "Encounter closed"], newest
+
+
+# --------------------------------------------------------------------------------------------------
+# 2. Keyboard only, Spanish, phone, not safe to talk
+
+
+def test_phone_encounter_not_safe_to_talk_by_keyboard_in_spanish(
+    contexts: Any, wp_server: LiveServer, codes: CodeBook, provider_session: dict[str, Any]
+) -> None:
+    person = demo_person(wp_server, "Rosa")
+    person_path = f"/people/{person['id']}/"
+    plan = f"Mañana a las diez, al número del trabajo; no dejar mensaje ({secrets.token_hex(2)})."
+    page = provider_page(contexts, wp_server, codes, provider_session)
+    try:
+        tab_to(page, "form.language button[value=es]")
+        press_and_wait(page, "Enter")
+        assert page.get_attribute("html", "lang") == "es"
+
+        tab_to(page, f"main a[href='{person_path}']")
+        press_and_wait(page, "Enter")
+        tab_to(page, "main a[href$='/encounters/new/']")
+        press_and_wait(page, "Enter")
+        assert page.get_attribute("html", "lang") == "es"
+        tab_to(page, "input[name=mode]")
+        page.keyboard.press("ArrowDown")  # In person -> Phone
+        assert page.is_checked("input[name=mode][value=phone]")
+        tab_to(page, "main form button[type=submit]")
+        press_and_wait(page, "Enter")
+        encounter = path_of(page)
+        assert ENCOUNTER_PATH.fullmatch(encounter), f"the encounter did not start: {page.url}"
+        assert page.get_attribute("html", "lang") == "es"
+        # A call has no privacy step and no separation; "not safe to talk" is one Tab stop away.
+        assert page.locator(f"main a[href='{encounter}privacy/']").count() == 0
+        assert page.locator(f"main a[href='{encounter}separation/']").count() == 0
+        assert page.locator(f"main a[href='{encounter}not-safe-to-talk/']").count() == 1
+
+        tab_to(page, f"main a[href='{encounter}confidentiality/']")
+        press_and_wait(page, "Enter")
+        tab_to(page, "main form button[type=submit]")
+        press_and_wait(page, "Enter")
+        assert path_of(page) == encounter
+
+        tab_to(page, f"main a[href='{encounter}safety-check/']")
+        press_and_wait(page, "Enter")
+        assert path_of(page) == f"{encounter}safety-check/"
+        assert page.get_attribute("html", "lang") == "es"
+        assert page.locator(".read-aloud").count() >= 1, "the phone reminder is read first"
+        tab_to(page, "input[name=safe_to_talk__answer]")
+        page.keyboard.press("ArrowDown")  # Sí -> No
+        assert page.is_checked("input[name=safe_to_talk__answer][value=no]")
+        tab_to(page, "main form button[type=submit]")
+        press_and_wait(page, "Enter")
+
+        assert path_of(page) == f"{encounter}not-safe-to-talk/", f"'no' must open the cover screen: {page.url}"
+        assert page.get_attribute("html", "lang") == "es"
+        cover = page.locator("section.cover")
+        assert cover.is_visible()
+        assert CLOSING_ES in cover.inner_text(), "the closing line, in the person's language"
+        assert cover.locator("h2").count() == 2
+        tab_to(page, "#id_callback_plan")
+        page.keyboard.type(plan)
+        tab_to(page, "main form button[type=submit]")
+        press_and_wait(page, "Enter")
+        assert path_of(page) == encounter, f"the callback plan was not saved: {page.url}"
+        assert page.get_attribute("html", "lang") == "es"
+        tags = step_tags(page)
+        done, not_started = tags["confidentiality"], tags["assessment"]
+        assert tags["safety-check"] not in (done, not_started), f"the check must be paused: {tags}"
+
+        # The plan is kept: open the screen again from the encounter.
+        tab_to(page, f"main a[href='{encounter}not-safe-to-talk/']")
+        press_and_wait(page, "Enter")
+        assert page.input_value("#id_callback_plan") == plan
+        # And the close page lists the check as paused with the reason.
+        page.goto(f"{wp_server.url}{encounter}close/")
+        row = page.locator("main table tbody tr").nth(1)  # phone: Confidentiality, Safety check, ...
+        cells = row.locator("td").all_inner_texts()
+        assert cells[2], f"the paused check has a reason: {cells}"
+    finally:
+        reset_language(page, wp_server)
+
+
+# --------------------------------------------------------------------------------------------------
+# 3. Front desk -> provider
+
+
+# What a page holds besides its text: form values, option labels, and labels given in attributes.
+FIELD_VALUES = """() => [
+  ...[...document.querySelectorAll('input:not([type=hidden]), textarea')].map(el => el.value),
+  ...[...document.querySelectorAll('option')].map(el => el.textContent),
+  ...[...document.querySelectorAll('[aria-label], [title], [alt]')].map(
+      el => [el.getAttribute('aria-label'), el.getAttribute('title'), el.getAttribute('alt')].join(' ')),
+]"""
+
+
+def test_front_desk_code_phrase_reaches_a_provider_without_names(
+    contexts: Any, wp_server: LiveServer, codes: CodeBook, provider_session: dict[str, Any]
+) -> None:
+    desk, _state = contexts.page()
+    sign_in(desk, wp_server, codes, "frontdesk.a")
+    sweep = Sweep()
+    phrase_value, phrase_text = "room_4", "Room 4 paperwork"
+    desk.check(f"input[name=phrase][value={phrase_value}]")
+    desk.select_option("#id_site", index=1)
+    site = desk.eval_on_selector("#id_site", "s => s.options[s.selectedIndex].textContent.trim()")
+    submit(desk)
+    assert path_of(desk) == "/"
+    assert "Sent. A provider will come." in desk.inner_text(".messages")
+    sweep.check(desk, "front desk after sending")
+
+    page = provider_page(contexts, wp_server, codes, provider_session)
+    section = page.locator("section[aria-labelledby=requests-h]")
+    item = section.locator("li", has_text=phrase_text).first
+    assert item.is_visible(), f"the request is not on the provider's home page: {section.inner_text()}"
+    text = item.inner_text()
+    assert site in text and "Waiting" in text, text
+    forbidden = [*DEMO_TEXTS, "Front Desk A", "frontdesk.a"]
+    leaks = [t for t in forbidden if t in section.inner_text()] + REFERENCE.findall(section.inner_text())
+    assert not leaks, f"the request shows something identifying: {leaks}"
+    sweep.check(page, "provider home with a request")
+
+    with page.expect_navigation():
+        item.locator("button").click()
+    run = path_of(page)
+    assert re.fullmatch(r"/encounters/separation/requests/[0-9a-f-]{36}/", run), page.url
+    body = "\n".join([str(page.inner_text("body")), *page.evaluate(FIELD_VALUES)])
+    leaks = [t for t in forbidden if t in body] + REFERENCE.findall(body)
+    assert not leaks, f"the separation page shows something identifying: {leaks}"
+    page.reload()
+    sweep.check(page, "separation request runner")
+
+    # Taken: the home page says so; the same pages in Spanish; then the runner records the outcome and
+    # the request leaves the list.
+    page.goto(f"{wp_server.url}/")
+    assert "A provider is on it" in section.locator("li", has_text=phrase_text).first.inner_text()
+    try:
+        set_language(page, "es")
+        sweep.check(page, "provider home with a request")
+        page.goto(wp_server.url + run)
+        sweep.check(page, "separation request runner")
+        set_language(page, "en")
+        page.check("input[name=outcome][value=separated]")
+        submit(page)
+        assert path_of(page) == "/"
+        assert "Separation recorded." in page.inner_text(".messages")
+        assert section.locator("li", has_text=phrase_text).count() == 0, "a finished request leaves the list"
+    finally:
+        reset_language(page, wp_server)
+    sweep.report("front desk request")
+
+
+# --------------------------------------------------------------------------------------------------
+# 4. axe-core, Exit first, 640 px on every encounter page
+
+
+def start_encounter(page: Any, server: LiveServer, person_id: str, mode: str) -> str:
+    page.goto(f"{server.url}/people/{person_id}/encounters/new/")
+    page.check(f"input[name=mode][value={mode}]")
+    submit(page)
+    path = path_of(page)
+    assert ENCOUNTER_PATH.fullmatch(path), f"{mode} encounter did not start: {page.url}"
+    return path
+
+
+def pass_gate(page: Any, server: LiveServer, encounter: str) -> None:
+    page.goto(f"{server.url}{encounter}privacy/")
+    page.check("input[name=gate][value=alone]")
+    page.check("input[name=interpreter][value=not_needed]")
+    submit(page)
+    assert path_of(page) == encounter
+
+
+def explain_confidentiality(page: Any, server: LiveServer, encounter: str) -> None:
+    page.goto(f"{server.url}{encounter}confidentiality/")
+    submit(page)
+    assert path_of(page) == encounter
+
+
+# The interface's own words on a page (headings, labels, buttons, links, hints, notices): not the
+# person's words or scripts (marked with their own lang), nor the organisation's protocol text.
+INTERFACE_TEXTS = """() => [...document.querySelectorAll(
+    'main h1, main h2, main h3, main legend, main label, main button, main th, main caption, main summary,'
+    + ' main .hint, main .notice, main .message, main a, main .tag')]
+  .filter(el => el.closest('[lang]') === document.documentElement)
+  .map(el => el.textContent.replace(/\\s+/g, ' ').trim())
+  .filter(t => /[A-Za-z]{3}/.test(t))"""
+# The same in both languages on purpose: names of sites and staff, and the product's name.
+NOT_TRANSLATED = {"Riverside Clinic", "Eastside Shelter", PROVIDER_NAME, "Waypoint"}
+
+OPEN_EVERYTHING = """() => {
+  document.querySelectorAll('details').forEach(d => { d.open = true; });
+  const prompt = document.getElementById('check-in-prompt');
+  if (prompt) { prompt.hidden = false; }
+}"""
+
+
+def open_everything(page: Any) -> None:
+    """Shows what the page hides until asked: skip forms, scripts, and the timed check-in prompt."""
+    page.evaluate(OPEN_EVERYTHING)
+
+
+def encounter_pages(page: Any, server: LiveServer, e: dict[str, str], person: str) -> list[tuple[str, Any, Any]]:
+    """(label, how to open it fresh, what to do before axe) for every encounter page and state."""
+    url = server.url
+
+    def go(path: str) -> Callable[[], None]:
+        def opener() -> None:
+            response = page.goto(url + path)
+            assert response is not None and response.status == 200, f"{path}: {response and response.status}"
+            assert path_of(page) == path, f"{path} sent the browser to {page.url}"
+
+        return opener
+
+    def post(path: str, fill: Callable[[], None], shown: str) -> Callable[[], None]:
+        def opener() -> None:
+            page.goto(url + path)
+            fill()
+            with page.expect_response(lambda r: r.request.method == "POST") as answer:
+                submit(page)
+            assert answer.value.status in (200, 400), f"{path}: POST answered {answer.value.status}"
+            assert path_of(page) == path, f"{path} sent the browser to {page.url}"
+            assert page.locator(shown).first.is_visible(), f"{path}: {shown} is not shown"
+
+        return opener
+
+    def empty_amendment() -> None:
+        page.goto(url + closed)
+        with page.expect_navigation():
+            page.click("form[action$='/amendments/'] button[type=submit]")
+        assert path_of(page) == closed
+        assert page.locator(".messages .message-error").is_visible(), "an empty amendment is refused"
+
+    def check(selector: str) -> Callable[[], None]:
+        return lambda: page.check(selector)
+
+    def both(*steps: Callable[[], None]) -> Callable[[], None]:
+        def run() -> None:
+            for step in steps:
+                step()
+
+        return run
+
+    ip, phone, minor, closed = e["in_person"], e["phone"], e["minor"], e["closed"]
+    return [
+        ("start", go(f"/people/{person}/encounters/new/"), None),
+        ("start with errors", post(f"/people/{person}/encounters/new/", lambda: None, "#error-summary"), None),
+        ("encounter in person", go(ip), open_everything),
+        ("privacy", go(ip + "privacy/"), None),
+        (
+            "privacy with errors",
+            post(
+                ip + "privacy/",
+                both(check("input[name=gate][value=not_possible]"), check("input[name=interpreter][value=not_needed]")),
+                "#id_gate_reason_error",
+            ),
+            None,
+        ),
+        ("separation", go(ip + "separation/"), open_everything),
+        (
+            "separation with errors",
+            post(ip + "separation/", check("input[name=outcome][value=not_attempted]"), "#id_why_not_error"),
+            None,
+        ),
+        (
+            "separation refused (escalation)",
+            post(ip + "separation/", check("input[name=outcome][value=refused]"), "#escalation"),
+            open_everything,
+        ),
+        ("confidentiality", go(ip + "confidentiality/"), None),
+        ("safety check in person", go(ip + "safety-check/"), None),
+        (
+            "safety check with errors",
+            post(ip + "safety-check/", lambda: page.fill("#id_danger_here__note", "x"), "#id_danger_here__note_error"),
+            None,
+        ),
+        ("four areas", go(ip + "assessment/"), None),
+        ("emergency needs", go(ip + "needs/"), None),
+        (
+            "emergency needs with errors",
+            post(ip + "needs/", lambda: page.fill("#id_shelter__note", "tonight"), "#error-summary"),
+            None,
+        ),
+        ("consent", go(ip + "consent/"), None),
+        ("hotline card", go(ip + "hotline-card/"), None),
+        ("in danger here", go(ip + "danger/"), None),
+        ("injured", go(ip + "injured/"), None),
+        ("injured with errors", post(ip + "injured/", lambda: None, "#error-summary"), None),
+        ("review and close", go(ip + "close/"), None),
+        ("encounter by phone", go(phone), open_everything),
+        ("safety check by phone", go(phone + "safety-check/"), None),
+        ("not safe to talk", go(phone + "not-safe-to-talk/"), None),
+        ("encounter with a minor", go(minor), None),
+        ("child protective services", go(minor + "child-protection/"), None),
+        (
+            "child protective services with errors",
+            post(minor + "child-protection/", lambda: None, "#error-summary"),
+            None,
+        ),
+        ("review and close, minor (blocked)", go(minor + "close/"), None),
+        ("closed encounter with amendment form", go(closed), open_everything),
+        ("closed encounter, empty amendment", empty_amendment, None),
+        ("review of a closed encounter", go(closed + "close/"), None),
+    ]
+
+
+def test_axe_and_tab_order_on_every_encounter_page(
+    contexts: Any, wp_server: LiveServer, codes: CodeBook, provider_session: dict[str, Any]
+) -> None:
+    page = provider_page(contexts, wp_server, codes, provider_session)
+    maria = demo_person(wp_server, "María Núñez")["id"]
+    rosa = demo_person(wp_server, "Rosa")["id"]
+    lan = demo_person(wp_server, "Lanny")
+    assert lan["minor"] is True
+    enc = {
+        "in_person": start_encounter(page, wp_server, maria, "in_person"),
+        "phone": start_encounter(page, wp_server, rosa, "phone"),
+        "minor": start_encounter(page, wp_server, lan["id"], "in_person"),
+        "closed": start_encounter(page, wp_server, maria, "in_person"),
+    }
+    pass_gate(page, wp_server, enc["in_person"])
+    explain_confidentiality(page, wp_server, enc["in_person"])
+    explain_confidentiality(page, wp_server, enc["phone"])
+    page.goto(wp_server.url + enc["in_person"])
+    with page.expect_navigation():
+        page.click("form.comfort-buttons button[value=water]")
+    page.goto(wp_server.url + enc["closed"] + "close/")
+    submit(page)
+    page.fill("#id_text", "Added after closing.")
+    with page.expect_navigation():
+        page.click("form[action$='/amendments/'] button[type=submit]")
+    assert "Added after closing." in main_text(page)
+    # The minor's close page says why it cannot close yet, once.
+    page.goto(wp_server.url + enc["minor"] + "close/")
+    assert page.locator("main .notice[role=alert]").count() == 1
+
+    sweep = Sweep()
+    english: dict[str, set[str]] = {}
+    untranslated: list[str] = []
+    pages = encounter_pages(page, wp_server, enc, maria)
+    try:
+        for language in ("en", "es"):
+            page.goto(f"{wp_server.url}/")
+            set_language(page, language)
+            for label, open_fresh, before_axe in pages:
+                open_fresh()
+                assert page.get_attribute("html", "lang") == language, f"{label}: not in {language}"
+                texts = set(page.evaluate(INTERFACE_TEXTS)) - NOT_TRANSLATED
+                if language == "en":
+                    english[label] = texts
+                else:
+                    untranslated += [f"{label}: {text!r}" for text in sorted(texts & english[label])]
+                sweep.check(page, f"encounter {label}", before_axe)
+    finally:
+        reset_language(page, wp_server)
+
+    # 640 px wide (1280 px at 200 % zoom): no horizontal scrolling, nothing under the Exit button.
+    page.set_viewport_size({"width": 640, "height": 800})
+    overflowing: list[str] = []
+    narrow = [(label, opener, before) for label, opener, before in pages if "errors" not in label]
+    for label, open_fresh, before_axe in narrow:
+        open_fresh()
+        if before_axe:
+            before_axe(page)
+        scroll_width, inner_width = no_horizontal_scroll(page)
+        if scroll_width > inner_width + 1:
+            overflowing.append(f"{label} {path_of(page)}: scrollWidth {scroll_width} > {inner_width}")
+        covered = page.evaluate(UNDER_EXIT)
+        if covered:
+            overflowing.append(f"{label} {path_of(page)}: under the Exit button: {covered}")
+    METRICS["encounter pages with horizontal scrolling (or a control under Exit) at 640 px"] = (
+        f"{len(overflowing)} of {len(narrow)}"
+    )
+    METRICS["interface texts of encounter pages left in English on the Spanish pages"] = len(untranslated)
+
+    sweep.report("encounter pages")
+    assert not overflowing, "encounter pages at 640 px:\n" + "\n".join(overflowing)
+    assert not untranslated, "Spanish encounter pages still in English:\n" + "\n".join(untranslated)
+
+
+def test_axe_separation_protocol_settings(contexts: Any, wp_server: LiveServer, codes: CodeBook) -> None:
+    """The organisation's separation protocol (org admins): default notice, and errors."""
+    page, _state = contexts.page()
+    sign_in(page, wp_server, codes, codes.pick(["orgadmin.a", "orgadmin.b"]))
+    sweep = Sweep()
+    try:
+        for language in ("en", "es"):
+            page.goto(f"{wp_server.url}/encounters/separation/protocol/")
+            set_language(page, language)
+            sweep.check(page, "separation protocol")
+            page.fill("#id_security_contact", "")
+            submit(page)
+            assert page.locator("#error-summary").is_visible()
+            sweep.check(page, "separation protocol with errors")
+    finally:
+        reset_language(page, wp_server)
+    sweep.report("separation protocol")
+
+
+# --------------------------------------------------------------------------------------------------
+# Form structure: every radio question names its group; every checkbox shows its own error.
+
+UNNAMED_RADIO_GROUPS = """() => {
+  const names = [...new Set([...document.querySelectorAll('main input[type=radio]')].map(r => r.name))];
+  const unnamed = names.filter(name => {
+    const first = document.querySelector(`main input[type=radio][name="${name}"]`);
+    const fieldset = first.closest('fieldset');
+    const legend = fieldset && fieldset.querySelector('legend');
+    const group = first.closest('[role=radiogroup]');
+    const named = group && (group.getAttribute('aria-labelledby') || group.getAttribute('aria-label'));
+    return !((legend && legend.textContent.trim()) || named);
+  });
+  const orphanLabels = [...document.querySelectorAll('main label')]
+    .filter(l => l.hasAttribute('for') && !document.getElementById(l.getAttribute('for')))
+    .map(l => 'label for="' + l.getAttribute('for') + '": ' + l.textContent.trim());
+  return unnamed.map(n => 'radio group without a name: ' + n).concat(orphanLabels);
+}"""
+
+
+def test_radio_questions_name_their_group(
+    contexts: Any, wp_server: LiveServer, codes: CodeBook, provider_session: dict[str, Any]
+) -> None:
+    page = provider_page(contexts, wp_server, codes, provider_session)
+    person = demo_person(wp_server, "María Núñez")["id"]
+    page.goto(f"{wp_server.url}/people/{person}/encounters/new/")
+    problems = [f"start: {p}" for p in page.evaluate(UNNAMED_RADIO_GROUPS)]
+    encounter = start_encounter(page, wp_server, person, "in_person")
+    for step in ("privacy/", "separation/", "injured/", "consent/", "hotline-card/"):
+        page.goto(wp_server.url + encounter + step)
+        problems += [f"{step}: {p}" for p in page.evaluate(UNNAMED_RADIO_GROUPS)]
+    print("\n".join(problems))
+    assert not problems, "\n".join(problems)
+
+
+def test_checkbox_errors_are_shown_next_to_the_box(
+    contexts: Any, wp_server: LiveServer, codes: CodeBook, provider_session: dict[str, Any]
+) -> None:
+    page = provider_page(contexts, wp_server, codes, provider_session)
+    encounter = start_encounter(page, wp_server, demo_person(wp_server, "Rosa")["id"], "phone")
+    page.goto(wp_server.url + encounter + "needs/")
+    page.fill("#id_shelter__note", "tonight")
+    submit(page)
+    assert page.locator("#error-summary").is_visible()
+    assert page.get_attribute("#id_shelter__needed", "aria-invalid") == "true"
+    described_by = str(page.get_attribute("#id_shelter__needed", "aria-describedby"))
+    missing = [i for i in described_by.split() if not page.locator(f"[id='{i}']").count()]
+    assert not missing, f"aria-describedby points to ids that are not on the page: {missing}"
+    assert page.locator("#id_shelter__needed_error").is_visible()
