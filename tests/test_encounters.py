@@ -422,3 +422,12 @@ def test_encounter_reads_show_on_the_record_and_in_the_audit_filter(world_a: Org
     response = auditor.get("/oversight/audit/", {"reference": world_a.person.reference, "event": "encounter.viewed"})
     entries = response.context["entries"]
     assert len(entries) == 1 and entries[0]["reference"] == world_a.person.reference
+
+
+def test_step_pages_of_a_closed_encounter_offer_no_save(as_provider: Client, world_a: OrgWorld) -> None:
+    encounter = world_a.encounter
+    as_provider.post(f"/encounters/{encounter.id}/close/")
+    for path in ["privacy/", "confidentiality/", "injured/", "consent/", "hotline-card/"]:
+        body = as_provider.get(f"/encounters/{encounter.id}/{path}").content.decode()
+        assert "closed and locked" in body, path
+        assert 'type="submit" class="button"' not in body.split("<main")[1].split("</main>")[0], path
