@@ -1,10 +1,10 @@
-"""The encounter flow in the browser: keyboard only in English (in person, separation refused,
-privacy not possible, safety check, assessment, close; then the timeline and the audit log) and in
-Spanish (phone, not safe to talk, callback plan); front desk to provider with a code phrase; and
-axe-core, Exit first in tab order and 640 px on every encounter page, in English and Spanish.
+"""The encounter flow in the browser: keyboard only, once in English and once in Spanish, in person
+(separation refused, privacy not possible, safety check, assessment, close; then the timeline and the
+audit log) and by phone (not safe to talk, callback plan); front desk to provider with a code phrase;
+and axe-core, Exit first in tab order and 640 px on every encounter page, in English and Spanish.
 
-provider.a signs in once for this module (TOTP allows about one sign-in per user every 30 seconds);
-each test gets its own guarded browser context with that session's cookies."""
+provider.a and auditor.a sign in once each for this module (TOTP allows about one sign-in per user
+every 30 seconds); each test gets its own guarded browser context with that session's cookies."""
 
 from __future__ import annotations
 
@@ -41,8 +41,9 @@ PROVIDER_NAME = "Provider A"  # display name given by seed_demo
 # From Waypoint's default separation protocol (waypoint/encounters/separation.py, DEFAULT_PROTOCOL).
 REFUSAL_STEP = "Stay calm and do not confront the companion."
 SECURITY_CONTACT = "Building security"
-# The "cover_closing" script in Spanish (waypoint/content/source.py).
+# The "cover_closing" script in Spanish and in English (waypoint/content/source.py).
 CLOSING_ES = "Disculpe, creo que me equivoqué de número. Que tenga un buen día."
+CLOSING_EN = "Sorry, I think I have the wrong number. Have a good day."
 
 
 # --------------------------------------------------------------------------------------------------
@@ -55,22 +56,73 @@ def provider_session() -> dict[str, Any]:
     return {}
 
 
-def provider_page(contexts: Any, server: LiveServer, codes: CodeBook, session: dict[str, Any], **options: Any) -> Any:
+@pytest.fixture(scope="module")
+def auditor_session() -> dict[str, Any]:
+    """Filled by the first test that needs auditor.a: the signed-in storage state."""
+    return {}
+
+
+def session_page(
+    contexts: Any, server: LiveServer, codes: CodeBook, session: dict[str, Any], username: str, **options: Any
+) -> Any:
+    """A page signed in as ``username``: through the UI the first time, then with the saved state."""
     if "state" not in session:
         page, _state = contexts.page(**options)
-        sign_in(page, server, codes, PROVIDER)
+        sign_in(page, server, codes, username)
         session["state"] = page.context.storage_state()
         return page
     page, _state = contexts.page(storage_state=session["state"], **options)
     page.goto(f"{server.url}/")
-    assert urlsplit(page.url).path == "/", f"the shared provider session was refused: {page.url}"
+    assert urlsplit(page.url).path == "/", f"the shared {username} session was refused: {page.url}"
     return page
+
+
+def provider_page(contexts: Any, server: LiveServer, codes: CodeBook, session: dict[str, Any], **options: Any) -> Any:
+    return session_page(contexts, server, codes, session, PROVIDER, **options)
 
 
 def reset_language(page: Any, server: LiveServer) -> None:
     """The language choice is saved on the account: put it back to English."""
     page.goto(f"{server.url}/account/")
     set_language(page, "en")
+
+
+def choose_language_by_keyboard(page: Any, language: str) -> None:
+    """Tab to the header's language button and press Enter (nothing to do if already in it)."""
+    if page.get_attribute("html", "lang") != language:
+        tab_to(page, f"form.language button[name=language][value={language}]")
+        press_and_wait(page, "Enter")
+    assert page.get_attribute("html", "lang") == language
+
+
+# The interface's words that the keyboard flows check, per language (locale/es/LC_MESSAGES/django.po).
+# Everything else is found by ids, values and URLs.  The organisation's separation protocol
+# (REFUSAL_STEP, SECURITY_CONTACT) is its own text and is not translated.
+FLOW_TEXTS: dict[str, dict[str, str]] = {
+    "en": {
+        "done": "Done",  # a step's status tag
+        "water": "Water offered",  # comfort log
+        "answers": "2 safety-check questions recorded.",
+        "comfort": "1 comfort entry logged.",
+        "closed message": "Encounter closed and locked.",
+        "closed": "Closed and locked",
+        "amended": "Amendment added.",
+        "timeline in person": "In person encounter",
+        "timeline closed": "(closed)",
+    },
+    "es": {
+        "done": "Hecho",
+        "water": "Se ofreció agua",
+        "answers": "2 preguntas de la revisión de seguridad anotadas.",
+        "comfort": "1 anotación en Comodidad y ritmo.",
+        "closed message": "Encuentro cerrado y bloqueado.",
+        "closed": "Cerrado y bloqueado el",
+        "amended": "Enmienda agregada.",
+        "timeline in person": "Encuentro · En persona",
+        "timeline closed": "(cerrado)",
+    },
+}
+LANGUAGES = ["en", "es"]
 
 
 # --------------------------------------------------------------------------------------------------
@@ -126,22 +178,48 @@ def audit_counts(page: Any, server: LiveServer, staff_id: str) -> dict[str, int]
 
 
 # --------------------------------------------------------------------------------------------------
-# 1. Keyboard only, English, in person
+# 1. Keyboard only, in person, in English and in Spanish
 
 
+@pytest.mark.parametrize("language", LANGUAGES)
 def test_in_person_encounter_by_keyboard_then_timeline_and_audit(
-    contexts: Any, wp_server: LiveServer, codes: CodeBook, provider_session: dict[str, Any]
+    contexts: Any,
+    wp_server: LiveServer,
+    codes: CodeBook,
+    provider_session: dict[str, Any],
+    auditor_session: dict[str, Any],
+    language: str,
 ) -> None:
     person = demo_person(wp_server, "María Núñez")
-    person_path = f"/people/{person['id']}/"
     provider_id = wp_server.logins[PROVIDER]["id"]
 
-    auditor, _state = contexts.page()
-    sign_in(auditor, wp_server, codes, "auditor.a")
+    auditor = session_page(contexts, wp_server, codes, auditor_session, "auditor.a")
     before = audit_counts(auditor, wp_server, provider_id)
 
     page = provider_page(contexts, wp_server, codes, provider_session)
-    assert page.get_attribute("html", "lang") == "en"
+    try:
+        run_in_person_flow(page, person, language)
+    finally:
+        reset_language(page, wp_server)
+
+    # The audit log, as the auditor: one more start, close, amendment and separation; steps recorded.
+    after = audit_counts(auditor, wp_server, provider_id)
+    grew = {event: after[event] - before[event] for event in AUDITED}
+    assert grew["encounter.started"] == 1, grew
+    assert grew["encounter.closed"] == 1, grew
+    assert grew["encounter.amended"] == 1, grew
+    assert grew["separation.updated"] == 1, grew
+    assert grew["encounter.updated"] >= 5, grew  # privacy, confidentiality, check, assessment, comfort
+    newest = audit_rows(auditor, wp_server, f"event=encounter.closed&staff={provider_id}")[0]
+    assert newest[2:4] == [PROVIDER_NAME, "Encounter closed"], newest
+
+
+def run_in_person_flow(page: Any, person: dict[str, Any], language: str) -> None:
+    """Home -> record -> start in person -> separation refused -> privacy not possible -> confidentiality
+    -> safety check -> four areas -> water -> close -> amendment -> timeline, by keyboard only."""
+    words = FLOW_TEXTS[language]
+    person_path = f"/people/{person['id']}/"
+    choose_language_by_keyboard(page, language)
     # Home -> the record (assigned to provider.a) -> Start an encounter.
     tab_to(page, f"main a[href='{person_path}']")
     press_and_wait(page, "Enter")
@@ -162,6 +240,7 @@ def test_in_person_encounter_by_keyboard_then_timeline_and_audit(
     encounter = path_of(page)
     assert ENCOUNTER_PATH.fullmatch(encounter), f"the encounter did not start: {page.url}"
     assert person["reference"] in page.inner_text("h1")
+    assert page.get_attribute("html", "lang") == language
 
     # Separation protocol: the companion refuses -> escalation steps and contacts.
     tab_to(page, f"main a[href='{encounter}separation/']")
@@ -185,6 +264,8 @@ def test_in_person_encounter_by_keyboard_then_timeline_and_audit(
     escalation = page.locator("#escalation")
     assert escalation.is_visible(), "the escalation steps must show after a refusal"
     assert escalation.get_attribute("role") == "alert"
+    assert page.get_attribute("html", "lang") == language
+    # The organisation's own protocol text, shown as written in either language.
     assert REFUSAL_STEP in escalation.inner_text()
     assert escalation.locator("ol li").count() >= 3
     assert SECURITY_CONTACT in escalation.locator("ul").inner_text()
@@ -216,7 +297,7 @@ def test_in_person_encounter_by_keyboard_then_timeline_and_audit(
     tab_to(page, "main form button[type=submit]")
     press_and_wait(page, "Enter")
     assert path_of(page) == encounter, f"privacy was not saved: {page.url}"
-    assert step_tags(page).get("privacy") == "Done"
+    assert step_tags(page).get("privacy") == words["done"]
 
     # Confidentiality.
     tab_to(page, f"main a[href='{encounter}confidentiality/']")
@@ -224,7 +305,7 @@ def test_in_person_encounter_by_keyboard_then_timeline_and_audit(
     tab_to(page, "main form button[type=submit]")
     press_and_wait(page, "Enter")
     assert path_of(page) == encounter
-    assert step_tags(page).get("confidentiality") == "Done"
+    assert step_tags(page).get("confidentiality") == words["done"]
 
     # Safety check in person: two answers, each written down with their consent.
     tab_to(page, f"main a[href='{encounter}safety-check/']")
@@ -247,7 +328,7 @@ def test_in_person_encounter_by_keyboard_then_timeline_and_audit(
     tab_to(page, "main form button[type=submit]")
     press_and_wait(page, "Enter")
     assert path_of(page) == encounter, f"answers not saved: {page.url}"
-    assert step_tags(page).get("safety-check") == "Done"
+    assert step_tags(page).get("safety-check") == words["done"]
 
     # Four areas of safety.
     tab_to(page, f"main a[href='{encounter}assessment/']")
@@ -263,25 +344,27 @@ def test_in_person_encounter_by_keyboard_then_timeline_and_audit(
     press_and_wait(page, "Enter")
     assert path_of(page) == encounter
     tags = step_tags(page)
-    assert [tags.get(s) for s in ("privacy", "confidentiality", "safety-check", "assessment")] == ["Done"] * 4, tags
+    steps = ("privacy", "confidentiality", "safety-check", "assessment")
+    assert [tags.get(step) for step in steps] == [words["done"]] * len(steps), tags
 
     # Comfort panel: water offered.
     tab_to(page, "form.comfort-buttons button[value=water]")
     press_and_wait(page, "Enter")
-    assert "Water offered" in page.inner_text("aside.side-panel")
+    assert words["water"] in page.inner_text("aside.side-panel")
 
     # Review and close.
     tab_to(page, f"main a[href='{encounter}close/']")
     press_and_wait(page, "Enter")
     assert path_of(page) == f"{encounter}close/"
     summary = main_text(page)
-    assert "2 safety-check questions recorded." in summary, summary
-    assert "1 comfort entry logged." in summary, summary
+    assert page.get_attribute("html", "lang") == language
+    assert words["answers"] in summary, summary
+    assert words["comfort"] in summary, summary
     tab_to(page, "main form button[type=submit]")
     press_and_wait(page, "Enter")
     assert path_of(page) == encounter
-    assert "Encounter closed and locked." in page.inner_text(".messages")
-    assert "Closed and locked" in main_text(page)
+    assert words["closed message"] in page.inner_text(".messages")
+    assert words["closed"] in main_text(page)
     assert page.locator("main ol.task-list a").count() == 0, "a closed encounter offers no step links"
     assert page.locator(f"main a[href='{encounter}close/']").count() == 0
 
@@ -290,7 +373,7 @@ def test_in_person_encounter_by_keyboard_then_timeline_and_audit(
     page.keyboard.type("Correction: the nurse also stayed nearby.")
     tab_to(page, "form[action$='/amendments/'] button[type=submit]")
     press_and_wait(page, "Enter")
-    assert "Amendment added." in page.inner_text(".messages")
+    assert words["amended"] in page.inner_text(".messages")
     assert "Correction: the nurse also stayed nearby." in main_text(page)
 
     # The person's timeline lists the (closed) encounter.
@@ -301,41 +384,31 @@ def test_in_person_encounter_by_keyboard_then_timeline_and_audit(
     assert path_of(page) == f"{person_path}timeline/"
     entry = page.locator(f"ol.timeline li:has(a[href='{encounter}'])")
     assert entry.count() == 1, f"the timeline does not list {encounter}"
-    assert "In person encounter" in entry.inner_text() and "(closed)" in entry.inner_text()
-
-    # The audit log, as the auditor: one more start, close, amendment and separation; steps recorded.
-    after = audit_counts(auditor, wp_server, provider_id)
-    grew = {event: after[event] - before[event] for event in AUDITED}
-    assert grew["encounter.started"] == 1, grew
-    assert grew["encounter.closed"] == 1, grew
-    assert grew["encounter.amended"] == 1, grew
-    assert grew["separation.updated"] == 1, grew
-    assert grew["encounter.updated"] >= 5, grew  # privacy, confidentiality, check, assessment, comfort
-    newest = audit_rows(auditor, wp_server, f"event=encounter.closed&staff={provider_id}")[0]
-    assert newest[2:4] == [PROVIDER_NAME, "Encounter closed"], newest
+    assert page.get_attribute("html", "lang") == language
+    assert words["timeline in person"] in entry.inner_text(), entry.inner_text()
+    assert words["timeline closed"] in entry.inner_text(), entry.inner_text()
 
 
 # --------------------------------------------------------------------------------------------------
-# 2. Keyboard only, Spanish, phone, not safe to talk
+# 2. Keyboard only, phone, not safe to talk, in English and in Spanish
 
 
-def test_phone_encounter_not_safe_to_talk_by_keyboard_in_spanish(
-    contexts: Any, wp_server: LiveServer, codes: CodeBook, provider_session: dict[str, Any]
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_phone_encounter_not_safe_to_talk_by_keyboard(
+    contexts: Any, wp_server: LiveServer, codes: CodeBook, provider_session: dict[str, Any], language: str
 ) -> None:
     person = demo_person(wp_server, "Rosa")
     person_path = f"/people/{person['id']}/"
     plan = f"Mañana a las diez, al número del trabajo; no dejar mensaje ({secrets.token_hex(2)})."
     page = provider_page(contexts, wp_server, codes, provider_session)
     try:
-        tab_to(page, "form.language button[value=es]")
-        press_and_wait(page, "Enter")
-        assert page.get_attribute("html", "lang") == "es"
+        choose_language_by_keyboard(page, language)
 
         tab_to(page, f"main a[href='{person_path}']")
         press_and_wait(page, "Enter")
         tab_to(page, "main a[href$='/encounters/new/']")
         press_and_wait(page, "Enter")
-        assert page.get_attribute("html", "lang") == "es"
+        assert page.get_attribute("html", "lang") == language
         tab_to(page, "input[name=mode]")
         page.keyboard.press("ArrowDown")  # In person -> Phone
         assert page.is_checked("input[name=mode][value=phone]")
@@ -343,7 +416,7 @@ def test_phone_encounter_not_safe_to_talk_by_keyboard_in_spanish(
         press_and_wait(page, "Enter")
         encounter = path_of(page)
         assert ENCOUNTER_PATH.fullmatch(encounter), f"the encounter did not start: {page.url}"
-        assert page.get_attribute("html", "lang") == "es"
+        assert page.get_attribute("html", "lang") == language
         # A call has no privacy step and no separation; "not safe to talk" is one Tab stop away.
         assert page.locator(f"main a[href='{encounter}privacy/']").count() == 0
         assert page.locator(f"main a[href='{encounter}separation/']").count() == 0
@@ -358,26 +431,32 @@ def test_phone_encounter_not_safe_to_talk_by_keyboard_in_spanish(
         tab_to(page, f"main a[href='{encounter}safety-check/']")
         press_and_wait(page, "Enter")
         assert path_of(page) == f"{encounter}safety-check/"
-        assert page.get_attribute("html", "lang") == "es"
+        assert page.get_attribute("html", "lang") == language
         assert page.locator(".read-aloud").count() >= 1, "the phone reminder is read first"
         tab_to(page, "input[name=safe_to_talk__answer]")
-        page.keyboard.press("ArrowDown")  # Sí -> No
+        page.keyboard.press("ArrowDown")  # Yes (Sí) -> No
         assert page.is_checked("input[name=safe_to_talk__answer][value=no]")
         tab_to(page, "main form button[type=submit]")
         press_and_wait(page, "Enter")
 
         assert path_of(page) == f"{encounter}not-safe-to-talk/", f"'no' must open the cover screen: {page.url}"
-        assert page.get_attribute("html", "lang") == "es"
+        assert page.get_attribute("html", "lang") == language
         cover = page.locator("section.cover")
         assert cover.is_visible()
         assert CLOSING_ES in cover.inner_text(), "the closing line, in the person's language"
+        assert person["language"] == "es" and CLOSING_ES in cover.locator(".say[lang=es]").inner_text()
+        ours = cover.locator(".say-ours")
+        if language == "en":  # the provider's own language beside it, marked as such
+            assert ours.get_attribute("lang") == "en" and CLOSING_EN in ours.inner_text()
+        else:  # the same language: said once
+            assert ours.count() == 0
         assert cover.locator("h2").count() == 2
         tab_to(page, "#id_callback_plan")
         page.keyboard.type(plan)
         tab_to(page, "main form button[type=submit]")
         press_and_wait(page, "Enter")
         assert path_of(page) == encounter, f"the callback plan was not saved: {page.url}"
-        assert page.get_attribute("html", "lang") == "es"
+        assert page.get_attribute("html", "lang") == language
         tags = step_tags(page)
         done, not_started = tags["confidentiality"], tags["assessment"]
         assert tags["safety-check"] not in (done, not_started), f"the check must be paused: {tags}"
