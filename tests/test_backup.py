@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import sqlite3
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.harness import make_server
+from tests.harness import LiveServer, make_server
 
 pytestmark = pytest.mark.slow
 AUDIT = {"core_auditevent", "core_audithead", "sqlite_sequence"}  # the restore event moves these
@@ -34,30 +35,23 @@ def compare(before: dict[str, list[Any]], after: dict[str, list[Any]]) -> list[s
     return mismatches
 
 
-def test_sqlite_backup_restore_drill(tmp_path: Path) -> None:
-    server = make_server()
-    backup = tmp_path / "backup.sqlite3"
-    before = sqlite_tables(server.db_path)
+def drill(server: LiveServer, backup: Path, tables: Callable[[], dict[str, list[Any]]], label: str) -> None:
+    """Back up, change the data, restore, and compare every table with what it was."""
+    before = tables()
     server.manage("backup", str(backup))
-    assert sqlite_tables(backup) == before
-    server.manage(
-        "create_org",
-        "--name",
-        "After backup",
-        "--admin",
-        "late.admin",
-        "--admin-name",
-        "Late",
-        "--base-url",
-        "https://w.example",
-    )
-    assert sqlite_tables(server.db_path) != before
+    server.manage("create_org", "--name", "After backup", "--admin", "late.admin", "--admin-name", "Late",
+                  "--base-url", "https://w.example")  # fmt: skip
+    assert tables() != before
     server.manage("restore", str(backup), "--yes")
-    after = sqlite_tables(server.db_path)
-    mismatches = compare(before, after)
-    print(f"SQLite restore drill: {len(before)} tables compared, mismatches: {len(mismatches)}")
+    mismatches = compare(before, tables())
+    print(f"{label} restore drill: {len(before)} tables compared, mismatches: {len(mismatches)}")
     assert mismatches == []
     assert "intact" in server.manage("verify_audit").stdout
+
+
+def test_sqlite_backup_restore_drill(tmp_path: Path) -> None:
+    server = make_server()
+    drill(server, tmp_path / "backup.sqlite3", lambda: sqlite_tables(server.db_path), "SQLite")
 
 
 def _pg_available() -> bool:
@@ -89,24 +83,7 @@ def test_postgresql_backup_restore_drill(tmp_path: Path) -> None:
                 ]
                 return {n: conn.execute(f'SELECT * FROM "{n}" ORDER BY 1').fetchall() for n in names}  # noqa: S608
 
-        before = tables()
-        backup = tmp_path / "backup.dump"
-        server.manage("backup", str(backup))
-        server.manage(
-            "create_org",
-            "--name",
-            "After backup",
-            "--admin",
-            "late.admin",
-            "--admin-name",
-            "Late",
-            "--base-url",
-            "https://w.example",
-        )
-        server.manage("restore", str(backup), "--yes")
-        mismatches = compare(before, tables())
-        print(f"PostgreSQL restore drill: {len(before)} tables compared, mismatches: {len(mismatches)}")
-        assert mismatches == []
+        drill(server, tmp_path / "backup.dump", tables, "PostgreSQL")
     except subprocess.CalledProcessError as error:
         pytest.fail(f"{error.cmd}: {error.stderr}")
     finally:
