@@ -75,7 +75,7 @@ def world_b(db: Any) -> OrgWorld:
 
 
 def sign_in(client: Client, staff: Staff, language: str | None = None) -> Client:
-    client.force_login(staff, backend="django.contrib.auth.backends.ModelBackend")
+    client.force_login(staff, backend="waypoint.orgs.backends.StaffBackend")
     session = client.session
     now = time.time()
     session["wp_auth_at"] = now

@@ -379,7 +379,7 @@ for _ in range({count}):
     request = HttpRequest()
     request.META["HTTP_USER_AGENT"] = "Chrome Linux"
     request.session = import_module(settings.SESSION_ENGINE).SessionStore()
-    login(request, staff, backend="django.contrib.auth.backends.ModelBackend")
+    login(request, staff, backend="waypoint.orgs.backends.StaffBackend")
     now = time.time()
     request.session.update({{"wp_auth_at": now, "wp_last_seen": now, "wp_step_up_at": now}})
     request.session["wp_device"] = "Chrome Linux"

@@ -112,7 +112,7 @@ def complete_login(request: HttpRequest, staff: Staff) -> str:
     """Second factor passed: start the real session (new id) and return where to go next."""
     next_url = str(request.session.get("wp_preauth", {}).get("next", ""))
     throttle_for(staff.username).delete()
-    login(request, staff, backend="django.contrib.auth.backends.ModelBackend")
+    login(request, staff, backend="waypoint.orgs.backends.StaffBackend")
     now = time.time()
     request.session["wp_auth_at"] = now
     request.session["wp_last_seen"] = now
