@@ -17,9 +17,9 @@ from django.views.decorators.http import require_GET, require_http_methods
 from waypoint.content.models import ContentLine, ContentSet
 from waypoint.content.source import IN_PERSON, PHONE, SCRIPTS
 from waypoint.core import audit
-from waypoint.core.access import deny, policy
+from waypoint.core.access import current_staff, deny, policy
 from waypoint.core.forms import SafeForm
-from waypoint.orgs.models import Role, Staff
+from waypoint.orgs.models import Role
 from waypoint.people.forms import LANGUAGE_LABELS, PERSON_LANGUAGES
 
 KINDS = {
@@ -30,15 +30,10 @@ KINDS = {
 LANGUAGES = [code for code, _label in PERSON_LANGUAGES if code != "other"]
 
 
-def _staff(request: HttpRequest) -> Staff:
-    assert isinstance(request.user, Staff)
-    return request.user
-
-
 @policy(Role.ORG_ADMIN)
 @require_GET
 def content_list(request: HttpRequest) -> HttpResponse:
-    org_id = _staff(request).org_id
+    org_id = current_staff(request).org_id
     rows = []
     for kind, label in KINDS.items():
         current = ContentSet.current(org_id, kind)
@@ -69,7 +64,7 @@ class WordingForm(SafeForm):
 @policy(Role.ORG_ADMIN)
 @require_http_methods(["GET", "POST"])
 def content_edit(request: HttpRequest, kind: str, language: str) -> HttpResponse:
-    staff = _staff(request)
+    staff = current_staff(request)
     if kind not in KINDS or language not in LANGUAGES:
         deny(request, "content")
     current = ContentSet.current(staff.org_id, kind)

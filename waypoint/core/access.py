@@ -21,7 +21,7 @@ from typing import Any, NoReturn
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse
 
-from waypoint.orgs.models import Role
+from waypoint.orgs.models import Role, Staff
 
 ViewFunc = Callable[..., HttpResponse]
 
@@ -59,6 +59,12 @@ def policy(*roles: Role, public: bool = False) -> Callable[[ViewFunc], ViewFunc]
         return wrapped
 
     return decorate
+
+
+def current_staff(request: HttpRequest) -> Staff:
+    """The signed-in staff member, for views whose policy already required a sign-in."""
+    assert isinstance(request.user, Staff)
+    return request.user
 
 
 def deny(request: HttpRequest, object_type: str = "", object_id: Any = None) -> NoReturn:

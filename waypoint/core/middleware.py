@@ -25,13 +25,10 @@ class PageHygieneMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
         if not request.path.startswith(settings.STATIC_URL):
-            add_never_cache_headers(response)
-            response["Cache-Control"] = "no-store, no-cache, must-revalidate, private, max-age=0"
+            add_never_cache_headers(response)  # no-store, no-cache, must-revalidate, private
             response["Pragma"] = "no-cache"
         response["Permissions-Policy"] = settings.PERMISSIONS_POLICY
         response["Cross-Origin-Resource-Policy"] = "same-origin"
-        if "Server" in response:
-            del response["Server"]
         return response
 
 

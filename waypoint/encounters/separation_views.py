@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from waypoint.core import audit
-from waypoint.core.access import deny, policy
+from waypoint.core.access import current_staff, deny, policy
 from waypoint.core.concurrency import StaleVersion, lock_for_update
 from waypoint.encounters.access import get_encounter
 from waypoint.encounters.separation import (
@@ -25,13 +25,8 @@ from waypoint.encounters.separation import (
     SeparationRun,
 )
 from waypoint.encounters.separation_forms import ProtocolForm, RequestForm, RunForm
-from waypoint.orgs.models import Role, Staff
+from waypoint.orgs.models import Role
 from waypoint.people.access import READERS
-
-
-def _staff(request: HttpRequest) -> Staff:
-    assert isinstance(request.user, Staff)
-    return request.user
 
 
 def get_request(request: HttpRequest, request_id: uuid.UUID) -> SeparationRequest:
@@ -47,7 +42,7 @@ def get_request(request: HttpRequest, request_id: uuid.UUID) -> SeparationReques
 @policy(Role.ORG_ADMIN)
 @require_http_methods(["GET", "POST"])
 def protocol_edit(request: HttpRequest) -> HttpResponse:
-    staff = _staff(request)
+    staff = current_staff(request)
     protocol = SeparationProtocol.for_org(staff.org_id)
     data = request.POST if request.method == "POST" else None
     form = ProtocolForm(data, instance=protocol, initial={"version": protocol.version})
@@ -76,7 +71,7 @@ def protocol_edit(request: HttpRequest) -> HttpResponse:
 @policy(Role.FRONT_DESK, *READERS)
 @require_POST
 def request_create(request: HttpRequest) -> HttpResponse:
-    staff = _staff(request)
+    staff = current_staff(request)
     form = RequestForm(request.POST, org_id=staff.org_id)
     if form.is_valid():
         SeparationRequest.objects.create(
@@ -98,17 +93,17 @@ def request_take(request: HttpRequest, request_id: uuid.UUID) -> HttpResponse:
     found = get_request(request, request_id)
     if found.status == RequestStatus.OPEN:
         found.status = RequestStatus.TAKEN
-        found.taken_by_id = _staff(request).id
+        found.taken_by_id = current_staff(request).id
         found.save(update_fields=["status", "taken_by_id"])
         audit.record_for(request, audit.Event.SEPARATION_UPDATED, found, object_type="separation")
-    elif found.taken_by_id != _staff(request).id:
+    elif found.taken_by_id != current_staff(request).id:
         messages.info(request, _("A colleague has already taken this request."))
         return redirect("core:home")
     return redirect("encounters:request_run", request_id=found.id)
 
 
 def _runner(request: HttpRequest, encounter: Any, found: SeparationRequest | None) -> HttpResponse:
-    staff = _staff(request)
+    staff = current_staff(request)
     protocol = SeparationProtocol.for_org(staff.org_id)
     data = request.POST if request.method == "POST" else None
     form = RunForm(data, initial={"separator": staff.display_name})

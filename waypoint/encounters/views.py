@@ -20,7 +20,7 @@ from waypoint.contact.models import ContactRules
 from waypoint.content.models import ContentSet
 from waypoint.content.source import PHONE, SCRIPTS
 from waypoint.core import audit
-from waypoint.core.access import deny, policy
+from waypoint.core.access import current_staff, deny, policy
 from waypoint.core.concurrency import previous_result, remember_result
 from waypoint.encounters.access import get_encounter
 from waypoint.encounters.forms import (
@@ -53,13 +53,7 @@ from waypoint.encounters.models import (
     StepStatus,
 )
 from waypoint.encounters.separation import SeparationProtocol
-from waypoint.orgs.models import Staff
 from waypoint.people.access import READERS, get_person
-
-
-def _staff(request: HttpRequest) -> Staff:
-    assert isinstance(request.user, Staff)
-    return request.user
 
 
 def _refuse_if_closed(request: HttpRequest, encounter: Encounter) -> HttpResponse | None:
@@ -71,7 +65,9 @@ def _refuse_if_closed(request: HttpRequest, encounter: Encounter) -> HttpRespons
 
 def _mark(request: HttpRequest, encounter: Encounter, step: str, status: str, reason: str = "") -> None:
     StepState.objects.update_or_create(
-        encounter=encounter, step=step, defaults={"status": status, "reason": reason, "by_id": _staff(request).id}
+        encounter=encounter,
+        step=step,
+        defaults={"status": status, "reason": reason, "by_id": current_staff(request).id},
     )
     audit.record_for(request, audit.Event.ENCOUNTER_UPDATED, encounter)
 
@@ -88,7 +84,7 @@ def _scripts(encounter: Encounter, staff_language: str) -> dict[str, dict[str, s
 @require_http_methods(["GET", "POST"])
 def encounter_start(request: HttpRequest, person_id: uuid.UUID) -> HttpResponse:
     person = get_person(request, person_id)
-    staff = _staff(request)
+    staff = current_staff(request)
     form = StartForm(request.POST or None, org_id=staff.org_id, initial={"form_token": uuid.uuid4()})
     if request.method == "POST" and form.is_valid():
         token = form.cleaned_data.get("form_token")
@@ -248,7 +244,7 @@ def _save_answers(request: HttpRequest, encounter: Encounter, content: ContentSe
                     "answer": answer if consented else "",
                     "consented": consented,
                     "note": form.cleaned_data.get(f"{key}__note", "") if consented else "",
-                    "by_id": _staff(request).id,
+                    "by_id": current_staff(request).id,
                 },
             )
         _mark(request, encounter, Step.SAFETY_CHECK, StepStatus.DONE)
@@ -276,7 +272,9 @@ def encounter_comfort(request: HttpRequest, encounter_id: uuid.UUID) -> HttpResp
         return refused
     form = ComfortForm(request.POST)
     if form.is_valid():
-        ComfortEvent.objects.create(encounter=encounter, kind=form.cleaned_data["kind"], by_id=_staff(request).id)
+        ComfortEvent.objects.create(
+            encounter=encounter, kind=form.cleaned_data["kind"], by_id=current_staff(request).id
+        )
         audit.record_for(request, audit.Event.ENCOUNTER_UPDATED, encounter)
     return redirect("encounters:detail", encounter_id=encounter.id)
 
@@ -293,7 +291,7 @@ def encounter_close(request: HttpRequest, encounter_id: uuid.UUID) -> HttpRespon
             messages.error(request, blocker)
             return redirect("encounters:close", encounter_id=encounter.id)
         encounter.closed_at = timezone.now()
-        encounter.closed_by_id = _staff(request).id
+        encounter.closed_by_id = current_staff(request).id
         encounter.save(update_fields=["closed_at", "closed_by_id"])
         audit.record_for(request, audit.Event.ENCOUNTER_CLOSED, encounter)
         messages.success(request, _("Encounter closed and locked."))
@@ -449,7 +447,9 @@ def _minor_initial(encounter: Encounter) -> dict[str, Any]:
 
 
 def _minor_save(request: HttpRequest, encounter: Encounter, data: dict[str, Any]) -> None:
-    ChildProtectionReport.objects.update_or_create(encounter=encounter, defaults={**data, "by_id": _staff(request).id})
+    ChildProtectionReport.objects.update_or_create(
+        encounter=encounter, defaults={**data, "by_id": current_staff(request).id}
+    )
 
 
 @policy(*READERS)
@@ -495,7 +495,7 @@ def _save_contact_rules(request: HttpRequest, encounter: Encounter, form: Safety
                 **updates,
                 "source_encounter_id": encounter.id,
                 "confirmed_at": timezone.now(),
-                "confirmed_by_id": _staff(request).id,
+                "confirmed_by_id": current_staff(request).id,
             },
         )
 
@@ -569,7 +569,7 @@ def encounter_amend(request: HttpRequest, encounter_id: uuid.UUID) -> HttpRespon
     if not encounter.is_closed:
         messages.error(request, _("The encounter is still open: change the step itself."))
     elif form.is_valid():
-        Amendment.objects.create(encounter=encounter, text=form.cleaned_data["text"], by_id=_staff(request).id)
+        Amendment.objects.create(encounter=encounter, text=form.cleaned_data["text"], by_id=current_staff(request).id)
         audit.record_for(request, audit.Event.ENCOUNTER_AMENDED, encounter)
         messages.success(request, _("Amendment added."))
     else:

@@ -17,8 +17,8 @@ from waypoint.core.models import AuditEvent
 from waypoint.encounters.models import Encounter
 from waypoint.orgs.models import Role, Staff
 from waypoint.oversight.forms import AuditFilterForm
+from waypoint.people.access import record_object_ids
 from waypoint.people.models import Person
-from waypoint.people.views import record_object_ids
 
 PAGE_SIZE = 50
 

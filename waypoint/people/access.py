@@ -15,6 +15,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from waypoint.core.access import deny
+from waypoint.encounters.models import Encounter
 from waypoint.orgs.models import Role
 from waypoint.people.models import Person
 
@@ -32,3 +33,8 @@ def get_person(request: HttpRequest, person_id: uuid.UUID | str) -> Person:
         return people_for(request.user).get(pk=person_id)
     except (Person.DoesNotExist, ValueError):
         deny(request, "person", person_id)
+
+
+def record_object_ids(person: Person) -> list[uuid.UUID]:
+    """The record itself and its encounters: reads of either are reads of this person's record."""
+    return [person.id, *Encounter.objects.filter(person=person).values_list("id", flat=True)]

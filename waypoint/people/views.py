@@ -15,13 +15,13 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from waypoint.contact.models import ContactRules
 from waypoint.core import audit
-from waypoint.core.access import policy
+from waypoint.core.access import current_staff, policy
 from waypoint.core.concurrency import StaleVersion, lock_for_update, previous_result, remember_result
 from waypoint.core.crypto import blind_index
 from waypoint.core.models import AuditEvent
 from waypoint.encounters.models import Encounter
 from waypoint.orgs.models import Role, Staff
-from waypoint.people.access import READERS, get_person, people_for
+from waypoint.people.access import READERS, get_person, people_for, record_object_ids
 from waypoint.people.forms import LANGUAGE_LABELS, PersonForm, SearchForm
 from waypoint.people.models import Person
 
@@ -38,18 +38,8 @@ VIEW_EVENTS = [
 ]
 
 
-def record_object_ids(person: Person) -> list[uuid.UUID]:
-    """The record itself and its encounters: reads of either are reads of this person's record."""
-    return [person.id, *Encounter.objects.filter(person=person).values_list("id", flat=True)]
-
-
-def _staff(request: HttpRequest) -> Staff:
-    assert isinstance(request.user, Staff)
-    return request.user
-
-
 def _list_context(request: HttpRequest, rows: Any, form: SearchForm, searched: bool) -> dict[str, Any]:
-    links = Person.assigned_staff.through.objects.filter(staff_id=_staff(request).id)
+    links = Person.assigned_staff.through.objects.filter(staff_id=current_staff(request).id)
     mine = set(links.values_list("person_id", flat=True))
     return {"rows": rows, "form": form, "searched": searched, "mine": mine}
 
@@ -82,7 +72,7 @@ def person_search(request: HttpRequest) -> HttpResponse:
 @policy(*READERS)
 @require_http_methods(["GET", "POST"])
 def person_create(request: HttpRequest) -> HttpResponse:
-    staff = _staff(request)
+    staff = current_staff(request)
     form = PersonForm(request.POST or None, org_id=staff.org_id, initial={"form_token": uuid.uuid4()})
     if request.method == "POST" and form.is_valid():
         token = form.cleaned_data.get("form_token")
@@ -133,7 +123,7 @@ def person_detail(request: HttpRequest, person_id: uuid.UUID) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def person_edit(request: HttpRequest, person_id: uuid.UUID) -> HttpResponse:
     person = get_person(request, person_id)
-    staff = _staff(request)
+    staff = current_staff(request)
     if request.method == "GET":
         audit.record_for(request, audit.Event.PERSON_VIEWED, person)
         form = PersonForm(instance=person, org_id=staff.org_id, initial={"version": person.version})

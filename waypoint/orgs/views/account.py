@@ -11,22 +11,17 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from waypoint.core import audit
-from waypoint.core.access import deny, policy
+from waypoint.core.access import current_staff, deny, policy
 from waypoint.core.urls_util import safe_next
 from waypoint.orgs import auth
 from waypoint.orgs.forms import LanguageForm
 from waypoint.orgs.models import RecoveryCode, Staff, StaffSession
 
 
-def _staff(request: HttpRequest) -> Staff:
-    assert isinstance(request.user, Staff)
-    return request.user
-
-
 @policy()
 @require_GET
 def account(request: HttpRequest) -> HttpResponse:
-    staff = _staff(request)
+    staff = current_staff(request)
     remaining = RecoveryCode.objects.filter(staff=staff, used_at__isnull=True).count()
     return TemplateResponse(request, "orgs/account.html", {"staff": staff, "recovery_remaining": remaining})
 
@@ -50,13 +45,13 @@ def end_session(request: HttpRequest, number: int) -> HttpResponse:
     if target.session_key == request.session.session_key:
         return sign_out_everywhere_current_only(request)
     target.delete()
-    audit.record(audit.Event.SESSIONS_ENDED, org_id=_staff(request).org_id, actor_id=request.user.pk)
+    audit.record(audit.Event.SESSIONS_ENDED, org_id=current_staff(request).org_id, actor_id=request.user.pk)
     messages.success(request, _("That session has ended."))
     return redirect("orgs:sessions")
 
 
 def sign_out_everywhere_current_only(request: HttpRequest) -> HttpResponse:
-    staff = _staff(request)
+    staff = current_staff(request)
     audit.record(audit.Event.LOGOUT, org_id=staff.org_id, actor_id=staff.id)
     logout(request)
     return redirect("orgs:login")
@@ -65,7 +60,7 @@ def sign_out_everywhere_current_only(request: HttpRequest) -> HttpResponse:
 @policy()
 @require_POST
 def end_all_sessions(request: HttpRequest) -> HttpResponse:
-    staff = _staff(request)
+    staff = current_staff(request)
     auth.end_all_sessions(staff)
     audit.record(
         audit.Event.SESSIONS_ENDED, org_id=staff.org_id, actor_id=staff.id, object_type="staff", object_id=staff.id
@@ -78,7 +73,7 @@ def end_all_sessions(request: HttpRequest) -> HttpResponse:
 @require_POST
 @auth.require_step_up
 def renew_recovery_codes(request: HttpRequest) -> HttpResponse:
-    staff = _staff(request)
+    staff = current_staff(request)
     codes = RecoveryCode.issue(staff)
     audit.record(audit.Event.RECOVERY_CODES_RENEWED, org_id=staff.org_id, actor_id=staff.id)
     return TemplateResponse(request, "orgs/recovery_codes.html", {"codes": codes, "first_time": False})

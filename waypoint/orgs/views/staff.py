@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from waypoint.core import audit
-from waypoint.core.access import policy
+from waypoint.core.access import current_staff, policy
 from waypoint.orgs import auth
 from waypoint.orgs.access import get_staff
 from waypoint.orgs.forms import InviteForm, OrganisationForm, RolesForm, SiteForm
@@ -24,15 +24,10 @@ from waypoint.orgs.models import Invitation, Role, Staff
 ADMIN = Role.ORG_ADMIN
 
 
-def _admin(request: HttpRequest) -> Staff:
-    assert isinstance(request.user, Staff)
-    return request.user
-
-
 @policy(ADMIN)
 @require_http_methods(["GET"])
 def staff_list(request: HttpRequest) -> HttpResponse:
-    rows = Staff.objects.filter(org_id=_admin(request).org_id).order_by("display_name")
+    rows = Staff.objects.filter(org_id=current_staff(request).org_id).order_by("display_name")
     return TemplateResponse(request, "orgs/staff_list.html", {"rows": rows})
 
 
@@ -48,7 +43,7 @@ def _send_invitation(request: HttpRequest, staff: Staff, link: str) -> None:
 
 
 def _issue_link(request: HttpRequest, staff: Staff) -> str:
-    _invitation, token = Invitation.issue(staff, _admin(request))
+    _invitation, token = Invitation.issue(staff, current_staff(request))
     link = request.build_absolute_uri(reverse("orgs:activate", args=[token]))
     _send_invitation(request, staff, link)
     audit.record_for(request, audit.Event.STAFF_INVITED, staff)
@@ -63,7 +58,7 @@ def staff_invite(request: HttpRequest) -> HttpResponse:
         data = form.cleaned_data
         staff = Staff.objects.create_user(
             data["username"],
-            org=_admin(request).org,
+            org=current_staff(request).org,
             display_name=data["display_name"],
             email=data["email"],
             **{f"is_{role}": True for role in data["roles"]},  # type: ignore[arg-type]
@@ -136,7 +131,7 @@ def staff_reinvite(request: HttpRequest, staff_id: uuid.UUID) -> HttpResponse:
 @policy(ADMIN)
 @require_http_methods(["GET", "POST"])
 def org_settings(request: HttpRequest) -> HttpResponse:
-    org = _admin(request).org
+    org = current_staff(request).org
     form = OrganisationForm(request.POST or None, instance=org, prefix="org")
     site_form = SiteForm(prefix="site")
     if request.method == "POST" and form.is_valid():
@@ -150,7 +145,7 @@ def org_settings(request: HttpRequest) -> HttpResponse:
 @policy(ADMIN)
 @require_POST
 def site_add(request: HttpRequest) -> HttpResponse:
-    org = _admin(request).org
+    org = current_staff(request).org
     site_form = SiteForm(request.POST, prefix="site")
     if site_form.is_valid():
         site = site_form.save(commit=False)
