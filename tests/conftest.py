@@ -11,11 +11,15 @@ from typing import Any
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
+from waypoint.contact.models import FollowUpTask
 from waypoint.encounters.models import Encounter, Mode, SeparationRequest
 from waypoint.orgs.auth import new_totp_secret
 from waypoint.orgs.models import Organisation, Role, Site, Staff
 from waypoint.people.models import Person
+from waypoint.plans.service import start_plan
+from waypoint.referrals.models import ServiceRecord
 
 PASSWORD = "correct horse battery staple 42"
 
@@ -28,6 +32,9 @@ class OrgWorld:
     person: Person
     encounter: Encounter
     separation_request: SeparationRequest
+    plan: Any = None
+    service: Any = None
+    task: Any = None
 
     def __getattr__(self, name: str) -> Staff:
         return self.staff[Role(name)]
@@ -61,7 +68,21 @@ def make_org(key: str) -> OrgWorld:
     person.assigned_staff.add(staff[Role.PROVIDER])
     encounter = Encounter.objects.create(org=org, person=person, mode=Mode.IN_PERSON, lead=staff[Role.PROVIDER])
     request = SeparationRequest.objects.create(org=org, phrase="form_b", created_by_id=staff[Role.FRONT_DESK].id)
-    return OrgWorld(org=org, site=site, staff=staff, person=person, encounter=encounter, separation_request=request)
+    plan, _created = start_plan(person, staff[Role.PROVIDER], encounter)
+    service = ServiceRecord.objects.create(
+        org=org,
+        person=person,
+        provider=f"Canary Clinic {key.upper()}",
+        service="Counselling",
+        created_by_id=plan.created_by_id,
+    )
+    task = FollowUpTask.objects.create(
+        org=org, person=person, plan_id=plan.id, what=f"Canary task {key.upper()}", due_on=timezone.localdate()
+    )
+    return OrgWorld(
+        org=org, site=site, staff=staff, person=person, encounter=encounter, separation_request=request,
+        plan=plan, service=service, task=task,
+    )  # fmt: skip
 
 
 @pytest.fixture

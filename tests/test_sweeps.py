@@ -31,6 +31,11 @@ STAFF: Kwargs = lambda w: {"staff_id": w.provider.id}  # noqa: E731
 ENCOUNTER: Kwargs = lambda w: {"encounter_id": w.encounter.id}  # noqa: E731
 REQUEST: Kwargs = lambda w: {"request_id": w.separation_request.id}  # noqa: E731
 ENCOUNTER_STEP: Kwargs = lambda w: {"encounter_id": w.encounter.id, "step": "gate"}  # noqa: E731
+PLAN: Kwargs = lambda w: {"plan_id": w.plan.id}  # noqa: E731
+PLAN_DOMAIN: Kwargs = lambda w: {"plan_id": w.plan.id, "domain": "physical"}  # noqa: E731
+PLAN_ITEM: Kwargs = lambda w: {"plan_id": w.plan.id, "item": "immediate_help"}  # noqa: E731
+PLAN_TASK: Kwargs = lambda w: {"plan_id": w.plan.id, "task_id": w.task.id}  # noqa: E731
+SERVICE: Kwargs = lambda w: {"person_id": w.person.id, "service_id": w.service.id}  # noqa: E731
 
 # name: (method, kwargs, expected status for allowed signed-in roles (None = anything but 404/403/5xx))
 CASES: dict[str, tuple[str, Kwargs, int | None]] = {
@@ -89,6 +94,21 @@ CASES: dict[str, tuple[str, Kwargs, int | None]] = {
     "encounters:request_create": ("post", NONE, 302),
     "encounters:request_take": ("post", REQUEST, 302),
     "encounters:request_run": ("get", REQUEST, 200),
+    "people:plan": ("get", PERSON, 302),  # the world's person has a plan: opens it
+    "people:services": ("get", PERSON, 200),
+    "people:service_edit": ("get", SERVICE, 200),
+    "plans:detail": ("get", PLAN, 200),
+    "plans:overview": ("get", PLAN, 200),
+    "plans:domain": ("get", PLAN_DOMAIN, 200),
+    "plans:item": ("get", PLAN_ITEM, 200),
+    "plans:versions": ("get", PLAN, 200),
+    "plans:compare": ("get", PLAN, 200),
+    "plans:check_in": ("post", PLAN, 302),
+    "plans:task_done": ("post", PLAN_TASK, 302),
+    "plans:print": ("get", PLAN, 200),
+    "plans:print_plan": ("post", PLAN, 409),  # nobody asked whether paper is safe: refused
+    "plans:print_card": ("post", PLAN, 409),
+    "plans:memorise": ("get", PLAN, 200),
 }
 
 
@@ -141,7 +161,9 @@ def test_anonymous_access_matches_policy(client: Client, world_a: OrgWorld, name
 
 SKIP_TABLES = {"core_auditevent", "core_audithead", "orgs_staffsession", "orgs_loginthrottle", "django_session"}
 OBJECT_CASES = {
-    name: case for name, case in CASES.items() if case[1] in (PERSON, STAFF, ENCOUNTER, ENCOUNTER_STEP, REQUEST)
+    name: case
+    for name, case in CASES.items()
+    if case[1] in (PERSON, STAFF, ENCOUNTER, ENCOUNTER_STEP, REQUEST, PLAN, PLAN_DOMAIN, PLAN_ITEM, PLAN_TASK, SERVICE)
 }
 
 
@@ -159,6 +181,7 @@ def snapshot() -> dict[str, list[tuple[Any, ...]]]:
 
 def b_texts(world_b: OrgWorld) -> list[str]:
     texts = [world_b.person.reference, world_b.person.name, world_b.person.notes, world_b.org.name]
+    texts += [world_b.service.provider, world_b.task.what]
     texts += [s.display_name for s in world_b.staff.values()]
     return texts
 

@@ -74,6 +74,8 @@ INSTALLED_APPS = [
     "waypoint.content",
     "waypoint.encounters",
     "waypoint.contact",
+    "waypoint.plans",
+    "waypoint.referrals",
     "waypoint.oversight",
 ]
 
@@ -275,7 +277,12 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": _handlers,
     "root": {"handlers": list(_handlers), "level": env_str("WAYPOINT_LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # PDF rendering: progress lines and CSS notes are noise; errors still reach the log.
+        "weasyprint": {"level": "ERROR"},
+        "fontTools": {"level": "ERROR"},
+    },
 }
 
 DEMO_PASSWORD_SUFFIX = "-demo-password-2026"  # noqa: S105 (demo mode only; seed_demo refuses production)

@@ -11,6 +11,7 @@ urlpatterns = [
     path("people/", include("waypoint.people.urls")),
     path("oversight/", include("waypoint.oversight.urls")),
     path("encounters/", include("waypoint.encounters.urls")),
+    path("plans/", include("waypoint.plans.urls")),
     path("settings/content/", include("waypoint.content.urls")),
 ]
 

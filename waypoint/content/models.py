@@ -67,3 +67,13 @@ class ContentLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key} ({self.language})"
+
+
+def read_aloud_scripts(org_id: uuid.UUID, their_language: str, staff_language: str) -> dict[str, dict[str, str]]:
+    """Read-aloud text in the person's language, with the staff member's beside it when they differ."""
+    from waypoint.content.source import SCRIPTS
+
+    scripts = ContentSet.current(org_id, SCRIPTS)
+    theirs = {line.key: line.text for line in scripts.lines(their_language)}
+    ours = {line.key: line.text for line in scripts.lines(staff_language)}
+    return {key: {"theirs": theirs[key], "ours": ours.get(key, ""), "lang": their_language} for key in theirs}

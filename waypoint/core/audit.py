@@ -57,6 +57,21 @@ class Event(StrEnum):
     ENCOUNTER_AMENDED = "encounter.amended"
     SEPARATION_REQUESTED = "separation.requested"
     SEPARATION_UPDATED = "separation.updated"
+    PLAN_STARTED = "plan.started"
+    PLAN_VIEWED = "plan.viewed"
+    PLAN_UPDATED = "plan.updated"
+    PLAN_CONFLICT = "plan.conflict"
+    PLAN_VERSIONS_VIEWED = "plan.versions_viewed"
+    PLAN_CHECK_IN = "plan.check_in"
+    PLAN_CARRY_RECORDED = "plan.carry_recorded"
+    PLAN_PRINTED = "plan.printed"
+    CARD_PRINTED = "plan.card_printed"
+    PRINT_REFUSED = "plan.print_refused"
+    PLAN_MEMORISE_VIEWED = "plan.memorise_viewed"
+    SERVICES_VIEWED = "services.viewed"
+    SERVICE_ADDED = "services.added"
+    SERVICE_UPDATED = "services.updated"
+    TASK_DONE = "task.done"
     ACCESS_DENIED = "access.denied"
     AUDIT_VIEWED = "audit.viewed"
     KEYS_ROTATED = "system.keys_rotated"
@@ -97,6 +112,21 @@ EVENT_LABELS: dict[str, Any] = {
     Event.ENCOUNTER_AMENDED: _("Encounter amended"),
     Event.SEPARATION_REQUESTED: _("Separation requested"),
     Event.SEPARATION_UPDATED: _("Separation recorded"),
+    Event.PLAN_STARTED: _("Safety plan started"),
+    Event.PLAN_VIEWED: _("Safety plan viewed"),
+    Event.PLAN_UPDATED: _("Safety plan changed"),
+    Event.PLAN_CONFLICT: _("Safety plan edit conflict shown"),
+    Event.PLAN_VERSIONS_VIEWED: _("Safety plan versions viewed"),
+    Event.PLAN_CHECK_IN: _("Check-in done during safety planning"),
+    Event.PLAN_CARRY_RECORDED: _("Safe-to-carry answer recorded"),
+    Event.PLAN_PRINTED: _("Safety plan printed or downloaded"),
+    Event.CARD_PRINTED: _("Wallet card printed or downloaded"),
+    Event.PRINT_REFUSED: _("Printing refused"),
+    Event.PLAN_MEMORISE_VIEWED: _("Items to memorise shown"),
+    Event.SERVICES_VIEWED: _("Services ledger viewed"),
+    Event.SERVICE_ADDED: _("Service added to the ledger"),
+    Event.SERVICE_UPDATED: _("Service in the ledger changed"),
+    Event.TASK_DONE: _("Follow-up task done"),
     Event.ACCESS_DENIED: _("Access refused"),
     Event.AUDIT_VIEWED: _("Audit log viewed"),
     Event.KEYS_ROTATED: _("Encryption keys rotated"),

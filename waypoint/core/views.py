@@ -9,9 +9,11 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.template import loader
 from django.template.response import TemplateResponse
+from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
+from waypoint.contact.models import FollowUpTask, TaskStatus
 from waypoint.core import audit
 from waypoint.core.access import policy
 from waypoint.encounters.models import Encounter
@@ -19,6 +21,7 @@ from waypoint.encounters.separation import RequestStatus, SeparationRequest
 from waypoint.encounters.separation_forms import RequestForm
 from waypoint.orgs.models import DEFAULT_EXIT_URL, Role, Staff
 from waypoint.people.models import Person
+from waypoint.plans.models import SafetyPlan
 
 CLEAR_SITE_DATA = '"cache", "cookies", "storage"'
 
@@ -37,6 +40,21 @@ def home(request: HttpRequest) -> HttpResponse:
         open_encounters = list(
             Encounter.objects.filter(org_id=staff.org_id, lead=staff, closed_at__isnull=True).select_related("person")
         )
+    reviews: list[SafetyPlan] = []
+    tasks: list[FollowUpTask] = []
+    if staff.has_role(Role.PROVIDER, Role.SUPERVISOR):
+        today = timezone.localdate()
+        mine = Person.objects.filter(org_id=staff.org_id, assigned_staff=staff)
+        reviews = list(
+            SafetyPlan.objects.filter(org_id=staff.org_id, person__in=mine, review_on__lte=today)
+            .select_related("person")
+            .only("id", "review_on", "person__reference")[:20]
+        )
+        tasks = list(
+            FollowUpTask.objects.filter(org_id=staff.org_id, assigned_to=staff, status=TaskStatus.OPEN)
+            .select_related("person")
+            .order_by("due_on")[:20]
+        )
     requests: list[SeparationRequest] = []
     if staff.has_role(Role.PROVIDER, Role.SUPERVISOR):
         requests = list(
@@ -49,6 +67,11 @@ def home(request: HttpRequest) -> HttpResponse:
         "recent": recent,
         "open_encounters": open_encounters,
         "separation_requests": requests,
+        "reviews": reviews,
+        "tasks": tasks,
+        "plans": dict(
+            SafetyPlan.objects.filter(person_id__in=[t.person_id for t in tasks]).values_list("person_id", "id")
+        ),
         "request_form": RequestForm(org_id=staff.org_id) if staff.has_role(Role.FRONT_DESK) else None,
     }
     return TemplateResponse(request, "core/home.html", context)

@@ -17,8 +17,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from waypoint.contact.models import ContactRules
-from waypoint.content.models import ContentSet
-from waypoint.content.source import PHONE, SCRIPTS
+from waypoint.content.models import ContentSet, read_aloud_scripts
+from waypoint.content.source import PHONE
 from waypoint.core import audit
 from waypoint.core.access import current_staff, deny, policy
 from waypoint.core.concurrency import previous_result, remember_result
@@ -54,6 +54,7 @@ from waypoint.encounters.models import (
 )
 from waypoint.encounters.separation import SeparationProtocol
 from waypoint.people.access import READERS, get_person
+from waypoint.plans.models import SafetyPlan
 
 
 def _refuse_if_closed(request: HttpRequest, encounter: Encounter) -> HttpResponse | None:
@@ -73,11 +74,7 @@ def _mark(request: HttpRequest, encounter: Encounter, step: str, status: str, re
 
 
 def _scripts(encounter: Encounter, staff_language: str) -> dict[str, dict[str, str]]:
-    """Read-aloud text in the person's language, with the staff member's beside it when they differ."""
-    scripts = ContentSet.current(encounter.org_id, SCRIPTS)
-    theirs = {line.key: line.text for line in scripts.lines(encounter.language)}
-    ours = {line.key: line.text for line in scripts.lines(staff_language)}
-    return {key: {"theirs": theirs[key], "ours": ours.get(key, "")} for key in theirs}
+    return read_aloud_scripts(encounter.org_id, encounter.language, staff_language)
 
 
 @policy(*READERS)
@@ -126,6 +123,7 @@ def encounter_detail(request: HttpRequest, encounter_id: uuid.UUID) -> HttpRespo
         "amendments": encounter.amendments.all(),
         "amendment_form": AmendmentForm(),
         "glossary": encounter.person.glossary,
+        "plan": SafetyPlan.objects.filter(person_id=encounter.person_id).only("id").first(),
         "check_in_seconds": SeparationProtocol.for_org(encounter.org_id).check_in_minutes * 60,
     }
     return TemplateResponse(request, "encounters/detail.html", context)

@@ -36,5 +36,11 @@ def get_person(request: HttpRequest, person_id: uuid.UUID | str) -> Person:
 
 
 def record_object_ids(person: Person) -> list[uuid.UUID]:
-    """The record itself and its encounters: reads of either are reads of this person's record."""
-    return [person.id, *Encounter.objects.filter(person=person).values_list("id", flat=True)]
+    """The record itself, its encounters and its plan: reads of any are reads of this person's record."""
+    from waypoint.plans.models import SafetyPlan
+
+    return [
+        person.id,
+        *Encounter.objects.filter(person=person).values_list("id", flat=True),
+        *SafetyPlan.objects.filter(person=person).values_list("id", flat=True),
+    ]

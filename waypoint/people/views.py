@@ -24,6 +24,8 @@ from waypoint.orgs.models import Role, Staff
 from waypoint.people.access import READERS, get_person, people_for, record_object_ids
 from waypoint.people.forms import LANGUAGE_LABELS, PersonForm, SearchForm
 from waypoint.people.models import Person
+from waypoint.plans.models import SafetyPlan
+from waypoint.referrals.models import ServiceRecord
 
 RECORD_EVENTS = [audit.Event.PERSON_CREATED, audit.Event.PERSON_UPDATED]
 VIEW_EVENTS = [
@@ -35,6 +37,17 @@ VIEW_EVENTS = [
     audit.Event.ENCOUNTER_UPDATED,
     audit.Event.ENCOUNTER_CLOSED,
     audit.Event.ENCOUNTER_AMENDED,
+    audit.Event.PLAN_STARTED,
+    audit.Event.PLAN_VIEWED,
+    audit.Event.PLAN_UPDATED,
+    audit.Event.PLAN_VERSIONS_VIEWED,
+    audit.Event.PLAN_PRINTED,
+    audit.Event.CARD_PRINTED,
+    audit.Event.PRINT_REFUSED,
+    audit.Event.PLAN_MEMORISE_VIEWED,
+    audit.Event.SERVICES_VIEWED,
+    audit.Event.SERVICE_ADDED,
+    audit.Event.SERVICE_UPDATED,
 ]
 
 
@@ -115,6 +128,8 @@ def person_detail(request: HttpRequest, person_id: uuid.UUID) -> HttpResponse:
         "assigned": list(person.assigned_staff.all()),
         "viewers": _viewers(person),
         "rules": ContactRules.objects.filter(person=person).first(),
+        "plan": SafetyPlan.objects.filter(person=person).only("id", "version", "review_on").first(),
+        "services": ServiceRecord.objects.filter(person=person),
     }
     return TemplateResponse(request, "people/detail.html", context)
 
@@ -172,5 +187,12 @@ def person_timeline(request: HttpRequest, person_id: uuid.UUID) -> HttpResponse:
         entries.append(
             {"at": encounter.started_at, "who": names.get(encounter.lead_id, "—"), "what": what, "encounter": encounter}
         )
+    plan = SafetyPlan.objects.filter(person=person).first()
+    if plan is not None:
+        for version in plan.versions.defer("content_json")[:200]:
+            what = _("Safety plan, version %(number)s") % {"number": version.number}
+            entries.append(
+                {"at": version.saved_at, "who": names.get(version.author_id, "—"), "what": what, "plan": plan}
+            )
     entries.sort(key=lambda entry: entry["at"], reverse=True)
     return TemplateResponse(request, "people/timeline.html", {"person": person, "entries": entries})

@@ -1,0 +1,383 @@
+"""The safety plan: start, four domains x current/future, the eleven resources items, versions,
+comparison, conflicts, the services ledger, reminders and follow-up tasks."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from tests.conftest import OrgWorld, sign_in
+from waypoint.contact.models import Channel, ContactRules, FollowUpTask
+from waypoint.core.models import AuditEvent
+from waypoint.people.models import Person
+from waypoint.plans.models import PlanVersion, SafetyPlan
+from waypoint.plans.spec import CONTACT_ROWS, DOMAIN_KEYS, ITEM_KEYS, ITEMS, domain_section, item_section
+from waypoint.referrals.models import ServiceRecord
+
+
+def domain_data(version: int, current: list[dict[str, str]], future: list[dict[str, str]] | None = None) -> dict:
+    data: dict[str, Any] = {"version": version}
+    for prefix, steps in (("current", current), ("future", future or [])):
+        data[f"{prefix}-TOTAL_FORMS"] = len(steps)
+        data[f"{prefix}-INITIAL_FORMS"] = 0
+        data[f"{prefix}-MIN_NUM_FORMS"] = 0
+        data[f"{prefix}-MAX_NUM_FORMS"] = 1000
+        for number, step in enumerate(steps):
+            for key, value in {"status": "to_do", "idea": "person", **step}.items():
+                data[f"{prefix}-{number}-{key}"] = value
+    return data
+
+
+def item_data(item: str, version: int, **fields: Any) -> dict[str, Any]:
+    return {"version": version, "status": "filled", **fields}
+
+
+def save_domain(client: Client, plan: SafetyPlan, domain: str, data: dict) -> Any:
+    return client.post(reverse("plans:domain", args=[plan.id, domain]), data)
+
+
+FILLED_ITEMS: dict[str, dict[str, Any]] = {
+    "immediate_help": {"contact_0_name": "Ana", "contact_0_number": "555-0101", "notes": "Call after 6"},
+    "medications": {"what": "Insulin", "where": "Clinic on Main St", "refills": "Monthly"},
+    "permissions": {"voicemail": "not_allowed", "text": "allowed", "email": "unknown", "chat": "not_allowed"},
+    "privacy": {"concerns": "He reads my texts", "safe_spaces": "The library"},
+    "self_soothing": {"tools": "Music, counting breaths"},
+    "services": {"notes": "Keep the counsellor"},
+    "necessities": {
+        "food": "Food bank on Fridays", "water": "Yes", "shelter": "Friend's couch", "clothing": "Needs a coat",
+    },
+    "device": {
+        "given_by_exploiter": "yes", "seen_by_exploiter": "unsure", "shared": "no", "safe_word": "blue",
+        "battery": "Charger at work",
+    },
+    "risks": {"risks": "He knows where I work", "response": "Change shift"},
+    "support_network": {"contact_0_name": "Sister", "contact_0_number": "555-0102"},
+    "follow_up": {"plan": "Call in a week", "task_0_what": "Check on the coat", "task_0_due": "2099-01-01"},
+}  # fmt: skip
+
+
+def test_start_plan_from_an_encounter_once(client: Client, world_a: OrgWorld) -> None:
+    person = Person.objects.create(org=world_a.org, estimated_age=25)
+    sign_in(client, world_a.provider)
+    page = client.get(reverse("people:plan", args=[person.id]))
+    assert page.status_code == 200 and b"Start a safety plan" in page.content
+    assert not SafetyPlan.objects.filter(person=person).exists()  # GET never creates
+    encounter = world_a.encounter.__class__.objects.create(
+        org=world_a.org, person=person, mode="phone", lead=world_a.provider
+    )
+    first = client.post(reverse("people:plan", args=[person.id]), {"encounter": str(encounter.id)})
+    second = client.post(reverse("people:plan", args=[person.id]))
+    plan = SafetyPlan.objects.get(person=person)
+    assert first["Location"] == second["Location"] == reverse("plans:detail", args=[plan.id])
+    assert plan.source_encounter_id == encounter.id and plan.version == 1
+    assert AuditEvent.objects.filter(event="plan.started", object_id=plan.id).count() == 1
+
+
+def test_start_refuses_an_encounter_of_another_record(client: Client, world_a: OrgWorld) -> None:
+    person = Person.objects.create(org=world_a.org, estimated_age=25)
+    sign_in(client, world_a.provider)
+    response = client.post(reverse("people:plan", args=[person.id]), {"encounter": str(world_a.encounter.id)})
+    assert response.status_code == 400
+    assert not SafetyPlan.objects.filter(person=person).exists()
+
+
+def test_domain_steps_in_their_words_are_versioned(client: Client, world_a: OrgWorld) -> None:
+    sign_in(client, world_a.provider)
+    plan = world_a.plan
+    data = domain_data(
+        1,
+        [{"text": "Keep bandages in my locker", "idea": "person"}, {"text": "Clinic visit", "idea": "provider"}],
+        [{"text": "Find a doctor", "idea": "together", "due_on": "2099-05-01"}],
+    )
+    assert save_domain(client, plan, "physical", data).status_code == 302
+    plan.refresh_from_db()
+    steps = plan.content[domain_section("physical")]
+    assert [s["text"] for s in steps["current"]] == ["Keep bandages in my locker", "Clinic visit"]
+    assert steps["current"][1]["idea"] == "provider" and steps["future"][0]["due_on"] == "2099-05-01"
+    version = PlanVersion.objects.get(plan=plan, number=2)
+    assert version.author_id == world_a.provider.id and version.sections == ["domain:physical"]
+    page = client.get(reverse("plans:detail", args=[plan.id])).content.decode()
+    assert "Keep bandages in my locker" in page and "Your suggestion" in page
+
+
+def test_step_needs_whose_idea(client: Client, world_a: OrgWorld) -> None:
+    sign_in(client, world_a.provider)
+    data = domain_data(1, [{"text": "Hide a phone", "idea": ""}])
+    response = save_domain(client, world_a.plan, "communication", data)
+    assert response.status_code == 400 and "Say whose idea this step is." in response.content.decode()
+    assert PlanVersion.objects.filter(plan=world_a.plan).count() == 1
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["x" * 100_000, "a\u202eb", "nul\x00here", "bad \ufffd bytes"],
+    ids=["100k", "bidi-override", "nul", "replacement-character"],
+)
+def test_bad_step_text_is_refused_and_nothing_written(client: Client, world_a: OrgWorld, text: str) -> None:
+    sign_in(client, world_a.provider)
+    response = save_domain(client, world_a.plan, "physical", domain_data(1, [{"text": text}]))
+    assert response.status_code == 400
+    assert PlanVersion.objects.filter(plan=world_a.plan).count() == 1
+
+
+def test_markup_is_stored_literally_and_escaped(client: Client, world_a: OrgWorld) -> None:
+    sign_in(client, world_a.provider)
+    payload = "<script>alert(1)</script>{{ 7*7 }}'; DROP TABLE x;--"
+    save_domain(client, world_a.plan, "emotional", domain_data(1, [{"text": payload}]))
+    world_a.plan.refresh_from_db()
+    assert world_a.plan.content[domain_section("emotional")]["current"][0]["text"] == payload
+    page = client.get(reverse("plans:detail", args=[world_a.plan.id])).content.decode()
+    assert "<script>alert(1)</script>" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+
+
+def test_too_many_steps_are_refused(client: Client, world_a: OrgWorld) -> None:
+    sign_in(client, world_a.provider)
+    steps = [{"text": f"step {n}"} for n in range(13)]
+    assert save_domain(client, world_a.plan, "physical", domain_data(1, steps)).status_code == 400
+
+
+def test_unknown_domain_or_item_is_404(client: Client, world_a: OrgWorld) -> None:
+    sign_in(client, world_a.provider)
+    assert client.get(reverse("plans:domain", args=[world_a.plan.id, "spiritual"])).status_code == 404
+    assert client.get(reverse("plans:item", args=[world_a.plan.id, "weather"])).status_code == 404
+
+
+def test_all_eleven_items_are_structured_editable_and_versioned(client: Client, world_a: OrgWorld) -> None:
+    sign_in(client, world_a.provider)
+    plan = world_a.plan
+    assert sorted(FILLED_ITEMS) == sorted(ITEM_KEYS) and len(ITEMS) == 11
+    for number, (item, fields) in enumerate(FILLED_ITEMS.items(), start=1):
+        extra = {"services": [str(world_a.service.id)]} if item == "services" else {}
+        response = client.post(reverse("plans:item", args=[plan.id, item]), item_data(item, number, **fields, **extra))
+        assert response.status_code == 302, (item, response.content.decode()[:2000])
+    plan.refresh_from_db()
+    assert plan.version == 12
+    content = plan.content
+    assert content[item_section("medications")]["fields"]["what"] == "Insulin"
+    assert content[item_section("immediate_help")]["contacts"] == [{"name": "Ana", "number": "555-0101", "note": ""}]
+    assert content[item_section("services")]["services"] == [str(world_a.service.id)]
+    rules = ContactRules.objects.get(person=world_a.person)
+    assert (rules.voicemail, rules.text, rules.email, rules.chat) == (
+        "not_allowed",
+        "allowed",
+        "unknown",
+        "not_allowed",
+    )
+    assert rules.allows("text") and not rules.allows("email")
+    task = next(t for t in FollowUpTask.objects.filter(person=world_a.person) if t.what == "Check on the coat")
+    assert task.plan_id == plan.id and task.assigned_to_id == world_a.provider.id
+
+
+@pytest.mark.parametrize("status", ["not_discussed", "declined"])
+def test_item_can_be_not_discussed_or_declined(client: Client, world_a: OrgWorld, status: str) -> None:
+    sign_in(client, world_a.provider)
+    response = client.post(reverse("plans:item", args=[world_a.plan.id, "privacy"]), {"version": 1, "status": status})
+    assert response.status_code == 302
+    world_a.plan.refresh_from_db()
+    assert world_a.plan.content[item_section("privacy")]["status"] == status
+
+
+def test_filled_item_with_nothing_in_it_is_refused(client: Client, world_a: OrgWorld) -> None:
+    sign_in(client, world_a.provider)
+    response = client.post(reverse("plans:item", args=[world_a.plan.id, "medications"]), item_data("m", 1))
+    assert response.status_code == 400 and "Nothing is filled in" in response.content.decode()
+
+
+def test_follow_up_task_needs_a_future_due_date(client: Client, world_a: OrgWorld) -> None:
+    sign_in(client, world_a.provider)
+    url = reverse("plans:item", args=[world_a.plan.id, "follow_up"])
+    assert client.post(url, item_data("f", 1, task_0_what="Call")).status_code == 400
+    assert client.post(url, item_data("f", 1, task_0_what="Call", task_0_due="2000-01-01")).status_code == 400
+    assert client.post(url, item_data("f", 1, task_0_what="Call", task_0_due="2024-02-30")).status_code == 400
+    assert FollowUpTask.objects.filter(person=world_a.person).count() == 1  # the world's own task
+
+
+def test_channel_values_outside_the_list_are_refused(client: Client, world_a: OrgWorld) -> None:
+    sign_in(client, world_a.provider)
+    data = item_data("p", 1, voicemail="yes-please", text="allowed", email="unknown", chat="unknown")
+    assert client.post(reverse("plans:item", args=[world_a.plan.id, "permissions"]), data).status_code == 400
+    assert not ContactRules.objects.filter(person=world_a.person, voicemail=Channel.ALLOWED).exists()
+
+
+def test_concurrent_edit_of_one_section_conflicts_and_keeps_both(world_a: OrgWorld) -> None:
+    first = sign_in(Client(), world_a.provider)
+    second = sign_in(Client(), world_a.supervisor)
+    plan = world_a.plan
+    assert (
+        save_domain(first, plan, "physical", domain_data(1, [{"text": "Text of the first provider"}])).status_code
+        == 302
+    )
+    response = save_domain(second, plan, "physical", domain_data(1, [{"text": "Text of the second provider"}]))
+    body = response.content.decode()
+    assert response.status_code == 409
+    assert "Text of the first provider" in body and "Text of the second provider" in body
+    plan.refresh_from_db()
+    assert plan.content[domain_section("physical")]["current"][0]["text"] == "Text of the first provider"
+    assert 'name="version" value="2"' in body  # saving again is a deliberate choice over version 2
+    retry = save_domain(second, plan, "physical", domain_data(2, [{"text": "Text of the second provider"}]))
+    assert retry.status_code == 302
+    assert AuditEvent.objects.filter(event="plan.conflict", object_id=plan.id).count() == 1
+
+
+def test_edits_of_different_sections_both_go_through(world_a: OrgWorld) -> None:
+    first = sign_in(Client(), world_a.provider)
+    second = sign_in(Client(), world_a.supervisor)
+    plan = world_a.plan
+    assert save_domain(first, plan, "physical", domain_data(1, [{"text": "Physical step"}])).status_code == 302
+    assert save_domain(second, plan, "emotional", domain_data(1, [{"text": "Emotional step"}])).status_code == 302
+    plan.refresh_from_db()
+    assert plan.version == 3
+    assert plan.content[domain_section("physical")]["current"][0]["text"] == "Physical step"
+    assert plan.content[domain_section("emotional")]["current"][0]["text"] == "Emotional step"
+
+
+def test_randomised_concurrent_saves_lose_nothing(world_a: OrgWorld) -> None:
+    """Many saves from stale versions: each either lands or conflicts, and no landed text is lost."""
+    import random
+
+    rng = random.Random(7)
+    clients = [sign_in(Client(), world_a.provider), sign_in(Client(), world_a.supervisor)]
+    plan = world_a.plan
+    landed: dict[str, str] = {}
+    lost = 0
+    for trial in range(60):
+        plan.refresh_from_db()
+        base = max(1, plan.version - rng.randint(0, 2))
+        domain = rng.choice(DOMAIN_KEYS)
+        text = f"trial {trial}"
+        response = save_domain(rng.choice(clients), plan, domain, domain_data(base, [{"text": text}]))
+        assert response.status_code in (302, 409)
+        if response.status_code == 302:
+            landed[domain] = text
+        plan.refresh_from_db()
+        for key, expected in landed.items():
+            lost += plan.content[domain_section(key)]["current"][0]["text"] != expected
+    assert lost == 0
+
+
+def test_versions_and_comparison_show_every_domain_and_item(client: Client, world_a: OrgWorld) -> None:
+    sign_in(client, world_a.provider)
+    plan = world_a.plan
+    version = 1
+    for domain in DOMAIN_KEYS:
+        data = domain_data(version, [{"text": f"{domain} now"}], [{"text": f"{domain} later"}])
+        assert save_domain(client, plan, domain, data).status_code == 302
+        version += 1
+    for item, fields in FILLED_ITEMS.items():
+        assert (
+            client.post(reverse("plans:item", args=[plan.id, item]), item_data(item, version, **fields)).status_code
+            == 302
+        )
+        version += 1
+    versions = client.get(reverse("plans:versions", args=[plan.id])).content.decode()
+    assert versions.count("<tr>") == version + 1  # header row + one per version
+    page = client.get(reverse("plans:compare", args=[plan.id]), {"a": 1, "b": version}).content.decode()
+    for domain in DOMAIN_KEYS:
+        assert f"{domain} now" in page and f"{domain} later" in page
+    for item in ITEMS:
+        assert str(item.title) in page
+    assert "Insulin" in page and "blue" in page and "Food bank on Fridays" in page
+    assert page.count('class="changed"') >= 4 * 2 + 11
+
+
+@pytest.mark.parametrize("query", [{"a": "0"}, {"a": "99"}, {"b": "-1"}, {"a": "x"}, {"a": "1" * 30}])
+def test_comparing_versions_that_do_not_exist_is_400(client: Client, world_a: OrgWorld, query: dict) -> None:
+    sign_in(client, world_a.provider)
+    assert client.get(reverse("plans:compare", args=[world_a.plan.id]), query).status_code == 400
+
+
+def test_overview_stage_and_review_date(client: Client, world_a: OrgWorld) -> None:
+    sign_in(client, world_a.provider)
+    url = reverse("plans:overview", args=[world_a.plan.id])
+    assert client.post(url, {"version": 1, "stage": "leaving", "review_on": "2000-01-01"}).status_code == 400
+    assert client.post(url, {"version": 1, "stage": "gone", "review_on": ""}).status_code == 400
+    assert client.post(url, {"version": 1, "stage": "leaving", "review_on": "2024-02-30"}).status_code == 400
+    from django.utils import timezone
+
+    today = timezone.localdate().isoformat()
+    assert client.post(url, {"version": 1, "stage": "leaving", "review_on": today}).status_code == 302
+    world_a.plan.refresh_from_db()
+    assert world_a.plan.review_on.isoformat() == today
+    assert "Review due" in client.get(reverse("plans:detail", args=[world_a.plan.id])).content.decode()
+    home = client.get(reverse("core:home")).content.decode()
+    assert reverse("plans:detail", args=[world_a.plan.id]) in home
+
+
+def test_plan_page_keeps_the_three_reminders_in_view(client: Client, world_a: OrgWorld) -> None:
+    sign_in(client, world_a.provider)
+    page = client.get(reverse("plans:detail", args=[world_a.plan.id])).content.decode()
+    for words in ("Consistently check in", "Avoid recreating the wheel", "Follow the individual"):
+        assert words in page
+    assert "Shift three times" in page
+    assert client.post(reverse("plans:check_in", args=[world_a.plan.id])).status_code == 302
+    world_a.plan.refresh_from_db()
+    assert world_a.plan.last_check_in_at is not None
+    assert AuditEvent.objects.filter(event="plan.check_in", object_id=world_a.plan.id).count() == 1
+
+
+def test_ledger_is_shown_before_a_service_is_added(client: Client, world_a: OrgWorld) -> None:
+    sign_in(client, world_a.provider)
+    page = client.get(reverse("plans:item", args=[world_a.plan.id, "services"])).content.decode()
+    assert "Canary Clinic A" in page
+    assert page.index("Canary Clinic A") < page.index('<form method="post" novalidate')
+
+
+def test_services_ledger_add_edit_and_bad_input(client: Client, world_a: OrgWorld) -> None:
+    sign_in(client, world_a.provider)
+    url = reverse("people:services", args=[world_a.person.id])
+    good = {"provider": "Legal Aid", "service": "Visa help", "status": "ongoing", "started_on": "2026-01-05"}
+    assert client.post(url, {**good, "form_token": "7f1d1d4e-0000-4000-8000-000000000001"}).status_code == 302
+    assert client.post(url, {**good, "form_token": "7f1d1d4e-0000-4000-8000-000000000001"}).status_code == 302
+    assert ServiceRecord.objects.filter(person=world_a.person).count() == 2  # world's own + one (double submit)
+    for bad in (
+        {**good, "ended_on": "2025-01-01"},
+        {**good, "status": "maybe"},
+        {**good, "provider": "x" * 100_000},
+        {**good, "started_on": "2024-02-30"},
+        {**good, "service": ""},
+    ):
+        assert client.post(url, bad).status_code == 400, bad
+    assert ServiceRecord.objects.filter(person=world_a.person).count() == 2
+    assert "Legal Aid" in client.get(reverse("people:detail", args=[world_a.person.id])).content.decode()
+
+
+def test_services_ledger_edit_conflict(world_a: OrgWorld) -> None:
+    first, second = sign_in(Client(), world_a.provider), sign_in(Client(), world_a.supervisor)
+    url = reverse("people:service_edit", args=[world_a.person.id, world_a.service.id])
+    data = {"provider": "Canary Clinic A", "status": "ongoing", "version": 1}
+    assert first.post(url, {**data, "service": "First"}).status_code == 302
+    response = second.post(url, {**data, "service": "Second"})
+    assert (
+        response.status_code == 409 and "First" in response.content.decode() and "Second" in response.content.decode()
+    )
+    world_a.service.refresh_from_db()
+    assert world_a.service.service == "First"
+
+
+def test_task_done_is_audited_and_other_people_tasks_are_404(client: Client, world_a: OrgWorld) -> None:
+    sign_in(client, world_a.provider)
+    other = Person.objects.create(org=world_a.org, estimated_age=40)
+    foreign = FollowUpTask.objects.create(org=world_a.org, person=other, what="x", due_on="2099-01-01")
+    assert client.post(reverse("plans:task_done", args=[world_a.plan.id, foreign.id])).status_code == 404
+    assert client.post(reverse("plans:task_done", args=[world_a.plan.id, world_a.task.id])).status_code == 302
+    world_a.task.refresh_from_db()
+    assert world_a.task.status == "done"
+
+
+def test_plan_reads_count_as_reads_of_the_record(client: Client, world_a: OrgWorld) -> None:
+    sign_in(client, world_a.provider)
+    client.get(reverse("plans:detail", args=[world_a.plan.id]))
+    assert AuditEvent.objects.filter(event="plan.viewed", object_id=world_a.plan.id).count() == 1
+    page = client.get(reverse("people:detail", args=[world_a.person.id])).content.decode()
+    assert "Safety plan viewed" in page
+
+
+def test_contact_rows_are_limited(world_a: OrgWorld) -> None:
+    client = sign_in(Client(), world_a.provider)
+    data = item_data("i", 1, **{f"contact_{CONTACT_ROWS}_name": "Hidden extra"}, contact_0_name="Ana")
+    assert client.post(reverse("plans:item", args=[world_a.plan.id, "immediate_help"]), data).status_code == 302
+    world_a.plan.refresh_from_db()
+    assert [c["name"] for c in world_a.plan.content[item_section("immediate_help")]["contacts"]] == ["Ana"]

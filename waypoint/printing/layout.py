@@ -1,0 +1,76 @@
+"""What goes on paper: only the sections the person chose, only fields marked printable, with the
+person-facing titles (the discreet layout also swaps the domain titles for neutral ones)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+
+from waypoint.plans.spec import DOMAINS, ITEMS, ItemStatus, domain_section, item_section
+
+HOTLINE_CALL = "1-888-373-7888"
+HOTLINE_TEXT = "233733"
+
+
+def _item_lines(item: Any, value: dict[str, Any]) -> list[str]:
+    fields = value.get("fields") or {}
+    lines = [fields[spec.name] for spec in item.fields if spec.printable and fields.get(spec.name)]
+    for contact in value.get("contacts") or []:
+        lines.append(
+            " · ".join(part for part in (contact.get("name"), contact.get("number"), contact.get("note")) if part)
+        )
+    return lines
+
+
+def section_choices(content: dict[str, Any]) -> list[tuple[str, Any]]:
+    """Sections that have something to print, with the person-facing title."""
+    choices: list[tuple[str, Any]] = []
+    for domain in DOMAINS:
+        value = content[domain_section(domain.key)]
+        if value["current"] or value["future"]:
+            choices.append((domain_section(domain.key), domain.plain))
+    for item in ITEMS:
+        value = content[item_section(item.key)]
+        if value.get("status") == ItemStatus.FILLED and _item_lines(item, value):
+            choices.append((item_section(item.key), item.plain))
+    return choices
+
+
+def printable(content: dict[str, Any], sections: list[str], discreet: bool) -> list[dict[str, Any]]:
+    chosen = set(sections)
+    blocks: list[dict[str, Any]] = []
+    for domain in DOMAINS:
+        key = domain_section(domain.key)
+        if key in chosen:
+            value = content[key]
+            blocks.append({
+                "title": domain.discreet if discreet else domain.plain,
+                "now": [s["text"] for s in value["current"] if s.get("status") != "stopped"],
+                "later": [s["text"] for s in value["future"] if s.get("status") != "stopped"],
+            })  # fmt: skip
+    for item in ITEMS:
+        key = item_section(item.key)
+        if key in chosen:
+            blocks.append({"title": item.plain, "lines": _item_lines(item, content[key])})
+    return blocks
+
+
+def card_contacts(content: dict[str, Any]) -> list[dict[str, str]]:
+    return list(content[item_section("immediate_help")].get("contacts") or [])
+
+
+def memorise_choices(content: dict[str, Any]) -> list[tuple[str, str]]:
+    """What the person may choose to remember instead of carrying paper."""
+    choices = [
+        ("hotline", str(_("Help line: call %(call)s, text %(text)s") % {"call": HOTLINE_CALL, "text": HOTLINE_TEXT}))
+    ]
+    for number, contact in enumerate(card_contacts(content)):
+        choices.append((f"contact:{number}", " · ".join(p for p in (contact.get("name"), contact.get("number")) if p)))
+    safe_word = (content[item_section("device")].get("fields") or {}).get("safe_word")
+    if safe_word:
+        choices.append(("safe_word", str(_("Safe word: %(word)s") % {"word": safe_word})))
+    for domain in DOMAINS:
+        for number, step in enumerate(content[domain_section(domain.key)]["current"]):
+            choices.append((f"step:{domain.key}:{number}", step["text"]))
+    return choices
