@@ -54,6 +54,13 @@ def test_no_plaintext_anywhere(server: LiveServer) -> None:
         "their_words": f"canaryword{tag} = the boss",
         "notes": f"Canarynote{tag} met at the bus station",
     }
+    plan_canaries = {
+        "step": f"Canarystep{tag} hide the key",
+        "contact": f"Canarycontact{tag}",
+        "safe_word": f"Canarysafeword{tag}",
+        "service": f"Canaryservice{tag}",
+        "task": f"Canarytask{tag} call back",
+    }
     # Hold a connection open so SQLite keeps the WAL file (it removes it when the last one closes).
     keeper = sqlite3.connect(server.db_path)
     keeper.execute("SELECT count(*) FROM people_person").fetchone()
@@ -74,6 +81,26 @@ def test_no_plaintext_anywhere(server: LiveServer) -> None:
     client.post("/people/search/", {"query": canaries["name"]})
     edited = {**data, "notes": canaries["notes"] + " edited", "version": "1"}
     assert client.post(person_path + "edit/", edited)[0] == 302
+
+    # The safety plan, the services ledger and a follow-up task, all written through the app.
+    status, _b, headers = client.post(person_path + "plan/", {})
+    assert status == 302
+    plan_path = headers["Location"]
+    steps = {"version": "1", "current-TOTAL_FORMS": "1", "current-INITIAL_FORMS": "0", "future-TOTAL_FORMS": "0"}
+    steps.update({"future-INITIAL_FORMS": "0", "current-0-text": plan_canaries["step"], "current-0-idea": "person"})
+    steps["current-0-status"] = "to_do"
+    assert client.post(plan_path + "domains/physical/", steps)[0] == 302
+    contact = {"version": "2", "status": "filled", "contact_0_name": plan_canaries["contact"], "contact_0_number": "1"}
+    assert client.post(plan_path + "resources/immediate_help/", contact)[0] == 302
+    device = {"version": "3", "status": "filled", "safe_word": plan_canaries["safe_word"]}
+    assert client.post(plan_path + "resources/device/", device)[0] == 302
+    task = {"version": "4", "status": "filled", "task_0_what": plan_canaries["task"], "task_0_due": "2099-01-01"}
+    assert client.post(plan_path + "resources/follow_up/", task)[0] == 302
+    service = {"provider": "Clinic", "service": plan_canaries["service"], "status": "ongoing"}
+    assert client.post(person_path + "services/", service)[0] == 302
+    status, body_plan, _h = client.get(plan_path)
+    assert status == 200 and plan_canaries["step"] in body_plan and plan_canaries["task"] in body_plan
+    canaries.update(plan_canaries)
 
     backup = server.data_dir / "backup.sqlite3"
     server.manage("backup", str(backup))

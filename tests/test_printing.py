@@ -237,3 +237,19 @@ def test_the_renderer_fetches_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(render, "render_to_string", lambda template, context: probe)
     with pytest.raises(BaseException, match="fetches nothing"):
         render.render_pdf("printing/card_pdf.html", {}, "en")
+
+
+def test_a_safe_answer_lasts_one_hour(client: Client, world_a: OrgWorld) -> None:
+    import datetime
+
+    sign_in(client, world_a.provider)
+    plan = world_a.plan
+    build_plan(client, plan)
+    record_carry(client, plan, "safe", CHOSEN)
+    SafetyPlan.objects.filter(pk=plan.pk).update(
+        carry_recorded_at=plan.updated_at - datetime.timedelta(hours=1, minutes=1)
+    )
+    data = {"sections": CHOSEN, "layout": "discreet", "language": "en"}
+    response = client.post(reverse("plans:print_plan", args=[plan.id]), data)
+    assert response.status_code == 409 and not response.content.startswith(b"%PDF")
+    assert "ask again before printing" in client.get(reverse("plans:print", args=[plan.id])).content.decode()

@@ -129,3 +129,74 @@ def test_invalid_utf8_bodies(provider_client: tuple[Client, Any], body: bytes) -
     response = client.post("/people/new/", body, content_type="application/x-www-form-urlencoded")
     assert response.status_code in (200, 400)
     assert Person.objects.count() == 1
+
+
+# --- Safety plan, ledger and printing --------------------------------------------------------------
+
+STEP_FIELDS = "version current-TOTAL_FORMS current-INITIAL_FORMS current-0-text current-0-idea current-0-status "
+STEP_FIELDS += "current-0-due_on current-0-DELETE future-TOTAL_FORMS future-0-text"
+ITEM_FIELDS = "version status what where refills voicemail safe_word contact_0_name contact_0_number task_0_what "
+ITEM_FIELDS += "task_0_due services"
+PRINT_FIELDS = ["carry", "sections", "layout", "language", "contacts", "items"]
+
+
+def plan_state(world: Any) -> tuple[int, str]:
+    from waypoint.plans.models import SafetyPlan
+
+    plan = SafetyPlan.objects.get(pk=world.plan.pk)
+    return plan.version, plan.content_json
+
+
+@SETTINGS
+@given(data=st.dictionaries(st.sampled_from(STEP_FIELDS.split()), NASTY, max_size=10))
+def test_plan_domain_never_errors_and_never_half_saves(provider_client: tuple[Client, Any], data: dict) -> None:
+    client, world = provider_client
+    before = plan_state(world)
+    response = post(client, f"/plans/{world.plan.id}/domains/physical/", data)
+    assert response.status_code in (200, 302, 400, 409)
+    if response.status_code != 302:
+        assert plan_state(world) == before
+
+
+@SETTINGS
+@given(
+    item=st.sampled_from(["medications", "permissions", "device", "follow_up", "immediate_help", "services"]),
+    data=st.dictionaries(st.sampled_from(ITEM_FIELDS.split()), NASTY, max_size=12),
+)
+def test_plan_items_never_error_and_never_half_save(provider_client: tuple[Client, Any], item: str, data: dict) -> None:
+    from waypoint.contact.models import FollowUpTask
+
+    client, world = provider_client
+    before, tasks = plan_state(world), FollowUpTask.objects.count()
+    response = post(client, f"/plans/{world.plan.id}/resources/{item}/", data)
+    assert response.status_code in (200, 302, 400, 409)
+    if response.status_code != 302:
+        assert plan_state(world) == before and FollowUpTask.objects.count() == tasks
+
+
+@SETTINGS
+@given(
+    path=st.sampled_from(["print/", "print/plan/", "print/card/", "memorise/"]),
+    data=st.dictionaries(st.sampled_from(PRINT_FIELDS), NASTY, max_size=len(PRINT_FIELDS)),
+)
+def test_print_routes_never_error_and_never_print_unasked(
+    provider_client: tuple[Client, Any], path: str, data: dict
+) -> None:
+    client, world = provider_client
+    response = post(client, f"/plans/{world.plan.id}/{path}", data)
+    assert response.status_code in (200, 302, 400, 409)
+    assert not response.content.startswith(b"%PDF")
+
+
+@SETTINGS
+@given(data=st.dictionaries(st.sampled_from(["provider", "service", "status", "started_on", "ended_on",
+                                             "contact_person", "notes", "form_token"]), NASTY))  # fmt: skip
+def test_services_ledger_never_errors(provider_client: tuple[Client, Any], data: dict) -> None:
+    from waypoint.referrals.models import ServiceRecord
+
+    client, world = provider_client
+    before = ServiceRecord.objects.count()
+    response = post(client, f"/people/{world.person.id}/services/", data)
+    assert response.status_code in (200, 302, 400)
+    if response.status_code != 302:
+        assert ServiceRecord.objects.count() == before

@@ -7,6 +7,7 @@ import uuid
 from typing import Any
 
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect
@@ -65,7 +66,7 @@ def plan_for_person(request: HttpRequest, person_id: uuid.UUID) -> HttpResponse:
     if request.POST.get("encounter"):
         try:
             encounter = Encounter.objects.get(pk=request.POST["encounter"], person=person)
-        except (Encounter.DoesNotExist, ValueError, Exception):
+        except (Encounter.DoesNotExist, ValueError, ValidationError):
             return HttpResponseBadRequest(_("That encounter does not belong to this record."))
     try:
         with transaction.atomic():
@@ -298,10 +299,16 @@ def plan_compare(request: HttpRequest, plan_id: uuid.UUID) -> HttpResponse:
         return TemplateResponse(request, "plans/compare.html", context, status=400)
     audit.record_for(request, audit.Event.PLAN_VERSIONS_VIEWED, plan)
     old, new = found[first], found[second]  # type: ignore[index]
+    sections = compare(old.content, new.content, service_names(plan.person_id))
     context = {
-        "plan": plan, "person": plan.person, "old": old, "new": new, "latest": plan.version,
-        "sections": compare(old.content, new.content, service_names(plan.person_id)),
-    }  # fmt: skip
+        "plan": plan,
+        "person": plan.person,
+        "old": old,
+        "new": new,
+        "latest": plan.version,
+        "sections": sections,
+        "changed_count": sum(section["changed"] for section in sections),
+    }
     return TemplateResponse(request, "plans/compare.html", context)
 
 

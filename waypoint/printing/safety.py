@@ -1,15 +1,20 @@
 """The safe-to-carry gate: paper is printed only when the person said carrying it is safe.
 
 Deny by default.  "Not asked" refuses.  A later safety check that recorded the hotline card as
-"not safe to carry" overrides an earlier "safe" on the plan, until someone asks again."""
+"not safe to carry" overrides an earlier "safe" on the plan, until someone asks again.  A "safe"
+answer allows printing for one hour: after that, Waypoint asks again (situations change)."""
 
 from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
 
+from django.utils import timezone
+
 from waypoint.encounters.models import Education, Encounter
 from waypoint.plans.models import Carry, SafetyPlan
+
+ANSWER_LASTS = datetime.timedelta(hours=1)
 
 
 @dataclass(frozen=True)
@@ -19,8 +24,12 @@ class CarryState:
     at: datetime.datetime | None
 
     @property
+    def expired(self) -> bool:
+        return self.value == Carry.SAFE and (self.at is None or timezone.now() - self.at > ANSWER_LASTS)
+
+    @property
     def may_print(self) -> bool:
-        return self.value == Carry.SAFE
+        return self.value == Carry.SAFE and not self.expired
 
     @property
     def label(self) -> str:

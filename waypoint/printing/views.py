@@ -110,7 +110,12 @@ def _pdf_response(pdf: bytes, filename: str) -> HttpResponse:
 def print_plan(request: HttpRequest, plan_id: uuid.UUID) -> HttpResponse:
     plan = get_plan(request, plan_id)
     if not carry_state(plan).may_print:
-        return _refuse(request, plan, _("Printing is off: they said carrying paper is not safe, or nobody asked."), 409)
+        return _refuse(
+            request,
+            plan,
+            _("Printing is off: they said carrying paper is not safe, or nobody asked in the last hour."),
+            409,
+        )
     content = plan.content
     form = PrintForm(request.POST, choices=section_choices(content))
     if not form.is_valid():
@@ -133,7 +138,12 @@ def print_plan(request: HttpRequest, plan_id: uuid.UUID) -> HttpResponse:
 def print_card(request: HttpRequest, plan_id: uuid.UUID) -> HttpResponse:
     plan = get_plan(request, plan_id)
     if not carry_state(plan).may_print:
-        return _refuse(request, plan, _("Printing is off: they said carrying paper is not safe, or nobody asked."), 409)
+        return _refuse(
+            request,
+            plan,
+            _("Printing is off: they said carrying paper is not safe, or nobody asked in the last hour."),
+            409,
+        )
     content = plan.content
     form = CardForm(request.POST, choices=_card_choices(content))
     if not form.is_valid():
