@@ -142,3 +142,59 @@ def _children(pid: int) -> list[int]:
             except OSError:
                 continue
     return children
+
+
+def test_concurrent_plan_saves_lose_nothing(server: LiveServer) -> None:
+    """Threads open one plan section and save it at once, from whatever version they read.  Each
+    save is acknowledged (302) or shown as a conflict (409) with the typed text kept on screen; no
+    acknowledged save replaced a section that changed after the version it was based on."""
+    import json
+    from html import unescape
+
+    clients = signed_in_clients(server, THREADS)
+    status, _b, headers = clients[0].get("/people/")
+    person = re.search(r'href="/people/([0-9a-f-]{36})/"', _b)
+    assert person is not None
+    status, _b, headers = clients[0].post(f"/people/{person.group(1)}/plan/", {})
+    assert status == 302
+    plan_path = headers["Location"]
+    outcomes: list[tuple[int, int, str, str]] = []
+    lock = threading.Lock()
+
+    def worker(number: int, client: WebClient) -> None:
+        for attempt in range(12):
+            domain = ("physical", "emotional")[attempt % 2]
+            _s, page, _h = client.get(f"{plan_path}domains/{domain}/")
+            version = int(re.search(r'name="version" value="(\d+)"', page).group(1))  # type: ignore[union-attr]
+            text = f"thread {number} attempt {attempt}"
+            data = {"version": str(version), "current-TOTAL_FORMS": "1", "current-INITIAL_FORMS": "0",
+                    "future-TOTAL_FORMS": "0", "future-INITIAL_FORMS": "0", "current-0-text": text,
+                    "current-0-idea": "person", "current-0-status": "to_do"}  # fmt: skip
+            code, body, _h = client.post(f"{plan_path}domains/{domain}/", data)
+            if code == 409:
+                assert text in unescape(body)  # the loser's text is still on screen
+            with lock:
+                outcomes.append((code, version, domain, text))
+
+    threads = [threading.Thread(target=worker, args=(n, c)) for n, c in enumerate(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert {code for code, *_rest in outcomes} <= {302, 409}
+    dump = (
+        "import json; from waypoint.plans.models import SafetyPlan; "
+        f"p = SafetyPlan.objects.get(pk='{plan_path.strip('/').split('/')[-1]}'); "
+        "print(json.dumps({v.number: v.content for v in p.versions.all()}))"
+    )
+    output = server.manage("shell", "-c", dump).stdout.strip().splitlines()[-1]
+    versions = {int(k): v for k, v in json.loads(output).items()}
+    landed = [(version, domain, text) for code, version, domain, text in outcomes if code == 302]
+    lost = 0
+    for base, domain, text in landed:
+        section = f"domain:{domain}"
+        texts = {n: [step["text"] for step in versions[n][section]["current"]] for n in sorted(versions)}
+        number = next(n for n, found in texts.items() if found == [text])  # the version it introduced
+        lost += versions[number - 1][section] != versions[base][section]
+    print(f"concurrent plan saves: {len(landed)} landed, {len(outcomes) - len(landed)} conflicts, {lost} lost")
+    assert len(versions) == len(landed) + 1 and lost == 0

@@ -381,3 +381,54 @@ def test_contact_rows_are_limited(world_a: OrgWorld) -> None:
     assert client.post(reverse("plans:item", args=[world_a.plan.id, "immediate_help"]), data).status_code == 302
     world_a.plan.refresh_from_db()
     assert [c["name"] for c in world_a.plan.content[item_section("immediate_help")]["contacts"]] == ["Ana"]
+
+
+def test_check_in_prompt_counts_from_the_last_check_in(client: Client, world_a: OrgWorld) -> None:
+    import datetime
+
+    from django.utils import timezone
+
+    from waypoint.plans.views import check_in_seconds
+
+    plan = world_a.plan
+    assert check_in_seconds(plan) == 600  # the organisation's interval (10 minutes by default)
+    plan.last_check_in_at = timezone.now() - datetime.timedelta(minutes=7)
+    assert 170 <= check_in_seconds(plan) <= 180
+    plan.last_check_in_at = timezone.now() - datetime.timedelta(hours=2)
+    assert check_in_seconds(plan) == 1
+    sign_in(client, world_a.provider)
+    page = client.get(reverse("plans:domain", args=[plan.id, "physical"])).content.decode()
+    assert 'id="check-in-prompt" data-check-in-seconds="600"' in page
+
+
+def test_no_lost_update_in_1000_randomised_trials(world_a: OrgWorld) -> None:
+    """Two or three people open sections at random versions and save in random order.  A save either
+    lands or conflicts; a landed save never replaces a section that changed after its base version."""
+    import random
+
+    from django.db import transaction
+
+    from waypoint.plans.service import SectionConflict, save_section
+
+    rng = random.Random(2026)
+    actors = [world_a.provider, world_a.supervisor, world_a.provider]
+    plan = world_a.plan
+    sections = [domain_section("physical"), domain_section("emotional")]
+    landed, conflicts, lost = 0, 0, 0
+    for trial in range(1000):
+        plan.refresh_from_db()
+        base = rng.randint(max(1, plan.version - 3), plan.version)
+        section = rng.choice(sections)
+        value = {"current": [{"text": f"t{trial}", "idea": "person", "status": "to_do", "due_on": ""}], "future": []}
+        try:
+            with transaction.atomic():
+                saved, _changed = save_section(plan.pk, section, value, base, rng.choice(actors))
+        except SectionConflict:
+            conflicts += 1
+            continue
+        landed += 1
+        before = PlanVersion.objects.get(plan=plan, number=saved.version - 1).content[section]
+        at_base = PlanVersion.objects.get(plan=plan, number=base).content[section]
+        lost += before != at_base  # something changed in this section since the saver's version
+    print(f"plan saves: {landed} landed, {conflicts} conflicts, {lost} lost updates in 1000 trials")
+    assert lost == 0 and landed > 100 and conflicts > 100

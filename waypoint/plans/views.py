@@ -21,6 +21,7 @@ from waypoint.content.models import read_aloud_scripts
 from waypoint.core import audit
 from waypoint.core.access import current_staff, deny, policy
 from waypoint.encounters.models import Encounter
+from waypoint.encounters.separation import SeparationProtocol
 from waypoint.people.access import READERS, get_person
 from waypoint.plans.access import get_plan
 from waypoint.plans.display import compare, section_rows
@@ -78,9 +79,22 @@ def plan_for_person(request: HttpRequest, person_id: uuid.UUID) -> HttpResponse:
     return redirect("plans:detail", plan_id=plan.id)
 
 
+def check_in_seconds(plan: SafetyPlan) -> int:
+    """Seconds until the next check-in prompt: the organisation's interval after the last check-in."""
+    interval = SeparationProtocol.for_org(plan.org_id).check_in_minutes * 60
+    if plan.last_check_in_at is None:
+        return interval
+    elapsed = (timezone.now() - plan.last_check_in_at).total_seconds()
+    return max(1, int(interval - elapsed))
+
+
 def _reminder_context(plan: SafetyPlan, request: HttpRequest) -> dict[str, Any]:
     scripts = read_aloud_scripts(plan.org_id, plan.person.preferred_language, request.LANGUAGE_CODE)
-    return {"check_in_script": scripts.get("check_in"), "services": ledger(plan.person_id)}
+    return {
+        "check_in_script": scripts.get("check_in"),
+        "services": ledger(plan.person_id),
+        "check_in_seconds": check_in_seconds(plan),
+    }
 
 
 @policy(*READERS)
@@ -188,6 +202,7 @@ def plan_domain(request: HttpRequest, plan_id: uuid.UUID, domain: str) -> HttpRe
     context: dict[str, Any] = {
         "plan": plan, "person": plan.person, "spec": spec, "version_form": version_form,
         "formsets": [(Timeframe(t).label, fs) for t, fs in formsets.items()], "glossary": plan.person.glossary,
+        "check_in_seconds": check_in_seconds(plan),
     }  # fmt: skip
     if request.method == "GET":
         audit.record_for(request, audit.Event.PLAN_VIEWED, plan)
@@ -246,6 +261,7 @@ def plan_item(request: HttpRequest, plan_id: uuid.UUID, item: str) -> HttpRespon
         "plan": plan, "person": plan.person, "spec": spec, "form": form,
         "services": ledger(plan.person_id) if spec.extra.get("ledger") else None,
         "tasks": FollowUpTask.objects.filter(person_id=plan.person_id) if spec.extra.get("tasks") else None,
+        "check_in_seconds": check_in_seconds(plan),
     }  # fmt: skip
     if request.method == "GET":
         audit.record_for(request, audit.Event.PLAN_VIEWED, plan)
