@@ -253,3 +253,25 @@ def test_a_safe_answer_lasts_one_hour(client: Client, world_a: OrgWorld) -> None
     response = client.post(reverse("plans:print_plan", args=[plan.id]), data)
     assert response.status_code == 409 and not response.content.startswith(b"%PDF")
     assert "ask again before printing" in client.get(reverse("plans:print", args=[plan.id])).content.decode()
+
+
+@pytest.mark.parametrize("answer, refused", [("no", True), ("unsure", True), ("yes", False)])
+def test_the_safety_check_answer_about_taking_resources_is_read(
+    client: Client, world_a: OrgWorld, answer: str, refused: bool
+) -> None:
+    from waypoint.content.models import ContentSet
+    from waypoint.encounters.models import SafetyAnswer
+
+    sign_in(client, world_a.provider)
+    plan = world_a.plan
+    build_plan(client, plan)
+    record_carry(client, plan, "safe", CHOSEN)
+    SafetyAnswer.objects.create(
+        encounter=world_a.encounter, content_set=ContentSet.current(world_a.org.id, "in_person_check"),
+        question_key="take_resources", answer=answer, consented=True, by_id=world_a.provider.id,
+    )  # fmt: skip
+    response = client.post(
+        reverse("plans:print_plan", args=[plan.id]), {"sections": CHOSEN, "layout": "discreet", "language": "en"}
+    )
+    assert (response.status_code == 409) is refused
+    assert response.content.startswith(b"%PDF") is not refused

@@ -1,20 +1,23 @@
 """The safe-to-carry gate: paper is printed only when the person said carrying it is safe.
 
 Deny by default.  "Not asked" refuses.  A later safety check that recorded the hotline card as
-"not safe to carry" overrides an earlier "safe" on the plan, until someone asks again.  A "safe"
+"not safe to carry", or a "no" or "unsure" to "Are you able to take any resources with you when you
+leave here?", overrides an earlier "safe" on the plan, until someone asks again.  A "safe"
 answer allows printing for one hour: after that, Waypoint asks again (situations change)."""
 
 from __future__ import annotations
 
 import datetime
+import uuid
 from dataclasses import dataclass
 
 from django.utils import timezone
 
-from waypoint.encounters.models import Education, Encounter
+from waypoint.encounters.models import Answer, Education, Encounter, SafetyAnswer
 from waypoint.plans.models import Carry, SafetyPlan
 
 ANSWER_LASTS = datetime.timedelta(hours=1)
+TAKE_RESOURCES = "take_resources"  # "Are you able to take any resources with you when you leave here?"
 
 
 @dataclass(frozen=True)
@@ -36,13 +39,27 @@ class CarryState:
         return str(Carry(self.value).label)
 
 
-def carry_state(plan: SafetyPlan) -> CarryState:
-    unsafe_check = (
-        Encounter.objects.filter(person_id=plan.person_id, education=Education.UNSAFE)
+def _latest_unsafe_signal(person_id: uuid.UUID) -> datetime.datetime | None:
+    card = (
+        Encounter.objects.filter(person_id=person_id, education=Education.UNSAFE)
         .order_by("-started_at")
         .values_list("started_at", flat=True)
         .first()
     )
+    answer = (
+        SafetyAnswer.objects.filter(
+            encounter__person_id=person_id, question_key=TAKE_RESOURCES, answer__in=[Answer.NO, Answer.UNSURE]
+        )
+        .order_by("-at")
+        .values_list("at", flat=True)
+        .first()
+    )
+    found = [moment for moment in (card, answer) if moment is not None]
+    return max(found) if found else None
+
+
+def carry_state(plan: SafetyPlan) -> CarryState:
+    unsafe_check = _latest_unsafe_signal(plan.person_id)
     if unsafe_check is not None and (plan.carry_recorded_at is None or unsafe_check > plan.carry_recorded_at):
         return CarryState(Carry.UNSAFE, True, unsafe_check)
     return CarryState(plan.carry, False, plan.carry_recorded_at)
