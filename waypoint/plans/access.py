@@ -14,7 +14,7 @@ from waypoint.plans.models import SafetyPlan
 
 def get_plan(request: HttpRequest, plan_id: uuid.UUID | str) -> SafetyPlan:
     try:
-        return SafetyPlan.objects.select_related("person", "org").get(
+        return SafetyPlan.objects.select_related("person", "org", "source_encounter").get(
             pk=plan_id, person__in=people_for(request.user), org_id=getattr(request.user, "org_id", None)
         )
     except (SafetyPlan.DoesNotExist, ValueError):
