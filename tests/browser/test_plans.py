@@ -110,6 +110,14 @@ def record_carry(page: Any, server: LiveServer, plan: str, answer: str, sections
         page.click("main form:has(input[name=carry]) button[type=submit]")
 
 
+def choose_to_remember(page: Any, items: list[str]) -> None:
+    """On the memorise page: tick these items, show them, and find them in the large list."""
+    for item in items:
+        page.check(f"main input[name=items][value='{item}']")
+    submit(page)
+    assert page.locator("main ul.memorise-list li").count() == len(items), page.inner_text("main")
+
+
 def run(*command: str) -> str:
     result = subprocess.run(command, capture_output=True, text=True, timeout=60, check=True)
     return result.stdout
@@ -252,11 +260,13 @@ def test_not_safe_to_carry_leaves_no_download(
     set_language(page, "en")
     person = new_record(page, wp_server, "en")
     plan = start_plan_from_record(page, wp_server, person)
-    save_step(page, wp_server, plan, 0, f"Keep the charger in the kitchen {secrets.token_hex(2)}")
+    step = f"Keep the charger in the kitchen {secrets.token_hex(2)}"
+    save_step(page, wp_server, plan, 0, step)
 
     record_carry(page, wp_server, plan, "unsafe", [])
     assert path_of(page) == f"/plans/{plan}/memorise/", f"'not safe' went to {page.url}"
-    assert page.locator("main input[name=items]").count() >= 1, "the memorise page offers things to remember"
+    choose_to_remember(page, ["hotline", "step:physical:0"])
+    assert step in page.inner_text("main ul.memorise-list")
 
     page.goto(f"{wp_server.url}/plans/{plan}/print/")
     assert page.locator("form[action$='/print/plan/']").count() == 0, "no download form after 'not safe'"
@@ -293,6 +303,8 @@ def test_axe_and_tab_order_on_plan_pages(
     plan = start_plan_from_record(page, wp_server, person)
     save_step(page, wp_server, plan, 0, "Keep the charger in the kitchen")
     fill_immediate_help(page, wp_server, plan, "Aunt Carmen", "555-0102")
+    page.goto(f"{wp_server.url}/plans/{plan}/memorise/")
+    choose_to_remember(page, ["hotline", "contact:0", "step:physical:0"])  # the large list is shown too
     url = wp_server.url
 
     def go(path: str) -> Any:
@@ -303,10 +315,33 @@ def test_axe_and_tab_order_on_plan_pages(
 
         return opener
 
+    def refused(path: str, fill: Any, shown: str) -> Any:
+        def opener() -> None:
+            page.goto(url + path)
+            fill()
+            with page.expect_response(lambda r: r.request.method == "POST") as answer:
+                submit(page)
+            assert answer.value.status == 400, f"{path}: POST answered {answer.value.status}"
+            assert page.locator(shown).first.is_visible(), f"{path}: {shown} is not shown"
+
+        return opener
+
+    def step_without_idea() -> None:
+        page.fill("#id_current-1-text", "A step nobody owns")
+
     before_carry = [("print, not asked", go(f"/plans/{plan}/print/"))]
     after_carry = [
         ("plan", go(f"/plans/{plan}/")),
         ("domain physical", go(f"/plans/{plan}/domains/physical/")),
+        ("domain with errors", refused(f"/plans/{plan}/domains/physical/", step_without_idea, "#error-summary")),
+        (
+            "item with errors",
+            refused(
+                f"/plans/{plan}/resources/medications/",
+                lambda: page.check("input[name=status][value=filled]"),
+                "#id_status_error",
+            ),
+        ),
         *[(f"item {item}", go(f"/plans/{plan}/resources/{item}/"))
           for item in ("immediate_help", "permissions", "device", "services", "follow_up")],
         ("versions", go(f"/plans/{plan}/versions/")),
