@@ -16,6 +16,8 @@ from waypoint.core import audit
 from waypoint.orgs.auth import new_totp_secret
 from waypoint.orgs.models import Organisation, Role, Site, Staff
 from waypoint.people.models import Person
+from waypoint.plans.service import save_section, start_plan
+from waypoint.referrals.models import ServiceRecord, ServiceStatus
 
 ORGS = [
     ("a", "Riverside Health (demo)", ["Riverside Clinic", "Eastside Shelter"]),
@@ -92,7 +94,7 @@ class Command(BaseCommand):
             )
         if created:
             provider = staff_by_role[Role.PROVIDER]
-            for person_name, alias, age, language in PEOPLE[key]:
+            for number, (person_name, alias, age, language) in enumerate(PEOPLE[key]):
                 person = Person.objects.create(
                     org=org,
                     name=person_name,
@@ -110,4 +112,19 @@ class Command(BaseCommand):
                     object_type="person",
                     object_id=person.id,
                 )
+                if number == 0:
+                    self._plan(person, provider)
         return rows
+
+    def _plan(self, person: Person, provider: Staff) -> None:
+        """A started safety plan, with a service in the ledger, for the first demo person."""
+        ServiceRecord.objects.create(
+            org_id=person.org_id, person=person, provider="Community Legal Aid", service="Immigration advice",
+            status=ServiceStatus.ONGOING, started_on=timezone.localdate(), created_by_id=provider.id,
+        )  # fmt: skip
+        plan, _created = start_plan(person, provider)
+        step = {"text": "Keep the charger in my bag", "idea": "person", "status": "to_do", "due_on": ""}
+        with transaction.atomic():
+            save_section(plan.pk, "domain:communication", {"current": [step], "future": []}, plan.version, provider)
+        audit.record(audit.Event.PLAN_STARTED, org_id=person.org_id, actor_id=provider.id, object_type="safetyplan",
+                     object_id=plan.id)  # fmt: skip
