@@ -432,3 +432,23 @@ def test_no_lost_update_in_1000_randomised_trials(world_a: OrgWorld) -> None:
         lost += before != at_base  # something changed in this section since the saver's version
     print(f"plan saves: {landed} landed, {conflicts} conflicts, {lost} lost updates in 1000 trials")
     assert lost == 0 and landed > 100 and conflicts > 100
+
+
+def test_plan_shows_on_the_timeline_home_and_record(client: Client, world_a: OrgWorld) -> None:
+    sign_in(client, world_a.provider)
+    save_domain(client, world_a.plan, "physical", domain_data(1, [{"text": "A step"}]))
+    FollowUpTask.objects.create(
+        org=world_a.org, person=world_a.person, plan_id=world_a.plan.id, what="Secret task text",
+        due_on="2099-01-01", assigned_to=world_a.provider,
+    )  # fmt: skip
+    timeline = client.get(reverse("people:timeline", args=[world_a.person.id])).content.decode()
+    assert "Safety plan, version 2" in timeline and reverse("plans:detail", args=[world_a.plan.id]) in timeline
+    home = client.get(reverse("core:home")).content.decode()
+    assert f"Follow-up with {world_a.person.reference} due" in home
+    assert "Secret task text" not in home  # the home page names the record, never the task text
+    client.post(
+        reverse("plans:item", args=[world_a.plan.id, "permissions"]),
+        item_data("p", 2, voicemail="not_allowed", text="allowed", email="unknown", chat="unknown"),
+    )
+    record = client.get(reverse("people:detail", args=[world_a.person.id])).content.decode()
+    assert "Voicemail</dt><dd>Not allowed" in record and "Text message</dt><dd>Allowed" in record
