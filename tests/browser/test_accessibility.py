@@ -236,6 +236,28 @@ def test_no_horizontal_scrolling_at_200_percent_zoom(contexts: Any, wp_server: L
     check(reader, "record with name shown")
     show_invalid_person_form(reader, wp_server)
     check(reader, "form with errors")
+    plan = ""
+    for link in person_links(reader, wp_server):  # the demo data gives one person a started plan
+        reader.goto(link + "plan/")
+        if urlsplit(reader.url).path.startswith("/plans/"):
+            plan = urlsplit(reader.url).path
+            break
+    assert plan, "no demo person has a safety plan"
+    for label, path in (
+        ("plan", plan),
+        ("plan domain", plan + "domains/communication/"),
+        ("plan item: contacts", plan + "resources/immediate_help/"),
+        ("plan item: permissions", plan + "resources/permissions/"),
+        ("plan item: device", plan + "resources/device/"),
+        ("plan item: ledger first", plan + "resources/services/"),
+        ("plan item: tasks", plan + "resources/follow_up/"),
+        ("plan versions", plan + "versions/"),
+        ("plan comparison", plan + "compare/?a=1&b=2"),
+        ("print or remember", plan + "print/"),
+        ("things to remember", plan + "memorise/"),
+    ):
+        reader.goto(wp_server.url + path)
+        check(reader, label)
 
     admin, _state = contexts.page(viewport=viewport)
     sign_in(admin, wp_server, codes, codes.pick(["orgadmin.a", "orgadmin.b"]))
