@@ -93,10 +93,66 @@
         document.getElementById("idle-stay").focus();
       }, (idle - warn) * 1000);
       endTimer = window.setTimeout(function () {
+        if (typedSomething()) { lock(); return; }
         blank();
         window.location.replace(body.getAttribute("data-login-url"));
       }, idle * 1000);
     };
+
+    // At the idle limit the server ends the session.  If something was typed on this page, the page
+    // hides itself instead of leaving, so the text stays in memory (never in browser storage) until
+    // the same person signs in again in the dialog; anyone else is refused by the server.
+    var typedSomething = function () {
+      var fields = document.querySelectorAll("main form input, main form textarea, main form select");
+      for (var i = 0; i < fields.length; i++) {
+        var field = fields[i];
+        if (field.type === "hidden" || field.type === "submit") { continue; }
+        if (field.type === "checkbox" || field.type === "radio") {
+          if (field.checked !== field.defaultChecked) { return true; }
+        } else if (field.tagName === "SELECT") {
+          for (var j = 0; j < field.options.length; j++) {
+            if (field.options[j].selected !== field.options[j].defaultSelected) { return true; }
+          }
+        } else if (field.value !== field.defaultValue) { return true; }
+      }
+      return false;
+    };
+    var resume = document.getElementById("resume");
+    var resumeForm = document.getElementById("resume-form");
+    var lock = function () {
+      dialog.hidden = true;
+      document.documentElement.classList.add("wp-locked");
+      resume.hidden = false;
+      document.getElementById("resume-password").focus();
+    };
+    var unlock = function (token) {
+      var inputs = document.querySelectorAll("input[name=csrfmiddlewaretoken]");
+      for (var i = 0; i < inputs.length; i++) { inputs[i].value = token; }
+      resumeForm.reset();
+      resume.hidden = true;
+      document.documentElement.classList.remove("wp-locked");
+      document.getElementById("main").focus();
+      schedule();
+    };
+    resumeForm.addEventListener("submit", function (event) {
+      event.preventDefault();
+      var error = document.getElementById("resume-error");
+      error.hidden = true;
+      fetch(resumeForm.action, {
+        method: "POST", credentials: "same-origin", body: new FormData(resumeForm),
+        headers: {"X-Waypoint-Resume": "1"}
+      }).then(function (r) { return r.json(); }).then(function (answer) {
+        if (answer.ok) { unlock(answer.csrf); return; }
+        error.textContent = answer.error;
+        error.hidden = false;
+        document.getElementById("resume-password").value = "";
+        document.getElementById("resume-code").value = "";
+        document.getElementById("resume-password").focus();
+      }, function () {
+        error.textContent = resume.getAttribute("data-offline");
+        error.hidden = false;
+      });
+    });
     document.getElementById("idle-form").addEventListener("submit", function (event) {
       event.preventDefault();
       fetch(this.action, {credentials: "same-origin", headers: {"X-Waypoint-Keepalive": "1"}}).then(function (r) {

@@ -190,3 +190,58 @@ def test_logout_ends_the_session(client: Client, world_a: OrgWorld) -> None:
 def test_login_page_while_signed_in_goes_home(client: Client, world_a: OrgWorld) -> None:
     full_login(client, world_a.provider)
     assert client.get("/login/")["Location"] == "/"
+
+
+# --- Resuming a page locked at the idle limit -------------------------------------------------------
+
+
+def resume(client: Client, who: Staff, **overrides: Any) -> Any:
+    data = {
+        "username": who.username,
+        "password": PASSWORD,
+        "code": auth.totp_code(who.totp_secret),
+        "staff": str(who.id),
+        **overrides,
+    }
+    return client.post("/login/resume/", data)
+
+
+def test_resume_signs_the_same_person_in_and_returns_a_fresh_token(client: Client, world_a: OrgWorld) -> None:
+    response = resume(client, world_a.provider)
+    answer = response.json()
+    assert response.status_code == 200 and answer["ok"] is True and len(answer["csrf"]) == 64
+    assert client.get("/people/").status_code == 200
+    assert AuditEvent.objects.filter(event="auth.login", actor_id=world_a.provider.id).count() == 1
+
+
+@pytest.mark.parametrize(
+    "overrides, event",
+    [
+        ({"password": "wrong password entirely here"}, "auth.login_failed"),
+        ({"code": "000000"}, "auth.mfa_failed"),
+        ({"code": ""}, None),
+        ({"staff": "not-a-uuid"}, None),
+    ],
+    ids=["wrong-password", "wrong-code", "no-code", "bad-staff-id"],
+)
+def test_resume_refuses_bad_credentials(client: Client, world_a: OrgWorld, overrides: dict, event: str | None) -> None:
+    response = resume(client, world_a.provider, **overrides)
+    assert response.status_code == 400 and response.json()["ok"] is False and response.json()["error"]
+    assert client.get("/people/").status_code == 302
+    if event:
+        assert AuditEvent.objects.filter(event=event).count() == 1
+
+
+def test_resume_refuses_someone_else_unlocking_the_page(client: Client, world_a: OrgWorld) -> None:
+    """The supervisor's own valid password and code do not unlock a page built for the provider."""
+    response = resume(client, world_a.supervisor, staff=str(world_a.provider.id))
+    assert response.status_code == 400 and response.json()["ok"] is False
+    assert client.get("/people/").status_code == 302
+    assert AuditEvent.objects.filter(event="auth.login").count() == 0
+
+
+def test_resume_is_throttled_like_the_login(client: Client, world_a: OrgWorld) -> None:
+    for _ in range(10):
+        resume(client, world_a.provider, password="wrong password entirely here")
+    response = resume(client, world_a.provider)
+    assert response.status_code == 400 and client.get("/people/").status_code == 302

@@ -38,6 +38,13 @@ class CodeForm(SafeForm):
     )
 
 
+class ResumeForm(LoginForm):
+    """Password and code together, from a page locked after the idle limit (see ``orgs:resume``)."""
+
+    code = forms.CharField(label=_("Code from your authenticator app, or a recovery code"), max_length=20)
+    staff = forms.UUIDField(widget=forms.HiddenInput)
+
+
 class EnrolForm(SafeForm):
     code = forms.CharField(
         label=_("Six-digit code from your authenticator app"),

@@ -8,6 +8,7 @@ urlpatterns = [
     path("login/", auth.login_view, name="login"),
     path("login/code/", auth.login_code, name="login_code"),
     path("login/setup/", auth.mfa_setup, name="mfa_setup"),
+    path("login/resume/", auth.resume, name="resume"),
     path("activate/<str:token>/", auth.activate, name="activate"),
     path("logout/", auth.logout_view, name="logout"),
     path("confirm/", auth.step_up, name="step_up"),

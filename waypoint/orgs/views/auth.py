@@ -6,10 +6,12 @@ import io
 import time
 
 import segno
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import authenticate, logout
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.utils import timezone
@@ -21,7 +23,7 @@ from waypoint.core import audit
 from waypoint.core.access import policy
 from waypoint.core.urls_util import safe_next
 from waypoint.orgs import auth
-from waypoint.orgs.forms import CodeForm, EnrolForm, LoginForm, SetPasswordForm, StepUpForm
+from waypoint.orgs.forms import CodeForm, EnrolForm, LoginForm, ResumeForm, SetPasswordForm, StepUpForm
 from waypoint.orgs.models import Invitation, RecoveryCode, Staff
 
 
@@ -87,6 +89,41 @@ def login_code(request: HttpRequest) -> HttpResponse:
                 messages.warning(request, text % {"n": remaining})
             return redirect(safe_next(request, next_url))
     return TemplateResponse(request, "orgs/login_code.html", {"form": form})
+
+
+@policy(public=True)
+@require_POST
+def resume(request: HttpRequest) -> JsonResponse:
+    """Sign in again from a page that locked itself at the idle limit, without leaving it, so what
+    was typed there is still in the page's memory (never in browser storage).  Password and code come
+    together and must belong to the staff member the page was built for; anyone else is refused, so a
+    colleague cannot unlock someone else's half-typed form.  Same throttle and audit as the login."""
+    form = ResumeForm(request.POST)
+    if not form.is_valid():
+        return JsonResponse({"ok": False, "error": _failed_message()}, status=400)
+    username = Staff.normalize_login(form.cleaned_data["username"])
+    throttle = auth.throttle_for(username)
+    known = Staff.objects.filter(username=username).first()
+    staff = authenticate(request, username=username, password=form.cleaned_data["password"])
+    if throttle.is_locked():
+        audit.record(
+            audit.Event.LOGIN_FAILED, org_id=getattr(known, "org_id", None), actor_id=getattr(known, "id", None)
+        )
+        return JsonResponse({"ok": False, "error": _failed_message()}, status=400)
+    if not isinstance(staff, Staff) or staff.id != form.cleaned_data["staff"] or not staff.mfa_enrolled:
+        auth.register_failure(throttle, known, audit.Event.LOGIN_FAILED)
+        return JsonResponse({"ok": False, "error": _failed_message()}, status=400)
+    kind = auth.check_second_factor(staff, form.cleaned_data["code"])
+    if kind is None:
+        auth.register_failure(throttle, staff, audit.Event.MFA_FAILED)
+        error = _("That code did not work. Codes change every 30 seconds; try the newest one.")
+        return JsonResponse({"ok": False, "error": error}, status=400)
+    if kind == "recovery":
+        audit.record(audit.Event.RECOVERY_CODE_USED, org_id=staff.org_id, actor_id=staff.id)
+    if request.user.is_authenticated:
+        logout(request)
+    auth.complete_login(request, staff)
+    return JsonResponse({"ok": True, "csrf": get_token(request), "idle_seconds": settings.SESSION_IDLE_SECONDS})
 
 
 def _qr_svg(uri: str) -> str:
