@@ -24,6 +24,7 @@ import shutil
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Iterator
@@ -158,6 +159,17 @@ def first_person_path(session: Session) -> str:
     return match.group(1)
 
 
+def plan_path(session: Session) -> str:
+    """The demo data gives the first person of each organisation a started safety plan."""
+    _status, _url, html = session.get("/people/")
+    for person in UUID_HREF.findall(html):
+        status, url, _html = session.get(person + "plan/")
+        path = urllib.parse.urlsplit(url).path
+        if status == 200 and path.startswith("/plans/"):
+            return path
+    raise BenchError("no demo person has a safety plan")
+
+
 # --- Load: gunicorn + wrk ------------------------------------------------------------------------
 
 
@@ -270,12 +282,14 @@ def load_config(run: Run, workers: int, threads: int, args: argparse.Namespace) 
         server.start(workers=workers, threads=threads)
         session = sign_in_http(server, LOAD_USER)
         person = first_person_path(session)
+        plan = plan_path(session)
         anonymous = Session(server.url)
         anonymous.get("/login/")
         bare = BareServer(workers, threads)
         targets = [
             ("people_list", "/people/ (list)", server.url + "/people/", session.cookie_header()),
             ("person_page", "/people/<id>/", server.url + person, session.cookie_header()),
+            ("plan_page", "/plans/<id>/ (plan)", server.url + plan, session.cookie_header()),
             ("login_anon", "/login/ (anonymous)", server.url + "/login/", anonymous.cookie_header()),
             ("bare", "bare Django (ceiling)", bare.url + "/", None),
         ]
@@ -308,16 +322,16 @@ def load_config(run: Run, workers: int, threads: int, args: argparse.Namespace) 
         server.stop()
         shutil.rmtree(server.data_dir, ignore_errors=True)
     bare_rps = out["targets"]["bare"]["rps"]
-    for key in ("people_list", "person_page", "login_anon"):
+    for key in ("people_list", "person_page", "plan_page", "login_anon"):
         result = out["targets"][key]
         result["ratio_to_bare"] = result["rps"] / bare_rps if bare_rps else 0.0
-    rps = [out["targets"][k]["rps"] for k in ("people_list", "person_page", "login_anon")]
+    rps = [out["targets"][k]["rps"] for k in ("people_list", "person_page", "plan_page", "login_anon")]
     out["geomean_rps"] = math.prod(rps) ** (1 / len(rps)) if all(rps) else 0.0
     return out
 
 
 def audit_rows(server: LiveServer) -> int | None:
-    """Rows in the audit table after the run (each person-page read appends one)."""
+    """Rows in the audit table after the run (each person-page and plan-page read appends one)."""
     import sqlite3
 
     try:
@@ -413,11 +427,13 @@ def measure_bytes(run: Run) -> dict[str, Any]:
         server.start(workers=1, threads=2)
         session = sign_in_http(server, LOAD_USER)
         person = first_person_path(session)
+        plan = plan_path(session)
         anonymous = Session(server.url)
         anonymous.get("/login/")
         pages = {
             "people_list": page_bytes(run, server.url, "/people/", session.cookie_header()),
             "person_page": page_bytes(run, server.url, person, session.cookie_header()),
+            "plan_page": page_bytes(run, server.url, plan, session.cookie_header()),
             "login_anon": page_bytes(run, server.url, "/login/", anonymous.cookie_header()),
         }
     finally:
@@ -433,6 +449,117 @@ def measure_bytes(run: Run) -> dict[str, Any]:
             flush=True,
         )
     return {"pages": pages, "app_compresses": compressed, "encodings_seen": sorted(encodings)}
+
+
+# --- PDF rendering ------------------------------------------------------------------------------
+
+PDF_REPEATS = 20
+PREFERRED_SECTION = "domain:communication"  # what the demo plan has; any offered section will do
+
+
+class Checkboxes(HTMLParser):
+    """The values of the checkboxes with one name, in page order."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__()
+        self.name = name
+        self.values: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = {k: v or "" for k, v in attrs}
+        if tag == "input" and a.get("type") == "checkbox" and a.get("name") == self.name:
+            if a.get("value") and a["value"] not in self.values:
+                self.values.append(a["value"])
+
+
+def _post_timed(session: Session, path: str, data: dict[str, str]) -> dict[str, Any]:
+    """One POST through the signed-in session, timed from before the request is sent until the
+    whole answer is read.  A refusal (4xx/5xx) is returned, not raised, so it can be flagged."""
+    body = urllib.parse.urlencode(data).encode()
+    request = urllib.request.Request(session.base + path, data=body, method="POST")
+    request.add_header("Referer", session.base + path)
+    started = time.perf_counter()
+    try:
+        with session.opener.open(request, timeout=HTTP_TIMEOUT) as response:
+            payload = response.read()
+            status, url, content_type = response.status, response.geturl(), response.headers.get("Content-Type", "")
+    except urllib.error.HTTPError as error:
+        payload = error.read()
+        status, url, content_type = error.code, error.geturl(), error.headers.get("Content-Type", "")
+    ms = (time.perf_counter() - started) * 1000
+    return {"ms": ms, "status": status, "url": url, "content_type": content_type or "", "body": payload}
+
+
+def measure_pdf(run: Run, repeats: int = PDF_REPEATS) -> dict[str, Any]:
+    """The discreet Spanish plan PDF and the English wallet card, each POSTed ``repeats`` times over
+    HTTP to a fresh one-worker server, signed in as LOAD_USER, right after recording "safe to carry"
+    (a "safe" answer allows printing for one hour).  Every answer must be a 200 PDF."""
+    print(f"\n== PDF rendering ({repeats} of each)", flush=True)
+    server = make_server()
+    documents: dict[str, Any] = {}
+    out: dict[str, Any] = {"documents": documents}
+    try:
+        server.start(workers=1, threads=2)
+        session = sign_in_http(server, LOAD_USER)
+        plan = plan_path(session)
+        out["plan"] = plan
+        status, _url, html = session.get(plan + "print/")
+        parser = Checkboxes("sections")
+        parser.feed(html)
+        if status != 200 or not parser.values:
+            raise BenchError(f"GET {plan}print/ answered {status} with no sections to print")
+        sections = PREFERRED_SECTION if PREFERRED_SECTION in parser.values else parser.values[0]
+        out["sections"] = sections
+        # Record "safe to carry" right before timing: the answer lasts one hour.
+        recorded = _post_timed(
+            session, plan + "print/", {"csrfmiddlewaretoken": token_in(html), "carry": "safe", "sections": sections}
+        )
+        if recorded["status"] != 200 or urllib.parse.urlsplit(recorded["url"]).path != plan + "print/":
+            raise BenchError(f"recording 'safe to carry' answered {recorded['status']} at {recorded['url']}")
+        html = recorded["body"].decode("utf-8", "replace")
+        if plan + "print/plan/" not in html:
+            raise BenchError("after recording 'safe to carry' the print page offers no plan PDF")
+        token = token_in(html)
+        kinds = {
+            "plan": (plan + "print/plan/", {"sections": sections, "layout": "discreet", "language": "es"}),
+            "card": (plan + "print/card/", {"language": "en"}),
+        }
+        for kind, (path, data) in kinds.items():
+            run.check_deadline()
+            times: list[float] = []
+            sizes: list[int] = []
+            bad: list[str] = []
+            for _ in range(repeats):
+                answer = _post_timed(session, path, {"csrfmiddlewaretoken": token, **data})
+                media = answer["content_type"].split(";")[0].strip()
+                if answer["status"] != 200 or media != "application/pdf" or not answer["body"].startswith(b"%PDF"):
+                    bad.append(f"{answer['status']} {media or 'no Content-Type'} {answer['body'][:8]!r}")
+                    continue
+                times.append(answer["ms"])
+                sizes.append(len(answer["body"]))
+            if bad:
+                run.flag(f"pdf {kind}: {len(bad)}/{repeats} answers were not a PDF (first: {bad[0]})")
+            documents[kind] = {
+                "path": path,
+                "form": {k: v for k, v in data.items()},
+                "runs": repeats,
+                "valid_runs": len(times),
+                "ms": _pcts(times),
+                "bytes": max(sizes) if sizes else 0,
+                "bytes_min": min(sizes) if sizes else 0,
+                "samples_ms": [round(t, 2) for t in times],
+            }
+            p = documents[kind]["ms"]
+            if times:
+                print(
+                    f"  {kind:<5} p50 {p['p50']:.1f} ms  p95 {p['p95']:.1f} ms  max {p['max']:.1f} ms"
+                    f"  size {documents[kind]['bytes']} B  ({len(times)}/{repeats} PDFs)",
+                    flush=True,
+                )
+    finally:
+        server.stop()
+        shutil.rmtree(server.data_dir, ignore_errors=True)
+    return out
 
 
 # --- Quick exit in Chromium ------------------------------------------------------------------------
@@ -664,6 +791,22 @@ def table(results: dict[str, Any], args: argparse.Namespace) -> str:
                 f"{page['path'][:22]:<22} {html:7d} {rest:7d} {page['transferred']:12d} {page['gzip_possible']:14d}"
                 f" {page['headers']:9d}  {verdict} ({page['transferred'] / 1024:.1f} KB)"
             )
+    pdf = results.get("pdf")
+    if pdf and pdf.get("documents"):
+        add("")
+        add(
+            f"PDF rendering (server, end to end): POST over HTTP to one gunicorn worker as {LOAD_USER},"
+            f" section {pdf.get('sections')}"
+        )
+        head = f"{'document':<34} {'PDFs':>7} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8} {'bytes':>8}"
+        add(head)
+        add("-" * len(head))
+        labels = {"plan": "plan (discreet, es)  print/plan/", "card": "wallet card (en)    print/card/"}
+        for kind, figures in pdf["documents"].items():
+            p = figures["ms"]
+            cells = [f"{p[k]:8.1f}" if p[k] is not None else f"{'-':>8}" for k in ("p50", "p95", "max")]
+            runs = f"{figures['valid_runs']}/{figures['runs']}"
+            add(f"{labels.get(kind, kind):<34} {runs:>7} {' '.join(cells)} {figures['bytes']:8d}")
     exit_ = results.get("quick_exit")
     if exit_ and exit_.get("measured"):
         add("")
@@ -684,6 +827,8 @@ def table(results: dict[str, Any], args: argparse.Namespace) -> str:
             done.append("every load-test request answered 200")
         if sizes:
             done.append("every page and file answered 200")
+        if pdf and pdf.get("documents"):
+            done.append("every print answered 200 with a PDF")
         if exit_ and exit_.get("measured"):
             done.append("every browser run blanked the page and reached the (stubbed) exit page")
         add("No problems: " + ", ".join(done) + ".")
@@ -734,7 +879,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--wrk-timeout", type=int, default=10, help="wrk per-request timeout, s (default 10)")
     parser.add_argument("--wrk", default=WRK, help=f"the wrk program (default {WRK})")
     parser.add_argument("--exit-runs", type=int, default=20, help="quick-exit repetitions (default 20)")
-    parser.add_argument("--skip", action="append", default=[], choices=["load", "bytes", "exit"])
+    parser.add_argument("--skip", action="append", default=[], choices=["load", "bytes", "pdf", "exit"])
     args = parser.parse_args()
     try:
         args.config_pairs = [tuple(int(n) for n in c.lower().split("x")) for c in args.configs.split(",")]
@@ -770,6 +915,9 @@ def main() -> int:
     if "bytes" not in args.skip:
         with section(run, "bytes per page"):
             results["bytes"] = measure_bytes(run)
+    if "pdf" not in args.skip:
+        with section(run, "pdf"):
+            results["pdf"] = measure_pdf(run)
     if "exit" not in args.skip:
         with section(run, "quick exit"):
             results["quick_exit"] = quick_exit(run, args.exit_runs)
