@@ -98,24 +98,36 @@ def print_setup(request: HttpRequest, plan_id: uuid.UUID) -> HttpResponse:
     return redirect("plans:print", plan_id=plan.id)
 
 
-def _pdf_response(pdf: bytes, filename: str) -> HttpResponse:
+def _send_pdf(
+    request: HttpRequest, plan: SafetyPlan, template: str, context: dict[str, Any], language: str, kind: str
+) -> HttpResponse:
+    """Render, audit and send one PDF; the gate and the person's choices were checked by the caller."""
+    try:
+        pdf = render_pdf(template, context, language)
+    except PrintingUnavailable:
+        return _refuse(request, plan, _("This server cannot make PDFs yet. Ask your administrator."), 503)
+    audit.record_for(request, audit.Event.PLAN_PRINTED if kind == "notes" else audit.Event.CARD_PRINTED, plan)
     response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Content-Disposition"] = f'attachment; filename="{kind}.pdf"'
     response["Cache-Control"] = "no-store"
     return response
+
+
+def _gate(request: HttpRequest, plan_id: uuid.UUID) -> tuple[SafetyPlan, HttpResponse | None]:
+    """The plan, and a refusal unless the person said carrying paper is safe (in the last hour)."""
+    plan = get_plan(request, plan_id)
+    if carry_state(plan).may_print:
+        return plan, None
+    message = _("Printing is off: they said carrying paper is not safe, or nobody asked in the last hour.")
+    return plan, _refuse(request, plan, message, 409)
 
 
 @policy(*READERS)
 @require_POST
 def print_plan(request: HttpRequest, plan_id: uuid.UUID) -> HttpResponse:
-    plan = get_plan(request, plan_id)
-    if not carry_state(plan).may_print:
-        return _refuse(
-            request,
-            plan,
-            _("Printing is off: they said carrying paper is not safe, or nobody asked in the last hour."),
-            409,
-        )
+    plan, refused = _gate(request, plan_id)
+    if refused is not None:
+        return refused
     content = plan.content
     form = PrintForm(request.POST, choices=section_choices(content))
     if not form.is_valid():
@@ -125,38 +137,26 @@ def print_plan(request: HttpRequest, plan_id: uuid.UUID) -> HttpResponse:
         return _refuse(request, plan, _("Only the parts they chose can be printed. Ask them again first."), 400)
     discreet = form.cleaned_data["layout"] == Layout.DISCREET
     context = {"blocks": printable(content, sections, discreet), "discreet": discreet, "org_name": plan.org.name}
-    try:
-        pdf = render_pdf("printing/plan_pdf.html", context, form.cleaned_data["language"])
-    except PrintingUnavailable:
-        return _refuse(request, plan, _("This server cannot make PDFs yet. Ask your administrator."), 503)
-    audit.record_for(request, audit.Event.PLAN_PRINTED, plan)
-    return _pdf_response(pdf, "notes.pdf")
+    return _send_pdf(request, plan, "printing/plan_pdf.html", context, form.cleaned_data["language"], "notes")
 
 
 @policy(*READERS)
 @require_POST
 def print_card(request: HttpRequest, plan_id: uuid.UUID) -> HttpResponse:
-    plan = get_plan(request, plan_id)
-    if not carry_state(plan).may_print:
-        return _refuse(
-            request,
-            plan,
-            _("Printing is off: they said carrying paper is not safe, or nobody asked in the last hour."),
-            409,
-        )
+    plan, refused = _gate(request, plan_id)
+    if refused is not None:
+        return refused
     content = plan.content
     form = CardForm(request.POST, choices=_card_choices(content))
     if not form.is_valid():
         return _refuse(request, plan, _("Choose the contacts and the language again."), 400)
     contacts = card_contacts(content)
-    chosen = [contacts[int(n)] for n in form.cleaned_data["contacts"]]
-    context = {"contacts": chosen, "call": HOTLINE_CALL, "text": HOTLINE_TEXT}
-    try:
-        pdf = render_pdf("printing/card_pdf.html", context, form.cleaned_data["language"])
-    except PrintingUnavailable:
-        return _refuse(request, plan, _("This server cannot make PDFs yet. Ask your administrator."), 503)
-    audit.record_for(request, audit.Event.CARD_PRINTED, plan)
-    return _pdf_response(pdf, "card.pdf")
+    context = {
+        "contacts": [contacts[int(n)] for n in form.cleaned_data["contacts"]],
+        "call": HOTLINE_CALL,
+        "text": HOTLINE_TEXT,
+    }
+    return _send_pdf(request, plan, "printing/card_pdf.html", context, form.cleaned_data["language"], "card")
 
 
 @policy(*READERS)
