@@ -29,6 +29,14 @@ def lock_for_update(model: type[models.Model], pk: Any, expected_version: int) -
     return current
 
 
+def with_version(data: Any, version: int) -> Any:
+    """Submitted form data, answering ``version`` now: after a conflict has shown both texts, saving
+    the same data again is a deliberate choice over that version."""
+    copy = data.copy()
+    copy["version"] = str(version)
+    return copy
+
+
 def previous_result(staff_id: uuid.UUID, key: uuid.UUID | None, object_type: str) -> uuid.UUID | None:
     if key is None:
         return None

@@ -47,6 +47,12 @@ class SafeFormMixin:
                 field.validators.append(_hidden_check(multiline))
 
 
+class DateInput(forms.DateInput):
+    """The browser's own date picker (keyboard-accessible, no script of ours)."""
+
+    input_type = "date"
+
+
 class SafeForm(SafeFormMixin, forms.Form):
     pass
 

@@ -11,12 +11,8 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from waypoint.core.audit import EVENT_LABELS
-from waypoint.core.forms import SafeForm
+from waypoint.core.forms import DateInput, SafeForm
 from waypoint.orgs.models import Staff
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
 
 
 class AuditFilterForm(SafeForm):

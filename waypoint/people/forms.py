@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from waypoint.core.forms import SafeForm, SafeModelForm
+from waypoint.core.forms import DateInput, SafeForm, SafeModelForm
 from waypoint.orgs.models import Staff
 from waypoint.people.models import Person
 
@@ -34,10 +34,6 @@ PERSON_LANGUAGES = [
     ("other", _("Another language")),
 ]
 LANGUAGE_LABELS = dict(PERSON_LANGUAGES)
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
 
 
 class PersonForm(SafeModelForm):

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from waypoint.contact.models import ContactRules
 from waypoint.core import audit
 from waypoint.core.access import current_staff, policy
-from waypoint.core.concurrency import StaleVersion, lock_for_update, previous_result, remember_result
+from waypoint.core.concurrency import StaleVersion, lock_for_update, previous_result, remember_result, with_version
 from waypoint.core.crypto import blind_index
 from waypoint.core.models import AuditEvent
 from waypoint.encounters.models import Encounter
@@ -163,9 +163,7 @@ def person_edit(request: HttpRequest, person_id: uuid.UUID) -> HttpResponse:
 def _conflict(request: HttpRequest, form: PersonForm, current: Person) -> HttpResponse:
     """Someone saved first: show their version beside the typed one; nothing is overwritten."""
     audit.record_for(request, audit.Event.PERSON_CONFLICT, current)
-    data = form.data.copy()  # type: ignore[attr-defined]
-    data["version"] = str(current.version)
-    retry = PersonForm(data, instance=current, org_id=current.org_id)
+    retry = PersonForm(with_version(form.data, current.version), instance=current, org_id=current.org_id)
     retry.is_valid()
     context = {"form": retry, "person": current, "conflict": True, "current": current}
     return TemplateResponse(request, "people/form.html", context, status=409)

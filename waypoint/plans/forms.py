@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from waypoint.contact.models import Channel
-from waypoint.core.forms import SafeForm
+from waypoint.core.forms import DateInput, SafeForm
 from waypoint.plans.spec import (
     CONTACT_ROWS,
     MAX_STEPS,
@@ -32,10 +32,6 @@ from waypoint.referrals.models import ServiceRecord
 
 MAX_REVIEW_DAYS = 366
 TASK_ROWS = 3
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
 
 
 class VersionForm(SafeForm):

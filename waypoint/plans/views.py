@@ -20,6 +20,7 @@ from waypoint.contact.models import CHANNELS, Channel, ContactRules, FollowUpTas
 from waypoint.content.models import read_aloud_scripts
 from waypoint.core import audit
 from waypoint.core.access import current_staff, deny, policy
+from waypoint.core.concurrency import with_version
 from waypoint.encounters.models import Encounter
 from waypoint.encounters.separation import SeparationProtocol
 from waypoint.people.access import READERS, get_person
@@ -175,16 +176,9 @@ def plan_overview(request: HttpRequest, plan_id: uuid.UUID) -> HttpResponse:
     try:
         _save(request, plan, OVERVIEW, form.section_value(), form.cleaned_data["version"])
     except SectionConflict as conflict:
-        form.data = _rebased(form.data, conflict.plan.version)
+        form.data = with_version(form.data, conflict.plan.version)
         return _conflict(request, conflict.plan, "plans/overview.html", context, OVERVIEW, conflict.saved)
     return redirect("plans:detail", plan_id=plan.id)
-
-
-def _rebased(data: Any, version: int) -> Any:
-    """The typed data with the version it now answers, so a second save goes through on purpose."""
-    copy = data.copy()
-    copy["version"] = str(version)
-    return copy
 
 
 @policy(*READERS)
@@ -214,7 +208,7 @@ def plan_domain(request: HttpRequest, plan_id: uuid.UUID, domain: str) -> HttpRe
     try:
         _save(request, plan, section, new_value, version_form.cleaned_data["version"])
     except SectionConflict as conflict:
-        rebased = _rebased(data, conflict.plan.version)
+        rebased = with_version(data, conflict.plan.version)
         context["version_form"] = VersionForm(rebased)
         context["formsets"] = [(Timeframe(t).label, step_formset(t.value, [], rebased)) for t in Timeframe]
         return _conflict(request, conflict.plan, "plans/domain.html", context, section, conflict.saved)
@@ -278,7 +272,7 @@ def plan_item(request: HttpRequest, plan_id: uuid.UUID, item: str) -> HttpRespon
             _apply_item_effects(request, item, form),
         )
     except SectionConflict as conflict:
-        form.data = _rebased(form.data, conflict.plan.version)
+        form.data = with_version(form.data, conflict.plan.version)
         return _conflict(request, conflict.plan, "plans/item.html", context, section, conflict.saved)
     return redirect("plans:detail", plan_id=plan.id)
 

@@ -20,7 +20,7 @@ from waypoint.core.access import current_staff, policy
 from waypoint.people.access import READERS
 from waypoint.plans.access import get_plan
 from waypoint.plans.models import Carry, Layout, SafetyPlan
-from waypoint.printing.forms import CardForm, CarryForm, MemoriseForm, PrintForm
+from waypoint.printing.forms import CardForm, CarryForm, MemoriseForm, PrintForm, print_languages
 from waypoint.printing.layout import (
     HOTLINE_CALL,
     HOTLINE_TEXT,
@@ -34,7 +34,7 @@ from waypoint.printing.safety import carry_state
 
 
 def _paper_language(plan: SafetyPlan, request: HttpRequest) -> str:
-    codes = [code for code, _name in PrintForm(choices=[]).fields["language"].choices]  # type: ignore[attr-defined]
+    codes = [code for code, _name in print_languages()]
     return plan.person.preferred_language if plan.person.preferred_language in codes else request.LANGUAGE_CODE
 
 

@@ -6,18 +6,15 @@ import datetime
 from typing import Any
 
 from django import forms
+from django.core.validators import MaxLengthValidator
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from waypoint.core.forms import SafeModelForm
+from waypoint.core.forms import DateInput, SafeModelForm
 from waypoint.referrals.models import ServiceRecord
 
-TEXT_LIMIT = 500
+LIMITS = {"provider": 500, "service": 500, "contact_person": 500, "notes": 2000}
 EARLIEST = datetime.date(1900, 1, 1)
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
 
 
 class ServiceForm(SafeModelForm):
@@ -37,20 +34,19 @@ class ServiceForm(SafeModelForm):
             "notes": _("Notes"),
         }
         widgets = {
-            "provider": forms.TextInput(attrs={"maxlength": TEXT_LIMIT}),
-            "service": forms.TextInput(attrs={"maxlength": TEXT_LIMIT}),
-            "contact_person": forms.TextInput(attrs={"maxlength": TEXT_LIMIT}),
-            "notes": forms.Textarea(attrs={"rows": 3, "maxlength": 2000}),
+            "provider": forms.TextInput,
+            "service": forms.TextInput,
+            "contact_person": forms.TextInput,
+            "notes": forms.Textarea(attrs={"rows": 3}),
             "started_on": DateInput,
             "ended_on": DateInput,
         }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        for name in ("provider", "service", "contact_person"):
-            self.fields[name].max_length = TEXT_LIMIT  # type: ignore[attr-defined]
-            self.fields[name].validators.append(forms.CharField(max_length=TEXT_LIMIT).validators[0])
-        self.fields["notes"].validators.append(forms.CharField(max_length=2000).validators[0])
+        for name, limit in LIMITS.items():  # the encrypted columns are unbounded text; the form is not
+            self.fields[name].validators.append(MaxLengthValidator(limit))
+            self.fields[name].widget.attrs["maxlength"] = limit
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_http_methods
 
 from waypoint.core import audit
 from waypoint.core.access import current_staff, deny, policy
-from waypoint.core.concurrency import StaleVersion, lock_for_update, previous_result, remember_result
+from waypoint.core.concurrency import StaleVersion, lock_for_update, previous_result, remember_result, with_version
 from waypoint.people.access import READERS, get_person
 from waypoint.plans.models import SafetyPlan
 from waypoint.referrals.forms import ServiceForm
@@ -82,9 +82,7 @@ def service_edit(request: HttpRequest, person_id: uuid.UUID, service_id: uuid.UU
             saved.save()
             audit.record_for(request, audit.Event.SERVICE_UPDATED, person)
     except StaleVersion as stale:
-        data = form.data.copy()  # type: ignore[attr-defined]
-        data["version"] = str(stale.current.version)
-        retry = ServiceForm(data, instance=stale.current)
+        retry = ServiceForm(with_version(form.data, stale.current.version), instance=stale.current)
         retry.is_valid()
         context.update({"form": retry, "conflict": True, "current": stale.current})
         return TemplateResponse(request, "referrals/service_form.html", context, status=409)
