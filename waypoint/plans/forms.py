@@ -137,7 +137,7 @@ class ItemForm(VersionForm):
             self.fields[f"contact_{row}_name"] = _text(_("Name"))
             self.fields[f"contact_{row}_number"] = _text(_("Phone number or how to reach them"))
             self.fields[f"contact_{row}_note"] = _text(_("Note"))
-        if item.extra.get("ledger"):
+        if item.ledger:
             services = ServiceRecord.objects.filter(person_id=person_id)
             self.fields["services"] = forms.MultipleChoiceField(
                 label=_("Services from the ledger that are part of this plan"),
@@ -145,7 +145,7 @@ class ItemForm(VersionForm):
                 required=False,
                 widget=forms.CheckboxSelectMultiple,
             )
-        self.task_rows = range(TASK_ROWS) if item.extra.get("tasks") else range(0)
+        self.task_rows = range(TASK_ROWS) if item.tasks else range(0)
         for row in self.task_rows:
             self.fields[f"task_{row}_what"] = _text(_("What to do"))
             self.fields[f"task_{row}_due"] = forms.DateField(label=_("Due on"), required=False, widget=DateInput)

@@ -8,7 +8,7 @@ word that says what the paper is).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import models
@@ -104,7 +104,8 @@ class ItemSpec:
     help: Any
     fields: tuple[FieldSpec, ...] = ()
     contacts: Any | None = None  # label of the contact rows, when the item has them
-    extra: dict[str, str] = field(default_factory=dict)
+    ledger: bool = False  # choose from the services ledger, shown before the form
+    tasks: bool = False  # rows that become follow-up tasks
 
 
 ITEMS = [
@@ -152,7 +153,7 @@ ITEMS = [
         "services", _("Confirm stakeholder services"), _("Help I already get"),
         _("Services they already receive. Check the ledger first so nobody repeats what is done."),
         (FieldSpec("notes", _("What they want from these services now"), "textarea"),),
-        extra={"ledger": "1"},
+        ledger=True,
     ),
     ItemSpec(
         "necessities", _("Ensure access to life-sustaining necessities"), _("Food, water, a place to stay, clothes"),
@@ -194,7 +195,7 @@ ITEMS = [
         "follow_up", _("Create follow up plan"), _("Next time we talk"),
         _("When and how to follow up. Each task below becomes a follow-up task with a due date."),
         (FieldSpec("plan", _("Follow-up plan"), "textarea"),),
-        extra={"tasks": "1"},
+        tasks=True,
     ),
 ]  # fmt: skip
 ITEM_KEYS = [i.key for i in ITEMS]

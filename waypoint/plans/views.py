@@ -253,8 +253,8 @@ def plan_item(request: HttpRequest, plan_id: uuid.UUID, item: str) -> HttpRespon
     form = ItemForm(data, item=spec, person_id=plan.person_id, initial=initial)
     context: dict[str, Any] = {
         "plan": plan, "person": plan.person, "spec": spec, "form": form,
-        "services": ledger(plan.person_id) if spec.extra.get("ledger") else None,
-        "tasks": FollowUpTask.objects.filter(person_id=plan.person_id) if spec.extra.get("tasks") else None,
+        "services": ledger(plan.person_id) if spec.ledger else None,
+        "tasks": FollowUpTask.objects.filter(person_id=plan.person_id) if spec.tasks else None,
         "check_in_seconds": check_in_seconds(plan),
     }  # fmt: skip
     if request.method == "GET":
