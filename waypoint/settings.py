@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "waypoint.contact",
     "waypoint.plans",
     "waypoint.referrals",
+    "waypoint.printing",
     "waypoint.oversight",
 ]
 
@@ -110,7 +111,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "waypoint.core.context.waypoint",
+                "waypoint.orgs.context.waypoint",
             ],
             "string_if_invalid": "",
         },
@@ -152,12 +153,13 @@ def _database(url: str) -> dict[str, object]:
 
 DATA_DIR.mkdir(parents=True, exist_ok=True)
 DATABASES = {"default": _database(env_str("DATABASE_URL", f"sqlite:///{DATA_DIR / 'waypoint.sqlite3'}"))}
-# Each request is one transaction.  Views return TemplateResponse, which renders after the
-# transaction has committed, so SQLite's single write lock is held for the queries only.
-DATABASES["default"]["ATOMIC_REQUESTS"] = True
+# No request-wide transaction: a page that only reads takes no write lock (its audit row is one
+# short write, waypoint.core.reads), and every change is one atomic action (each app's actions.py).
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "orgs.Staff"
+# Where Exit sends a browser that has no organisation yet (signed out); each organisation sets its own.
+QUICK_EXIT_DEFAULT_URL = "https://www.bbc.com/weather"
 AUTHENTICATION_BACKENDS = ["waypoint.orgs.backends.StaffBackend"]
 LOGIN_URL = "orgs:login"
 AUTH_PASSWORD_VALIDATORS = [

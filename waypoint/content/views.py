@@ -7,7 +7,7 @@ from django import forms
 from django.contrib import messages
 from django.db import transaction
 from django.db.models import Max
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
@@ -17,8 +17,9 @@ from django.views.decorators.http import require_GET, require_http_methods
 from waypoint.content.models import ContentLine, ContentSet
 from waypoint.content.source import IN_PERSON, PHONE, SCRIPTS
 from waypoint.core import audit
-from waypoint.core.access import current_staff, deny, policy
+from waypoint.core.access import deny, policy
 from waypoint.core.forms import SafeForm
+from waypoint.orgs.http import AuthenticatedHttpRequest
 from waypoint.orgs.models import Role
 from waypoint.people.forms import LANGUAGE_LABELS, PERSON_LANGUAGES
 
@@ -32,8 +33,8 @@ LANGUAGES = [code for code, _label in PERSON_LANGUAGES if code != "other"]
 
 @policy(Role.ORG_ADMIN)
 @require_GET
-def content_list(request: HttpRequest) -> HttpResponse:
-    org_id = current_staff(request).org_id
+def content_list(request: AuthenticatedHttpRequest) -> HttpResponse:
+    org_id = request.user.org_id
     rows = []
     for kind, label in KINDS.items():
         current = ContentSet.current(org_id, kind)
@@ -63,8 +64,8 @@ class WordingForm(SafeForm):
 
 @policy(Role.ORG_ADMIN)
 @require_http_methods(["GET", "POST"])
-def content_edit(request: HttpRequest, kind: str, language: str) -> HttpResponse:
-    staff = current_staff(request)
+def content_edit(request: AuthenticatedHttpRequest, kind: str, language: str) -> HttpResponse:
+    staff = request.user
     if kind not in KINDS or language not in LANGUAGES:
         deny(request, "content")
     current = ContentSet.current(staff.org_id, kind)

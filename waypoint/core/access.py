@@ -21,17 +21,16 @@ from typing import Any, NoReturn
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse
 
-from waypoint.orgs.models import Role, Staff
-
 ViewFunc = Callable[..., HttpResponse]
 
 
 @dataclass(frozen=True)
 class Policy:
     """Who may call a view.  ``public`` views need no sign-in; otherwise the user must be fully
-    signed in (password and second factor) and hold one of ``roles`` (any role when empty)."""
+    signed in (password and second factor) and hold one of ``roles`` (any role when empty).  Roles
+    are the user model's role names; ``user.has_role(*roles)`` decides."""
 
-    roles: frozenset[Role]
+    roles: frozenset[str]
     public: bool = False
 
     def allows(self, user: Any) -> bool:
@@ -42,7 +41,7 @@ class Policy:
         return not self.roles or user.has_role(*self.roles)
 
 
-def policy(*roles: Role, public: bool = False) -> Callable[[ViewFunc], ViewFunc]:
+def policy(*roles: str, public: bool = False) -> Callable[[ViewFunc], ViewFunc]:
     declared = Policy(frozenset(roles), public)
 
     def decorate(view: ViewFunc) -> ViewFunc:
@@ -59,12 +58,6 @@ def policy(*roles: Role, public: bool = False) -> Callable[[ViewFunc], ViewFunc]
         return wrapped
 
     return decorate
-
-
-def current_staff(request: HttpRequest) -> Staff:
-    """The signed-in staff member, for views whose policy already required a sign-in."""
-    assert isinstance(request.user, Staff)
-    return request.user
 
 
 def deny(request: HttpRequest, object_type: str = "", object_id: Any = None) -> NoReturn:

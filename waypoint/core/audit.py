@@ -1,26 +1,42 @@
 """The audit trail: every read of a record and every write, in the same transaction as the change.
 
-Defends against: silent alteration or deletion of audit rows (each row chains the SHA-256 of the
-previous one and ``verify_audit`` finds the first break; database triggers refuse UPDATE and DELETE);
-personal data leaking through the audit log (rows hold only ids and event codes).
+Each organisation has its own hash chain and its own sequence (rows with no organisation, such as a
+failed sign-in for an unknown name, form a system chain).  So organisations never wait on each
+other's audit rows, and an auditor of one organisation sees no gaps made by another.
 
-Does not defend against: an attacker with database owner rights who rewrites the whole chain from
-some row onwards; export the head hash to somewhere else (``verify_audit --print-head``) to catch that.
+Defends against: silent alteration or deletion of audit rows (each row chains the SHA-256 of the
+previous one in its organisation's chain and ``verify_audit`` finds the first break; database
+triggers refuse UPDATE and DELETE); rewriting the chain head (triggers let a head move forward only,
+one row at a time, onto a row that exists and links to the previous head); personal data leaking
+through the audit log (rows hold only ids and event codes).
+
+Does not defend against: an attacker with database owner rights who drops the triggers and rewrites
+a chain from some row onwards, or cuts its tail and moves the head back.  Export the heads
+elsewhere (``verify_audit --print-head``) and check against them (``verify_audit --expect-head``):
+a chain shorter than an exported head, or with another hash at that row, is reported.
+
+Apps declare their own event codes (``register``); this module knows only the platform's
+(sign-in, staff, quick exit, refused access, the audit log itself, system commands).
 """
 
 from __future__ import annotations
 
 import hashlib
 import uuid
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from waypoint.core import locktrace
 from waypoint.core.models import AuditEvent, AuditHead
+
+GENESIS = "0" * 64
 
 
 class Event(StrEnum):
@@ -44,34 +60,6 @@ class Event(StrEnum):
     STAFF_REACTIVATED = "staff.reactivated"
     STAFF_ROLES_CHANGED = "staff.roles_changed"
     ORG_SETTINGS_CHANGED = "org.settings_changed"
-    PERSON_VIEWED = "person.viewed"
-    PERSON_TIMELINE_VIEWED = "person.timeline_viewed"
-    PERSON_CREATED = "person.created"
-    PERSON_UPDATED = "person.updated"
-    PERSON_CONFLICT = "person.conflict"
-    PEOPLE_SEARCHED = "people.searched"
-    ENCOUNTER_STARTED = "encounter.started"
-    ENCOUNTER_VIEWED = "encounter.viewed"
-    ENCOUNTER_UPDATED = "encounter.updated"
-    ENCOUNTER_CLOSED = "encounter.closed"
-    ENCOUNTER_AMENDED = "encounter.amended"
-    SEPARATION_REQUESTED = "separation.requested"
-    SEPARATION_UPDATED = "separation.updated"
-    PLAN_STARTED = "plan.started"
-    PLAN_VIEWED = "plan.viewed"
-    PLAN_UPDATED = "plan.updated"
-    PLAN_CONFLICT = "plan.conflict"
-    PLAN_VERSIONS_VIEWED = "plan.versions_viewed"
-    PLAN_CHECK_IN = "plan.check_in"
-    PLAN_CARRY_RECORDED = "plan.carry_recorded"
-    PLAN_PRINTED = "plan.printed"
-    CARD_PRINTED = "plan.card_printed"
-    PRINT_REFUSED = "plan.print_refused"
-    PLAN_MEMORISE_VIEWED = "plan.memorise_viewed"
-    SERVICES_VIEWED = "services.viewed"
-    SERVICE_ADDED = "services.added"
-    SERVICE_UPDATED = "services.updated"
-    TASK_DONE = "task.done"
     ACCESS_DENIED = "access.denied"
     AUDIT_VIEWED = "audit.viewed"
     KEYS_ROTATED = "system.keys_rotated"
@@ -99,39 +87,53 @@ EVENT_LABELS: dict[str, Any] = {
     Event.STAFF_REACTIVATED: _("Staff member reactivated"),
     Event.STAFF_ROLES_CHANGED: _("Roles changed"),
     Event.ORG_SETTINGS_CHANGED: _("Organisation settings changed"),
-    Event.PERSON_VIEWED: _("Record viewed"),
-    Event.PERSON_TIMELINE_VIEWED: _("Timeline viewed"),
-    Event.PERSON_CREATED: _("Record created"),
-    Event.PERSON_UPDATED: _("Record changed"),
-    Event.PERSON_CONFLICT: _("Edit conflict shown"),
-    Event.PEOPLE_SEARCHED: _("Records searched"),
-    Event.ENCOUNTER_STARTED: _("Encounter started"),
-    Event.ENCOUNTER_VIEWED: _("Encounter viewed"),
-    Event.ENCOUNTER_UPDATED: _("Encounter step recorded"),
-    Event.ENCOUNTER_CLOSED: _("Encounter closed"),
-    Event.ENCOUNTER_AMENDED: _("Encounter amended"),
-    Event.SEPARATION_REQUESTED: _("Separation requested"),
-    Event.SEPARATION_UPDATED: _("Separation recorded"),
-    Event.PLAN_STARTED: _("Safety plan started"),
-    Event.PLAN_VIEWED: _("Safety plan viewed"),
-    Event.PLAN_UPDATED: _("Safety plan changed"),
-    Event.PLAN_CONFLICT: _("Safety plan edit conflict shown"),
-    Event.PLAN_VERSIONS_VIEWED: _("Safety plan versions viewed"),
-    Event.PLAN_CHECK_IN: _("Check-in done during safety planning"),
-    Event.PLAN_CARRY_RECORDED: _("Safe-to-carry answer recorded"),
-    Event.PLAN_PRINTED: _("Safety plan printed or downloaded"),
-    Event.CARD_PRINTED: _("Wallet card printed or downloaded"),
-    Event.PRINT_REFUSED: _("Printing refused"),
-    Event.PLAN_MEMORISE_VIEWED: _("Items to memorise shown"),
-    Event.SERVICES_VIEWED: _("Services ledger viewed"),
-    Event.SERVICE_ADDED: _("Service added to the ledger"),
-    Event.SERVICE_UPDATED: _("Service in the ledger changed"),
-    Event.TASK_DONE: _("Follow-up task done"),
     Event.ACCESS_DENIED: _("Access refused"),
     Event.AUDIT_VIEWED: _("Audit log viewed"),
     Event.KEYS_ROTATED: _("Encryption keys rotated"),
     Event.BACKUP_RESTORED: _("Backup restored"),
 }
+
+
+# --- The event registry: apps declare their codes where they are defined -------------------------
+
+
+@dataclass(frozen=True)
+class EventSpec:
+    code: str
+    label: Any
+    shows_record: bool  # the event is written when a page shows record data (a read)
+
+
+_REGISTRY: dict[str, EventSpec] = {code: EventSpec(code, label, False) for code, label in EVENT_LABELS.items()}
+
+
+def register(labels: Mapping[Any, Any], *, reads: Iterable[Any] = ()) -> None:
+    """Declare an app's event codes with their labels; ``reads`` are the ones written when a page
+    shows record data.  A code declared twice with another meaning is a programming error."""
+    read_codes = {str(code) for code in reads}
+    for code, label in labels.items():
+        spec = EventSpec(str(code), label, str(code) in read_codes)
+        existing = _REGISTRY.get(spec.code)
+        assert existing is None or existing == spec, f"audit event {spec.code} declared twice"
+        _REGISTRY[spec.code] = spec
+    assert read_codes <= set(_REGISTRY), "a read event without a label"
+
+
+def label(code: str) -> Any:
+    spec = _REGISTRY.get(code)
+    return spec.label if spec else code
+
+
+def labels() -> dict[str, Any]:
+    """Every declared event code and its label (the audit log's filter)."""
+    return {code: spec.label for code, spec in _REGISTRY.items()}
+
+
+def read_events() -> frozenset[str]:
+    return frozenset(code for code, spec in _REGISTRY.items() if spec.shows_record)
+
+
+# --- Writing -------------------------------------------------------------------------------------
 
 
 def _digest(prev_hash: str, seq: int, at: str, org: str, actor: str, event: str, otype: str, oid: str) -> str:
@@ -152,17 +154,32 @@ def row_digest(row: AuditEvent) -> str:
     )
 
 
+def _locked_head(org_id: uuid.UUID | None) -> AuditHead:
+    """The organisation's chain head, locked until the caller's transaction ends (created at seq 0
+    the first time; a concurrent creator wins and we lock theirs)."""
+    head = AuditHead.objects.select_for_update().filter(org_id=org_id).first()
+    if head is None:
+        try:
+            with transaction.atomic():
+                AuditHead.objects.create(org_id=org_id, seq=0, hash=GENESIS)
+        except IntegrityError:
+            pass
+        head = AuditHead.objects.select_for_update().get(org_id=org_id)
+    return head
+
+
 def record(
-    event: Event,
+    event: str,
     *,
     org_id: uuid.UUID | None = None,
     actor_id: uuid.UUID | None = None,
     object_type: str = "",
     object_id: uuid.UUID | None = None,
 ) -> AuditEvent:
-    """Append one row to the chain inside the caller's transaction (or a new one)."""
+    """Append one row to the organisation's chain inside the caller's transaction (or a new one)."""
     with transaction.atomic():
-        head, _created = AuditHead.objects.select_for_update().get_or_create(pk=1)
+        locktrace.chain_locked()
+        head = _locked_head(org_id)
         row = AuditEvent(
             seq=head.seq + 1,
             at=timezone.now(),
@@ -175,12 +192,11 @@ def record(
         )
         row.hash = row_digest(row)
         row.save()
-        head.seq, head.hash = row.seq, row.hash
-        head.save(update_fields=["seq", "hash"])
+        AuditHead.objects.filter(pk=head.pk).update(seq=row.seq, hash=row.hash)
     return row
 
 
-def record_for(request: HttpRequest, event: Event, obj: Any = None, object_type: str = "") -> AuditEvent:
+def record_for(request: HttpRequest, event: str, obj: Any = None, object_type: str = "") -> AuditEvent:
     """Record an event by the signed-in user, about ``obj`` (any model with a UUID ``id``)."""
     user = request.user
     return record(
@@ -192,22 +208,76 @@ def record_for(request: HttpRequest, event: Event, obj: Any = None, object_type:
     )
 
 
-def verify_chain(batch: int = 5000) -> tuple[int, int | None]:
-    """Walk the chain in order; return (rows checked, first bad seq or None)."""
-    expected_prev = "0" * 64
-    expected_seq = 1
-    checked = 0
-    last = 0
+def record_by(staff: Any, event: str, obj: Any = None, object_type: str = "") -> AuditEvent:
+    """Record an event by ``staff`` (an action's actor), about ``obj``."""
+    return record(
+        event,
+        org_id=staff.org_id,
+        actor_id=staff.id,
+        object_type=object_type or (obj._meta.model_name if obj is not None else ""),
+        object_id=getattr(obj, "id", None),
+    )
+
+
+# --- Verifying -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ChainReport:
+    org_id: uuid.UUID | None
+    checked: int
+    first_bad: int | None  # the first sequence number that is altered, missing or beyond the end
+    head_seq: int
+    head_hash: str
+
+
+def _verify_one(org_id: uuid.UUID | None, batch: int) -> ChainReport:
+    expected_prev, expected_seq, checked, last = GENESIS, 1, 0, 0
+    rows_of_org = AuditEvent.objects.filter(org_id=org_id)
     while True:
-        rows = list(AuditEvent.objects.filter(seq__gt=last).order_by("seq")[:batch])
+        rows = list(rows_of_org.filter(seq__gt=last).order_by("seq")[:batch])
         if not rows:
             break
         for row in rows:
             if row.seq != expected_seq or row.prev_hash != expected_prev or row.hash != row_digest(row):
-                return checked, row.seq if row.seq == expected_seq else expected_seq
+                bad = row.seq if row.seq == expected_seq else expected_seq
+                return ChainReport(org_id, checked, bad, last, expected_prev)
             expected_prev, expected_seq, last = row.hash, row.seq + 1, row.seq
             checked += 1
-    head = AuditHead.objects.filter(pk=1).first()
+    head = AuditHead.objects.filter(org_id=org_id).first()
     if head is not None and (head.seq != last or head.hash != expected_prev):
-        return checked, last + 1  # rows after the last one found were removed
+        return ChainReport(org_id, checked, last + 1, last, expected_prev)  # rows after `last` were removed
+    return ChainReport(org_id, checked, None, last, expected_prev)
+
+
+def chains() -> list[uuid.UUID | None]:
+    """Every chain that has rows or a head: the system chain (None) first."""
+    orgs = set(AuditHead.objects.values_list("org_id", flat=True))
+    orgs |= set(AuditEvent.objects.values_list("org_id", flat=True).distinct())
+    return sorted(orgs, key=lambda org: (org is not None, str(org)))
+
+
+def verify_chains(batch: int = 5000) -> list[ChainReport]:
+    return [_verify_one(org_id, batch) for org_id in chains()]
+
+
+def verify_chain(batch: int = 5000) -> tuple[int, int | None]:
+    """Every chain in turn; return (rows checked, first bad seq of the first broken chain or None)."""
+    checked = 0
+    for report in verify_chains(batch):
+        checked += report.checked
+        if report.first_bad is not None:
+            return checked, report.first_bad
     return checked, None
+
+
+def check_against_exported(org_id: uuid.UUID | None, seq: int, hash_: str) -> str:
+    """Compare a chain with a head exported earlier: '' when the chain still holds that row with that
+    hash, else why not (a cut tail, a rewritten row)."""
+    row = AuditEvent.objects.filter(org_id=org_id, seq=seq).first()
+    if row is None:
+        last = AuditEvent.objects.filter(org_id=org_id).order_by("-seq").values_list("seq", flat=True).first()
+        return f"truncated: the exported head is row {seq}, the chain ends at row {last or 0}"
+    if row.hash != hash_:
+        return f"row {seq} differs from the exported head"
+    return ""

@@ -6,12 +6,11 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.conf import settings
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.utils import translation
 from django.utils.cache import add_never_cache_headers
 
-from waypoint.core import audit
+from waypoint.core import audit, locktrace
 
 Handler = Callable[[HttpRequest], HttpResponse]
 
@@ -23,7 +22,14 @@ class PageHygieneMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        response = self.get_response(request)
+        if locktrace.enabled():
+            token = locktrace.set_path(request.path)
+            try:
+                response = self.get_response(request)
+            finally:
+                locktrace.reset_path(token)
+        else:
+            response = self.get_response(request)
         if not request.path.startswith(settings.STATIC_URL):
             add_never_cache_headers(response)  # no-store, no-cache, must-revalidate, private
             response["Pragma"] = "no-cache"
@@ -58,12 +64,11 @@ class DeniedAccessAuditMiddleware:
         response = self.get_response(request)
         user = request.user
         for object_type, object_id in getattr(request, "wp_denials", []):
-            with transaction.atomic():
-                audit.record(
-                    audit.Event.ACCESS_DENIED,
-                    org_id=getattr(user, "org_id", None),
-                    actor_id=user.id if user.is_authenticated else None,
-                    object_type=object_type or "view",
-                    object_id=object_id,
-                )
+            audit.record(
+                audit.Event.ACCESS_DENIED,
+                org_id=getattr(user, "org_id", None),
+                actor_id=user.id if user.is_authenticated else None,
+                object_type=object_type or "view",
+                object_id=object_id,
+            )
         return response

@@ -8,7 +8,7 @@ from django.db import models
 class AuditEvent(models.Model):
     """One append-only audit row: ids and an event code, never free text or field values."""
 
-    seq = models.BigIntegerField(unique=True)
+    seq = models.BigIntegerField()  # per organisation: each organisation has its own chain
     at = models.DateTimeField()
     org_id = models.UUIDField(null=True, db_index=True)
     actor_id = models.UUIDField(null=True, db_index=True)
@@ -21,16 +21,27 @@ class AuditEvent(models.Model):
     class Meta:
         ordering = ["-seq"]
         indexes = [models.Index(fields=["org_id", "at"]), models.Index(fields=["object_id", "seq"])]
+        constraints = [
+            models.UniqueConstraint(fields=["org_id", "seq"], name="audit_seq_per_org"),
+            # NULLs are distinct in a unique index: the system chain needs its own.
+            models.UniqueConstraint(fields=["seq"], condition=models.Q(org_id=None), name="audit_seq_system"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.seq} {self.event}"
 
 
 class AuditHead(models.Model):
-    """A single row holding the chain's last sequence number and hash; locking it orders writers."""
+    """One row per chain (per organisation, and one for the system) holding its last sequence number
+    and hash; locking it orders that chain's writers only.  Triggers let it move forward only."""
 
+    org_id = models.UUIDField(null=True)
     seq = models.BigIntegerField(default=0)
     hash = models.CharField(max_length=64, default="0" * 64)
+
+    class Meta:
+        # The system chain's head (no organisation) is row 1, made by migration 0002.
+        constraints = [models.UniqueConstraint(fields=["org_id"], name="audit_head_per_org")]
 
 
 class IdempotencyKey(models.Model):

@@ -4,24 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.template import loader
 from django.template.response import TemplateResponse
-from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
-from waypoint.contact.models import FollowUpTask, TaskStatus
 from waypoint.core import audit
 from waypoint.core.access import policy
-from waypoint.encounters.models import Encounter
-from waypoint.encounters.separation import RequestStatus, SeparationRequest
-from waypoint.encounters.separation_forms import RequestForm
-from waypoint.orgs.models import DEFAULT_EXIT_URL, Role, Staff
-from waypoint.people.models import Person
-from waypoint.plans.models import SafetyPlan
+from waypoint.core.registry import home_panels
 
 CLEAR_SITE_DATA = '"cache", "cookies", "storage"'
 
@@ -29,52 +23,16 @@ CLEAR_SITE_DATA = '"cache", "cookies", "storage"'
 @policy(public=True)
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
+    """The signed-in start page: each app adds its sections (``waypoint.core.registry.home_panels``);
+    a section shows only what its app's access rules give this user."""
     if not request.user.is_authenticated:
         return redirect("orgs:login")
-    staff = request.user
-    assert isinstance(staff, Staff)
-    recent: list[Person] = []
-    open_encounters: list[Encounter] = []
-    if staff.has_role(Role.PROVIDER, Role.SUPERVISOR):
-        recent = list(Person.objects.filter(org_id=staff.org_id, assigned_staff=staff).only("id", "reference")[:10])
-        open_encounters = list(
-            Encounter.objects.filter(org_id=staff.org_id, lead=staff, closed_at__isnull=True).select_related("person")
-        )
-    reviews: list[SafetyPlan] = []
-    tasks: list[FollowUpTask] = []
-    if staff.has_role(Role.PROVIDER, Role.SUPERVISOR):
-        today = timezone.localdate()
-        mine = Person.objects.filter(org_id=staff.org_id, assigned_staff=staff)
-        reviews = list(
-            SafetyPlan.objects.filter(org_id=staff.org_id, person__in=mine, review_on__lte=today)
-            .select_related("person")
-            .only("id", "review_on", "person__reference")[:20]
-        )
-        tasks = list(
-            FollowUpTask.objects.filter(org_id=staff.org_id, assigned_to=staff, status=TaskStatus.OPEN)
-            .select_related("person")
-            .order_by("due_on")[:20]
-        )
-    requests: list[SeparationRequest] = []
-    if staff.has_role(Role.PROVIDER, Role.SUPERVISOR):
-        requests = list(
-            SeparationRequest.objects.filter(org_id=staff.org_id)
-            .exclude(status=RequestStatus.CLOSED)
-            .select_related("site")[:20]
-        )
-    context = {
-        "staff": staff,
-        "recent": recent,
-        "open_encounters": open_encounters,
-        "separation_requests": requests,
-        "reviews": reviews,
-        "tasks": tasks,
-        "plans": dict(
-            SafetyPlan.objects.filter(person_id__in=[t.person_id for t in tasks]).values_list("person_id", "id")
-        ),
-        "request_form": RequestForm(org_id=staff.org_id) if staff.has_role(Role.FRONT_DESK) else None,
-    }
-    return TemplateResponse(request, "core/home.html", context)
+    panels = []
+    for panel in sorted(home_panels, key=lambda panel: panel.order):
+        context = panel.context(request)
+        if context is not None:
+            panels.append({"template": panel.template, "context": context})
+    return TemplateResponse(request, "core/home.html", {"staff": request.user, "panels": panels})
 
 
 @csrf_exempt  # Exit must work even with a stale page or token; forcing a sign-out is harmless.
@@ -83,10 +41,9 @@ def home(request: HttpRequest) -> HttpResponse:
 def quick_exit(request: HttpRequest) -> HttpResponse:
     """End the session and tell the browser to drop this site's data.  The page has already blanked
     itself (static/waypoint.js) before this request was sent."""
-    destination = DEFAULT_EXIT_URL
-    user = request.user
+    destination = settings.QUICK_EXIT_DEFAULT_URL
+    user: Any = request.user
     if user.is_authenticated:
-        assert isinstance(user, Staff)
         destination = user.org.exit_url
         audit.record(audit.Event.QUICK_EXIT, org_id=user.org_id, actor_id=user.id)
     logout(request)

@@ -1,21 +1,43 @@
-"""The one access rule for encounters: the same readers as the person's record (providers and
-supervisors of the organisation); everyone else gets 404."""
+"""The access rules for encounters and separation requests: the same readers as the person's record
+(providers and supervisors of the organisation); everyone else gets 404."""
 
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
+from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from waypoint.core.access import deny
 from waypoint.encounters.models import Encounter
-from waypoint.people.access import people_for
+from waypoint.encounters.separation import SeparationRequest
+from waypoint.people.access import READERS, people_for
+
+
+def encounters_for(user: Any) -> QuerySet[Encounter]:
+    if not user.is_authenticated or not user.has_role(*READERS):
+        return Encounter.objects.none()
+    return Encounter.objects.filter(org_id=user.org_id, person__in=people_for(user))
 
 
 def get_encounter(request: HttpRequest, encounter_id: uuid.UUID | str) -> Encounter:
     try:
-        return Encounter.objects.select_related("person").get(
-            pk=encounter_id, person__in=people_for(request.user), org_id=getattr(request.user, "org_id", None)
-        )
+        return encounters_for(request.user).select_related("person").get(pk=encounter_id)
     except (Encounter.DoesNotExist, ValueError):
         deny(request, "encounter", encounter_id)
+
+
+def separation_requests_for(user: Any) -> QuerySet[SeparationRequest]:
+    """Front-desk requests are read by the organisation's providers and supervisors (the front desk
+    sends them but cannot read them back)."""
+    if not user.is_authenticated or not user.has_role(*READERS):
+        return SeparationRequest.objects.none()
+    return SeparationRequest.objects.filter(org_id=user.org_id)
+
+
+def get_separation_request(request: HttpRequest, request_id: uuid.UUID | str) -> SeparationRequest:
+    try:
+        return separation_requests_for(request.user).get(pk=request_id)
+    except (SeparationRequest.DoesNotExist, ValueError):
+        deny(request, "separation", request_id)

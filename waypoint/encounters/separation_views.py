@@ -6,7 +6,7 @@ import uuid
 from typing import Any
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.utils import timezone
@@ -14,9 +14,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from waypoint.core import audit
-from waypoint.core.access import current_staff, deny, policy
+from waypoint.core.access import deny, policy
 from waypoint.core.concurrency import StaleVersion, lock_for_update
 from waypoint.encounters.access import get_encounter
+from waypoint.encounters.events import EncounterEvent
 from waypoint.encounters.separation import (
     Outcome,
     RequestStatus,
@@ -25,11 +26,12 @@ from waypoint.encounters.separation import (
     SeparationRun,
 )
 from waypoint.encounters.separation_forms import ProtocolForm, RequestForm, RunForm
+from waypoint.orgs.http import AuthenticatedHttpRequest
 from waypoint.orgs.models import Role
 from waypoint.people.access import READERS
 
 
-def get_request(request: HttpRequest, request_id: uuid.UUID) -> SeparationRequest:
+def get_request(request: AuthenticatedHttpRequest, request_id: uuid.UUID) -> SeparationRequest:
     """The one access rule for separation requests: providers and supervisors of the organisation."""
     user = request.user
     if user.is_authenticated and user.has_role(*READERS):  # type: ignore[union-attr]
@@ -41,8 +43,8 @@ def get_request(request: HttpRequest, request_id: uuid.UUID) -> SeparationReques
 
 @policy(Role.ORG_ADMIN)
 @require_http_methods(["GET", "POST"])
-def protocol_edit(request: HttpRequest) -> HttpResponse:
-    staff = current_staff(request)
+def protocol_edit(request: AuthenticatedHttpRequest) -> HttpResponse:
+    staff = request.user
     protocol = SeparationProtocol.for_org(staff.org_id)
     data = request.POST if request.method == "POST" else None
     form = ProtocolForm(data, instance=protocol, initial={"version": protocol.version})
@@ -70,8 +72,8 @@ def protocol_edit(request: HttpRequest) -> HttpResponse:
 
 @policy(Role.FRONT_DESK, *READERS)
 @require_POST
-def request_create(request: HttpRequest) -> HttpResponse:
-    staff = current_staff(request)
+def request_create(request: AuthenticatedHttpRequest) -> HttpResponse:
+    staff = request.user
     form = RequestForm(request.POST, org_id=staff.org_id)
     if form.is_valid():
         SeparationRequest.objects.create(
@@ -80,7 +82,7 @@ def request_create(request: HttpRequest) -> HttpResponse:
             site=form.cleaned_data["site"],
             created_by_id=staff.id,
         )
-        audit.record_for(request, audit.Event.SEPARATION_REQUESTED, object_type="separation")
+        audit.record_for(request, EncounterEvent.SEPARATION_REQUESTED, object_type="separation")
         messages.success(request, _("Sent. A provider will come."))
     else:
         messages.error(request, _("Choose a code phrase."))
@@ -89,21 +91,21 @@ def request_create(request: HttpRequest) -> HttpResponse:
 
 @policy(*READERS)
 @require_POST
-def request_take(request: HttpRequest, request_id: uuid.UUID) -> HttpResponse:
+def request_take(request: AuthenticatedHttpRequest, request_id: uuid.UUID) -> HttpResponse:
     found = get_request(request, request_id)
     if found.status == RequestStatus.OPEN:
         found.status = RequestStatus.TAKEN
-        found.taken_by_id = current_staff(request).id
+        found.taken_by_id = request.user.id
         found.save(update_fields=["status", "taken_by_id"])
-        audit.record_for(request, audit.Event.SEPARATION_UPDATED, found, object_type="separation")
-    elif found.taken_by_id != current_staff(request).id:
+        audit.record_for(request, EncounterEvent.SEPARATION_UPDATED, found, object_type="separation")
+    elif found.taken_by_id != request.user.id:
         messages.info(request, _("A colleague has already taken this request."))
         return redirect("core:home")
     return redirect("encounters:request_run", request_id=found.id)
 
 
-def _runner(request: HttpRequest, encounter: Any, found: SeparationRequest | None) -> HttpResponse:
-    staff = current_staff(request)
+def _runner(request: AuthenticatedHttpRequest, encounter: Any, found: SeparationRequest | None) -> HttpResponse:
+    staff = request.user
     protocol = SeparationProtocol.for_org(staff.org_id)
     data = request.POST if request.method == "POST" else None
     form = RunForm(data, initial={"separator": staff.display_name})
@@ -119,7 +121,7 @@ def _runner(request: HttpRequest, encounter: Any, found: SeparationRequest | Non
             if found is not None:
                 found.status = RequestStatus.CLOSED
                 found.save(update_fields=["status"])
-            audit.record_for(request, audit.Event.SEPARATION_UPDATED, run, object_type="separation")
+            audit.record_for(request, EncounterEvent.SEPARATION_UPDATED, run, object_type="separation")
             if run.outcome != Outcome.REFUSED:
                 messages.success(request, _("Separation recorded."))
                 if encounter is not None:
@@ -139,14 +141,14 @@ def _runner(request: HttpRequest, encounter: Any, found: SeparationRequest | Non
 
 @policy(*READERS)
 @require_http_methods(["GET", "POST"])
-def encounter_separation(request: HttpRequest, encounter_id: uuid.UUID) -> HttpResponse:
+def encounter_separation(request: AuthenticatedHttpRequest, encounter_id: uuid.UUID) -> HttpResponse:
     encounter = get_encounter(request, encounter_id)
     if request.method == "GET":
-        audit.record_for(request, audit.Event.ENCOUNTER_VIEWED, encounter)
+        audit.record_for(request, EncounterEvent.VIEWED, encounter)
     return _runner(request, encounter, None)
 
 
 @policy(*READERS)
 @require_http_methods(["GET", "POST"])
-def request_run(request: HttpRequest, request_id: uuid.UUID) -> HttpResponse:
+def request_run(request: AuthenticatedHttpRequest, request_id: uuid.UUID) -> HttpResponse:
     return _runner(request, None, get_request(request, request_id))

@@ -20,9 +20,10 @@ from waypoint.contact.models import ContactRules
 from waypoint.content.models import ContentSet, read_aloud_scripts
 from waypoint.content.source import PHONE
 from waypoint.core import audit
-from waypoint.core.access import current_staff, deny, policy
+from waypoint.core.access import deny, policy
 from waypoint.core.concurrency import previous_result, remember_result
 from waypoint.encounters.access import get_encounter
+from waypoint.encounters.events import EncounterEvent
 from waypoint.encounters.forms import (
     AmendmentForm,
     AssessmentForm,
@@ -53,24 +54,26 @@ from waypoint.encounters.models import (
     StepStatus,
 )
 from waypoint.encounters.separation import SeparationProtocol
+from waypoint.orgs.http import AuthenticatedHttpRequest
 from waypoint.people.access import READERS, get_person
+from waypoint.people.events import PersonEvent
 from waypoint.plans.models import SafetyPlan
 
 
-def _refuse_if_closed(request: HttpRequest, encounter: Encounter) -> HttpResponse | None:
+def _refuse_if_closed(request: AuthenticatedHttpRequest, encounter: Encounter) -> HttpResponse | None:
     if encounter.is_closed:
         messages.error(request, _("This encounter is closed. Nothing was changed."))
         return redirect("encounters:detail", encounter_id=encounter.id)
     return None
 
 
-def _mark(request: HttpRequest, encounter: Encounter, step: str, status: str, reason: str = "") -> None:
+def _mark(request: AuthenticatedHttpRequest, encounter: Encounter, step: str, status: str, reason: str = "") -> None:
     StepState.objects.update_or_create(
         encounter=encounter,
         step=step,
-        defaults={"status": status, "reason": reason, "by_id": current_staff(request).id},
+        defaults={"status": status, "reason": reason, "by_id": request.user.id},
     )
-    audit.record_for(request, audit.Event.ENCOUNTER_UPDATED, encounter)
+    audit.record_for(request, EncounterEvent.UPDATED, encounter)
 
 
 def _scripts(encounter: Encounter, staff_language: str) -> dict[str, dict[str, str]]:
@@ -79,9 +82,9 @@ def _scripts(encounter: Encounter, staff_language: str) -> dict[str, dict[str, s
 
 @policy(*READERS)
 @require_http_methods(["GET", "POST"])
-def encounter_start(request: HttpRequest, person_id: uuid.UUID) -> HttpResponse:
+def encounter_start(request: AuthenticatedHttpRequest, person_id: uuid.UUID) -> HttpResponse:
     person = get_person(request, person_id)
-    staff = current_staff(request)
+    staff = request.user
     form = StartForm(request.POST or None, org_id=staff.org_id, initial={"form_token": uuid.uuid4()})
     if request.method == "POST" and form.is_valid():
         token = form.cleaned_data.get("form_token")
@@ -98,17 +101,17 @@ def encounter_start(request: HttpRequest, person_id: uuid.UUID) -> HttpResponse:
             is_minor=bool(person.is_minor),
         )
         remember_result(staff.id, token, "encounter", encounter.id)
-        audit.record_for(request, audit.Event.ENCOUNTER_STARTED, encounter)
+        audit.record_for(request, EncounterEvent.STARTED, encounter)
         return redirect("encounters:detail", encounter_id=encounter.id)
-    audit.record_for(request, audit.Event.PERSON_VIEWED, person)
+    audit.record_for(request, PersonEvent.VIEWED, person)
     return TemplateResponse(request, "encounters/start.html", {"form": form, "person": person})
 
 
 @policy(*READERS)
 @require_GET
-def encounter_detail(request: HttpRequest, encounter_id: uuid.UUID) -> HttpResponse:
+def encounter_detail(request: AuthenticatedHttpRequest, encounter_id: uuid.UUID) -> HttpResponse:
     encounter = get_encounter(request, encounter_id)
-    audit.record_for(request, audit.Event.ENCOUNTER_VIEWED, encounter)
+    audit.record_for(request, EncounterEvent.VIEWED, encounter)
     states = encounter.step_status()
     steps = [
         {"key": s, "label": Step(s).label, "state": states.get(s), "url": f"encounters:{s}"} for s in encounter.steps()
@@ -131,7 +134,7 @@ def encounter_detail(request: HttpRequest, encounter_id: uuid.UUID) -> HttpRespo
 
 @policy(*READERS)
 @require_http_methods(["GET", "POST"])
-def encounter_gate(request: HttpRequest, encounter_id: uuid.UUID) -> HttpResponse:
+def encounter_gate(request: AuthenticatedHttpRequest, encounter_id: uuid.UUID) -> HttpResponse:
     encounter = get_encounter(request, encounter_id)
     if request.method == "POST" and (refused := _refuse_if_closed(request, encounter)):
         return refused
@@ -149,20 +152,20 @@ def encounter_gate(request: HttpRequest, encounter_id: uuid.UUID) -> HttpRespons
         encounter.save()
         _mark(request, encounter, Step.GATE, StepStatus.DONE)
         return redirect("encounters:detail", encounter_id=encounter.id)
-    audit.record_for(request, audit.Event.ENCOUNTER_VIEWED, encounter)
+    audit.record_for(request, EncounterEvent.VIEWED, encounter)
     return TemplateResponse(request, "encounters/gate.html", {"form": form, "encounter": encounter})
 
 
 @policy(*READERS)
 @require_http_methods(["GET", "POST"])
-def encounter_confidentiality(request: HttpRequest, encounter_id: uuid.UUID) -> HttpResponse:
+def encounter_confidentiality(request: AuthenticatedHttpRequest, encounter_id: uuid.UUID) -> HttpResponse:
     encounter = get_encounter(request, encounter_id)
     if request.method == "POST":
         if refused := _refuse_if_closed(request, encounter):
             return refused
         _mark(request, encounter, Step.CONFIDENTIALITY, StepStatus.DONE)
         return redirect("encounters:detail", encounter_id=encounter.id)
-    audit.record_for(request, audit.Event.ENCOUNTER_VIEWED, encounter)
+    audit.record_for(request, EncounterEvent.VIEWED, encounter)
     scripts = _scripts(encounter, request.LANGUAGE_CODE)
     context = {"encounter": encounter, "script": scripts["confidentiality"], "concern": scripts["concern"]}
     return TemplateResponse(request, "encounters/confidentiality.html", context)
@@ -186,7 +189,7 @@ def _check_locked_reason(encounter: Encounter) -> str:
 
 @policy(*READERS)
 @require_http_methods(["GET", "POST"])
-def encounter_check(request: HttpRequest, encounter_id: uuid.UUID) -> HttpResponse:
+def encounter_check(request: AuthenticatedHttpRequest, encounter_id: uuid.UUID) -> HttpResponse:
     encounter = get_encounter(request, encounter_id)
     locked = _check_locked_reason(encounter)
     if locked:
@@ -213,7 +216,7 @@ def encounter_check(request: HttpRequest, encounter_id: uuid.UUID) -> HttpRespon
             target = _escalation_target(encounter, form)
             return redirect(target or "encounters:detail", encounter_id=encounter.id)
     else:
-        audit.record_for(request, audit.Event.ENCOUNTER_VIEWED, encounter)
+        audit.record_for(request, EncounterEvent.VIEWED, encounter)
     scripts = _scripts(encounter, request.LANGUAGE_CODE)
     ours = {line.key: line.text for line in content.lines(request.LANGUAGE_CODE)}
     rows = [{**row, "ours": ours.get(row["key"], "")} for row in form.rows()]
@@ -226,7 +229,9 @@ def encounter_check(request: HttpRequest, encounter_id: uuid.UUID) -> HttpRespon
     return TemplateResponse(request, "encounters/check.html", context, status=400 if form.errors else 200)
 
 
-def _save_answers(request: HttpRequest, encounter: Encounter, content: ContentSet, form: SafetyCheckForm) -> None:
+def _save_answers(
+    request: AuthenticatedHttpRequest, encounter: Encounter, content: ContentSet, form: SafetyCheckForm
+) -> None:
     """Only what the person agreed to is kept; otherwise only the fact that the question was asked."""
     with transaction.atomic():
         for key, _text in form.questions:
@@ -242,7 +247,7 @@ def _save_answers(request: HttpRequest, encounter: Encounter, content: ContentSe
                     "answer": answer if consented else "",
                     "consented": consented,
                     "note": form.cleaned_data.get(f"{key}__note", "") if consented else "",
-                    "by_id": current_staff(request).id,
+                    "by_id": request.user.id,
                 },
             )
         _mark(request, encounter, Step.SAFETY_CHECK, StepStatus.DONE)
@@ -250,7 +255,7 @@ def _save_answers(request: HttpRequest, encounter: Encounter, content: ContentSe
 
 @policy(*READERS)
 @require_POST
-def encounter_step_state(request: HttpRequest, encounter_id: uuid.UUID, step: str) -> HttpResponse:
+def encounter_step_state(request: AuthenticatedHttpRequest, encounter_id: uuid.UUID, step: str) -> HttpResponse:
     encounter = get_encounter(request, encounter_id)
     if refused := _refuse_if_closed(request, encounter):
         return refused
@@ -264,22 +269,20 @@ def encounter_step_state(request: HttpRequest, encounter_id: uuid.UUID, step: st
 
 @policy(*READERS)
 @require_POST
-def encounter_comfort(request: HttpRequest, encounter_id: uuid.UUID) -> HttpResponse:
+def encounter_comfort(request: AuthenticatedHttpRequest, encounter_id: uuid.UUID) -> HttpResponse:
     encounter = get_encounter(request, encounter_id)
     if refused := _refuse_if_closed(request, encounter):
         return refused
     form = ComfortForm(request.POST)
     if form.is_valid():
-        ComfortEvent.objects.create(
-            encounter=encounter, kind=form.cleaned_data["kind"], by_id=current_staff(request).id
-        )
-        audit.record_for(request, audit.Event.ENCOUNTER_UPDATED, encounter)
+        ComfortEvent.objects.create(encounter=encounter, kind=form.cleaned_data["kind"], by_id=request.user.id)
+        audit.record_for(request, EncounterEvent.UPDATED, encounter)
     return redirect("encounters:detail", encounter_id=encounter.id)
 
 
 @policy(*READERS)
 @require_http_methods(["GET", "POST"])
-def encounter_close(request: HttpRequest, encounter_id: uuid.UUID) -> HttpResponse:
+def encounter_close(request: AuthenticatedHttpRequest, encounter_id: uuid.UUID) -> HttpResponse:
     encounter = get_encounter(request, encounter_id)
     blocker = _close_blocker(encounter)
     if request.method == "POST":
@@ -289,12 +292,12 @@ def encounter_close(request: HttpRequest, encounter_id: uuid.UUID) -> HttpRespon
             messages.error(request, blocker)
             return redirect("encounters:close", encounter_id=encounter.id)
         encounter.closed_at = timezone.now()
-        encounter.closed_by_id = current_staff(request).id
+        encounter.closed_by_id = request.user.id
         encounter.save(update_fields=["closed_at", "closed_by_id"])
-        audit.record_for(request, audit.Event.ENCOUNTER_CLOSED, encounter)
+        audit.record_for(request, EncounterEvent.CLOSED, encounter)
         messages.success(request, _("Encounter closed and locked."))
         return redirect("encounters:detail", encounter_id=encounter.id)
-    audit.record_for(request, audit.Event.ENCOUNTER_VIEWED, encounter)
+    audit.record_for(request, EncounterEvent.VIEWED, encounter)
     states = encounter.step_status()
     rows = [{"label": Step(s).label, "state": states.get(s)} for s in encounter.steps()]
     context = {
@@ -313,12 +316,12 @@ LOCKED_BY_GATE = {Step.SAFETY_CHECK, Step.ASSESSMENT, Step.NEEDS}
 
 
 def _step_page(
-    request: HttpRequest,
+    request: AuthenticatedHttpRequest,
     encounter_id: uuid.UUID,
     step: str,
     form_class: Any,
     initial: Callable[[Encounter], dict[str, Any]],
-    save: Callable[[HttpRequest, Encounter, dict[str, Any]], None],
+    save: Callable[[AuthenticatedHttpRequest, Encounter, dict[str, Any]], None],
     template: str,
 ) -> HttpResponse:
     """Show a step's form; on a valid POST save it, mark the step done and audit, all in one
@@ -339,7 +342,7 @@ def _step_page(
                 _mark(request, encounter, step, StepStatus.DONE)
             return redirect("encounters:detail", encounter_id=encounter.id)
     else:
-        audit.record_for(request, audit.Event.ENCOUNTER_VIEWED, encounter)
+        audit.record_for(request, EncounterEvent.VIEWED, encounter)
     context = {"encounter": encounter, "form": form, "title": Step(step).label}
     return TemplateResponse(request, template, context, status=400 if form.errors else 200)
 
@@ -351,7 +354,7 @@ def _assessment_initial(encounter: Encounter) -> dict[str, Any]:
     return initial
 
 
-def _assessment_save(request: HttpRequest, encounter: Encounter, data: dict[str, Any]) -> None:
+def _assessment_save(request: AuthenticatedHttpRequest, encounter: Encounter, data: dict[str, Any]) -> None:
     for domain in Domain.values:
         DomainAssessment.objects.update_or_create(
             encounter=encounter,
@@ -362,7 +365,7 @@ def _assessment_save(request: HttpRequest, encounter: Encounter, data: dict[str,
 
 @policy(*READERS)
 @require_http_methods(["GET", "POST"])
-def encounter_assessment(request: HttpRequest, encounter_id: uuid.UUID) -> HttpResponse:
+def encounter_assessment(request: AuthenticatedHttpRequest, encounter_id: uuid.UUID) -> HttpResponse:
     return _step_page(
         request,
         encounter_id,
@@ -381,7 +384,7 @@ def _needs_initial(encounter: Encounter) -> dict[str, Any]:
     return initial
 
 
-def _needs_save(request: HttpRequest, encounter: Encounter, data: dict[str, Any]) -> None:
+def _needs_save(request: AuthenticatedHttpRequest, encounter: Encounter, data: dict[str, Any]) -> None:
     for kind in NeedKind.values:
         if data.get(f"{kind}__needed"):
             EmergencyNeed.objects.update_or_create(
@@ -393,14 +396,14 @@ def _needs_save(request: HttpRequest, encounter: Encounter, data: dict[str, Any]
 
 @policy(*READERS)
 @require_http_methods(["GET", "POST"])
-def encounter_needs(request: HttpRequest, encounter_id: uuid.UUID) -> HttpResponse:
+def encounter_needs(request: AuthenticatedHttpRequest, encounter_id: uuid.UUID) -> HttpResponse:
     return _step_page(
         request, encounter_id, Step.NEEDS, NeedsForm, _needs_initial, _needs_save, "encounters/needs.html"
     )
 
 
-def _field_save(field: str) -> Callable[[HttpRequest, Encounter, dict[str, Any]], None]:
-    def save(request: HttpRequest, encounter: Encounter, data: dict[str, Any]) -> None:
+def _field_save(field: str) -> Callable[[AuthenticatedHttpRequest, Encounter, dict[str, Any]], None]:
+    def save(request: AuthenticatedHttpRequest, encounter: Encounter, data: dict[str, Any]) -> None:
         setattr(encounter, field, data[field])
         encounter.version += 1
         encounter.save(update_fields=[field, "version"])
@@ -410,7 +413,7 @@ def _field_save(field: str) -> Callable[[HttpRequest, Encounter, dict[str, Any]]
 
 @policy(*READERS)
 @require_http_methods(["GET", "POST"])
-def encounter_consent(request: HttpRequest, encounter_id: uuid.UUID) -> HttpResponse:
+def encounter_consent(request: AuthenticatedHttpRequest, encounter_id: uuid.UUID) -> HttpResponse:
     return _step_page(
         request,
         encounter_id,
@@ -424,7 +427,7 @@ def encounter_consent(request: HttpRequest, encounter_id: uuid.UUID) -> HttpResp
 
 @policy(*READERS)
 @require_http_methods(["GET", "POST"])
-def encounter_education(request: HttpRequest, encounter_id: uuid.UUID) -> HttpResponse:
+def encounter_education(request: AuthenticatedHttpRequest, encounter_id: uuid.UUID) -> HttpResponse:
     return _step_page(
         request,
         encounter_id,
@@ -444,15 +447,13 @@ def _minor_initial(encounter: Encounter) -> dict[str, Any]:
     return {name: getattr(report, name) for name in fields}
 
 
-def _minor_save(request: HttpRequest, encounter: Encounter, data: dict[str, Any]) -> None:
-    ChildProtectionReport.objects.update_or_create(
-        encounter=encounter, defaults={**data, "by_id": current_staff(request).id}
-    )
+def _minor_save(request: AuthenticatedHttpRequest, encounter: Encounter, data: dict[str, Any]) -> None:
+    ChildProtectionReport.objects.update_or_create(encounter=encounter, defaults={**data, "by_id": request.user.id})
 
 
 @policy(*READERS)
 @require_http_methods(["GET", "POST"])
-def encounter_minor(request: HttpRequest, encounter_id: uuid.UUID) -> HttpResponse:
+def encounter_minor(request: AuthenticatedHttpRequest, encounter_id: uuid.UUID) -> HttpResponse:
     return _step_page(
         request, encounter_id, Step.MINOR, MinorForm, _minor_initial, _minor_save, "encounters/step_form.html"
     )
@@ -473,7 +474,7 @@ def _escalation_target(encounter: Encounter, form: SafetyCheckForm) -> str | Non
     return None
 
 
-def _save_contact_rules(request: HttpRequest, encounter: Encounter, form: SafetyCheckForm) -> None:
+def _save_contact_rules(request: AuthenticatedHttpRequest, encounter: Encounter, form: SafetyCheckForm) -> None:
     """Phone answers about disconnection, someone else on the line and how to identify ourselves
     become the person's contact rules (only notes the person agreed to have written down)."""
     mapping = {
@@ -493,17 +494,17 @@ def _save_contact_rules(request: HttpRequest, encounter: Encounter, form: Safety
                 **updates,
                 "source_encounter_id": encounter.id,
                 "confirmed_at": timezone.now(),
-                "confirmed_by_id": current_staff(request).id,
+                "confirmed_by_id": request.user.id,
             },
         )
 
 
 @policy(*READERS)
 @require_GET
-def encounter_danger(request: HttpRequest, encounter_id: uuid.UUID) -> HttpResponse:
+def encounter_danger(request: AuthenticatedHttpRequest, encounter_id: uuid.UUID) -> HttpResponse:
     """In danger here: the organisation's emergency steps and contacts, at once."""
     encounter = get_encounter(request, encounter_id)
-    audit.record_for(request, audit.Event.ENCOUNTER_VIEWED, encounter)
+    audit.record_for(request, EncounterEvent.VIEWED, encounter)
     protocol = SeparationProtocol.for_org(encounter.org_id)
     context = {"encounter": encounter, "protocol": protocol, "steps": protocol.lines(protocol.emergency_steps)}
     return TemplateResponse(request, "encounters/danger.html", context)
@@ -511,7 +512,7 @@ def encounter_danger(request: HttpRequest, encounter_id: uuid.UUID) -> HttpRespo
 
 @policy(*READERS)
 @require_http_methods(["GET", "POST"])
-def encounter_injured(request: HttpRequest, encounter_id: uuid.UUID) -> HttpResponse:
+def encounter_injured(request: AuthenticatedHttpRequest, encounter_id: uuid.UUID) -> HttpResponse:
     """Injured: offer 911 or an ambulance and record their choice."""
     encounter = get_encounter(request, encounter_id)
     form = EmergencyCallForm(
@@ -524,10 +525,10 @@ def encounter_injured(request: HttpRequest, encounter_id: uuid.UUID) -> HttpResp
             encounter.emergency_call = form.cleaned_data["emergency_call"]
             encounter.emergency_call_at = timezone.now()
             encounter.save(update_fields=["emergency_call", "emergency_call_at"])
-            audit.record_for(request, audit.Event.ENCOUNTER_UPDATED, encounter)
+            audit.record_for(request, EncounterEvent.UPDATED, encounter)
             return redirect("encounters:detail", encounter_id=encounter.id)
     else:
-        audit.record_for(request, audit.Event.ENCOUNTER_VIEWED, encounter)
+        audit.record_for(request, EncounterEvent.VIEWED, encounter)
     return TemplateResponse(
         request, "encounters/injured.html", {"encounter": encounter, "form": form}, status=400 if form.errors else 200
     )
@@ -535,7 +536,7 @@ def encounter_injured(request: HttpRequest, encounter_id: uuid.UUID) -> HttpResp
 
 @policy(*READERS)
 @require_http_methods(["GET", "POST"])
-def encounter_cover(request: HttpRequest, encounter_id: uuid.UUID) -> HttpResponse:
+def encounter_cover(request: AuthenticatedHttpRequest, encounter_id: uuid.UUID) -> HttpResponse:
     """Not safe to talk: the agreed cover identity and a closing line fill the screen; then, if they
     said how, record when and how to call back."""
     encounter = get_encounter(request, encounter_id)
@@ -551,7 +552,7 @@ def encounter_cover(request: HttpRequest, encounter_id: uuid.UUID) -> HttpRespon
             _mark(request, encounter, Step.SAFETY_CHECK, StepStatus.PAUSED, _("Not safe to talk"))
             return redirect("encounters:detail", encounter_id=encounter.id)
     else:
-        audit.record_for(request, audit.Event.ENCOUNTER_VIEWED, encounter)
+        audit.record_for(request, EncounterEvent.VIEWED, encounter)
     rules = ContactRules.objects.filter(person=encounter.person).first()
     closing = _scripts(encounter, request.LANGUAGE_CODE)["cover_closing"]
     context = {"encounter": encounter, "form": form, "rules": rules, "closing": closing}
@@ -560,15 +561,15 @@ def encounter_cover(request: HttpRequest, encounter_id: uuid.UUID) -> HttpRespon
 
 @policy(*READERS)
 @require_POST
-def encounter_amend(request: HttpRequest, encounter_id: uuid.UUID) -> HttpResponse:
+def encounter_amend(request: AuthenticatedHttpRequest, encounter_id: uuid.UUID) -> HttpResponse:
     """Corrections to a closed encounter are added as amendments; the original is never edited."""
     encounter = get_encounter(request, encounter_id)
     form = AmendmentForm(request.POST)
     if not encounter.is_closed:
         messages.error(request, _("The encounter is still open: change the step itself."))
     elif form.is_valid():
-        Amendment.objects.create(encounter=encounter, text=form.cleaned_data["text"], by_id=current_staff(request).id)
-        audit.record_for(request, audit.Event.ENCOUNTER_AMENDED, encounter)
+        Amendment.objects.create(encounter=encounter, text=form.cleaned_data["text"], by_id=request.user.id)
+        audit.record_for(request, EncounterEvent.AMENDED, encounter)
         messages.success(request, _("Amendment added."))
     else:
         messages.error(request, _("Write the correction (up to 2,000 characters)."))

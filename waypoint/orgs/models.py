@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from waypoint.core.fields import EncryptedTextField
 
-DEFAULT_EXIT_URL = "https://www.bbc.com/weather"
+DEFAULT_EXIT_URL = settings.QUICK_EXIT_DEFAULT_URL
 
 
 class Role(StrEnum):

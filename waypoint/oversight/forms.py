@@ -10,7 +10,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from waypoint.core.audit import EVENT_LABELS
+from waypoint.core import audit
 from waypoint.core.forms import DateInput, SafeForm
 from waypoint.orgs.models import Staff
 
@@ -26,7 +26,7 @@ class AuditFilterForm(SafeForm):
         super().__init__(*args, **kwargs)
         staff = Staff.objects.filter(org_id=org_id).order_by("display_name").values_list("id", "display_name")
         self.fields["staff"].choices = [("", _("Anyone"))] + [(str(pk), name) for pk, name in staff]  # type: ignore[attr-defined]
-        events = sorted(EVENT_LABELS.items(), key=lambda item: str(item[1]))
+        events = sorted(audit.labels().items(), key=lambda item: str(item[1]))
         self.fields["event"].choices = [("", _("Any event"))] + [(code, label) for code, label in events]  # type: ignore[attr-defined]
 
     def clean_reference(self) -> str:

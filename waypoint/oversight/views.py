@@ -61,7 +61,7 @@ def audit_log(request: HttpRequest) -> HttpResponse:
         {
             "row": row,
             "who": names.get(row.actor_id, "—") if row.actor_id else "—",  # type: ignore[arg-type]
-            "what": audit.EVENT_LABELS.get(row.event, row.event),
+            "what": audit.label(row.event),
             "reference": codes.get(row.object_id, ""),  # type: ignore[arg-type]
         }
         for row in page

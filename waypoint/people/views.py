@@ -7,7 +7,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
@@ -15,58 +15,64 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from waypoint.contact.models import ContactRules
 from waypoint.core import audit
-from waypoint.core.access import current_staff, policy
+from waypoint.core.access import policy
 from waypoint.core.concurrency import StaleVersion, lock_for_update, previous_result, remember_result, with_version
 from waypoint.core.crypto import blind_index
 from waypoint.core.models import AuditEvent
+from waypoint.encounters.events import EncounterEvent
 from waypoint.encounters.models import Encounter
+from waypoint.orgs.http import AuthenticatedHttpRequest
 from waypoint.orgs.models import Role, Staff
 from waypoint.people.access import READERS, get_person, people_for, record_object_ids
+from waypoint.people.events import PersonEvent
 from waypoint.people.forms import LANGUAGE_LABELS, PersonForm, SearchForm
 from waypoint.people.models import Person
+from waypoint.plans.events import PlanEvent
 from waypoint.plans.models import SafetyPlan
+from waypoint.printing.events import PrintEvent
+from waypoint.referrals.events import ServiceEvent
 from waypoint.referrals.models import ServiceRecord
 
-RECORD_EVENTS = [audit.Event.PERSON_CREATED, audit.Event.PERSON_UPDATED]
+RECORD_EVENTS = [PersonEvent.CREATED, PersonEvent.UPDATED]
 VIEW_EVENTS = [
-    audit.Event.PERSON_VIEWED,
-    audit.Event.PERSON_TIMELINE_VIEWED,
+    PersonEvent.VIEWED,
+    PersonEvent.TIMELINE_VIEWED,
     *RECORD_EVENTS,
-    audit.Event.ENCOUNTER_STARTED,
-    audit.Event.ENCOUNTER_VIEWED,
-    audit.Event.ENCOUNTER_UPDATED,
-    audit.Event.ENCOUNTER_CLOSED,
-    audit.Event.ENCOUNTER_AMENDED,
-    audit.Event.PLAN_STARTED,
-    audit.Event.PLAN_VIEWED,
-    audit.Event.PLAN_UPDATED,
-    audit.Event.PLAN_VERSIONS_VIEWED,
-    audit.Event.PLAN_PRINTED,
-    audit.Event.CARD_PRINTED,
-    audit.Event.PRINT_REFUSED,
-    audit.Event.PLAN_MEMORISE_VIEWED,
-    audit.Event.SERVICES_VIEWED,
-    audit.Event.SERVICE_ADDED,
-    audit.Event.SERVICE_UPDATED,
+    EncounterEvent.STARTED,
+    EncounterEvent.VIEWED,
+    EncounterEvent.UPDATED,
+    EncounterEvent.CLOSED,
+    EncounterEvent.AMENDED,
+    PlanEvent.STARTED,
+    PlanEvent.VIEWED,
+    PlanEvent.UPDATED,
+    PlanEvent.VERSIONS_VIEWED,
+    PrintEvent.PLAN_PRINTED,
+    PrintEvent.CARD_PRINTED,
+    PrintEvent.REFUSED,
+    PrintEvent.MEMORISE_VIEWED,
+    ServiceEvent.VIEWED,
+    ServiceEvent.ADDED,
+    ServiceEvent.UPDATED,
 ]
 
 
-def _list_context(request: HttpRequest, rows: Any, form: SearchForm, searched: bool) -> dict[str, Any]:
-    links = Person.assigned_staff.through.objects.filter(staff_id=current_staff(request).id)
+def _list_context(request: AuthenticatedHttpRequest, rows: Any, form: SearchForm, searched: bool) -> dict[str, Any]:
+    links = Person.assigned_staff.through.objects.filter(staff_id=request.user.id)
     mine = set(links.values_list("person_id", flat=True))
     return {"rows": rows, "form": form, "searched": searched, "mine": mine}
 
 
 @policy(*READERS)
 @require_GET
-def person_list(request: HttpRequest) -> HttpResponse:
+def person_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     rows = people_for(request.user).only("id", "reference", "updated_at", "estimated_age")[:50]
     return TemplateResponse(request, "people/list.html", _list_context(request, rows, SearchForm(), False))
 
 
 @policy(*READERS)
 @require_POST
-def person_search(request: HttpRequest) -> HttpResponse:
+def person_search(request: AuthenticatedHttpRequest) -> HttpResponse:
     """POST, so a name typed into the search never appears in a URL, history or log."""
     form = SearchForm(request.POST)
     rows: list[Person] = []
@@ -78,14 +84,14 @@ def person_search(request: HttpRequest) -> HttpResponse:
         by_code = found.filter(reference=f"{code[:4]}-{code[4:]}") if len(code) == 8 else found.none()
         by_name = found.filter(name_index=index) | found.filter(alias_index=index) if index else found.none()
         rows = list((by_code | by_name).distinct()[:50])
-        audit.record_for(request, audit.Event.PEOPLE_SEARCHED, object_type="person")
+        audit.record_for(request, PersonEvent.SEARCHED, object_type="person")
     return TemplateResponse(request, "people/list.html", _list_context(request, rows, form, True))
 
 
 @policy(*READERS)
 @require_http_methods(["GET", "POST"])
-def person_create(request: HttpRequest) -> HttpResponse:
-    staff = current_staff(request)
+def person_create(request: AuthenticatedHttpRequest) -> HttpResponse:
+    staff = request.user
     form = PersonForm(request.POST or None, org_id=staff.org_id, initial={"form_token": uuid.uuid4()})
     if request.method == "POST" and form.is_valid():
         token = form.cleaned_data.get("form_token")
@@ -100,7 +106,7 @@ def person_create(request: HttpRequest) -> HttpResponse:
         if not person.assigned_staff.exists() and staff.has_role(Role.PROVIDER):
             person.assigned_staff.add(staff)
         remember_result(staff.id, token, "person", person.id)
-        audit.record_for(request, audit.Event.PERSON_CREATED, person)
+        audit.record_for(request, PersonEvent.CREATED, person)
         messages.success(request, _("Record %(code)s created.") % {"code": person.reference})
         return redirect("people:detail", person_id=person.id)
     return TemplateResponse(request, "people/form.html", {"form": form, "creating": True})
@@ -112,16 +118,16 @@ def _viewers(person: Person, limit: int = 20) -> list[dict[str, Any]]:
     )[:limit]
     names = dict(Staff.objects.filter(org_id=person.org_id).values_list("id", "display_name"))
     return [
-        {"at": row.at, "who": names.get(row.actor_id, "—"), "event": audit.EVENT_LABELS.get(row.event, row.event)}  # type: ignore[arg-type]
+        {"at": row.at, "who": names.get(row.actor_id, "—"), "event": audit.label(row.event)}  # type: ignore[arg-type]
         for row in rows
     ]
 
 
 @policy(*READERS)
 @require_GET
-def person_detail(request: HttpRequest, person_id: uuid.UUID) -> HttpResponse:
+def person_detail(request: AuthenticatedHttpRequest, person_id: uuid.UUID) -> HttpResponse:
     person = get_person(request, person_id)
-    audit.record_for(request, audit.Event.PERSON_VIEWED, person)
+    audit.record_for(request, PersonEvent.VIEWED, person)
     context = {
         "person": person,
         "language": LANGUAGE_LABELS.get(person.preferred_language, person.preferred_language),
@@ -136,11 +142,11 @@ def person_detail(request: HttpRequest, person_id: uuid.UUID) -> HttpResponse:
 
 @policy(*READERS)
 @require_http_methods(["GET", "POST"])
-def person_edit(request: HttpRequest, person_id: uuid.UUID) -> HttpResponse:
+def person_edit(request: AuthenticatedHttpRequest, person_id: uuid.UUID) -> HttpResponse:
     person = get_person(request, person_id)
-    staff = current_staff(request)
+    staff = request.user
     if request.method == "GET":
-        audit.record_for(request, audit.Event.PERSON_VIEWED, person)
+        audit.record_for(request, PersonEvent.VIEWED, person)
         form = PersonForm(instance=person, org_id=staff.org_id, initial={"version": person.version})
         return TemplateResponse(request, "people/form.html", {"form": form, "person": person})
     form = PersonForm(request.POST, instance=person, org_id=staff.org_id)
@@ -153,16 +159,16 @@ def person_edit(request: HttpRequest, person_id: uuid.UUID) -> HttpResponse:
             saved.version = person.version + 1 if person.version else 1
             saved.save()
             form.save_m2m()
-            audit.record_for(request, audit.Event.PERSON_UPDATED, saved)
+            audit.record_for(request, PersonEvent.UPDATED, saved)
     except StaleVersion as stale:
         return _conflict(request, form, stale.current)
     messages.success(request, _("Changes saved."))
     return redirect("people:detail", person_id=person.id)
 
 
-def _conflict(request: HttpRequest, form: PersonForm, current: Person) -> HttpResponse:
+def _conflict(request: AuthenticatedHttpRequest, form: PersonForm, current: Person) -> HttpResponse:
     """Someone saved first: show their version beside the typed one; nothing is overwritten."""
-    audit.record_for(request, audit.Event.PERSON_CONFLICT, current)
+    audit.record_for(request, PersonEvent.CONFLICT, current)
     retry = PersonForm(with_version(form.data, current.version), instance=current, org_id=current.org_id)
     retry.is_valid()
     context = {"form": retry, "person": current, "conflict": True, "current": current}
@@ -171,13 +177,13 @@ def _conflict(request: HttpRequest, form: PersonForm, current: Person) -> HttpRe
 
 @policy(*READERS)
 @require_GET
-def person_timeline(request: HttpRequest, person_id: uuid.UUID) -> HttpResponse:
+def person_timeline(request: AuthenticatedHttpRequest, person_id: uuid.UUID) -> HttpResponse:
     person = get_person(request, person_id)
-    audit.record_for(request, audit.Event.PERSON_TIMELINE_VIEWED, person)
+    audit.record_for(request, PersonEvent.TIMELINE_VIEWED, person)
     names = dict(Staff.objects.filter(org_id=person.org_id).values_list("id", "display_name"))
     events = AuditEvent.objects.filter(object_id=person.id, org_id=person.org_id, event__in=RECORD_EVENTS)
     entries = [
-        {"at": e.at, "who": names.get(e.actor_id, "—"), "what": audit.EVENT_LABELS[e.event]}  # type: ignore[arg-type]
+        {"at": e.at, "who": names.get(e.actor_id, "—"), "what": audit.label(e.event)}  # type: ignore[arg-type]
         for e in events[:200]
     ]
     for encounter in Encounter.objects.filter(person=person)[:200]:

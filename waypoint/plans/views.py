@@ -9,23 +9,27 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.http import HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from waypoint.contact.events import ContactEvent
 from waypoint.contact.models import CHANNELS, Channel, ContactRules, FollowUpTask, TaskStatus
 from waypoint.content.models import read_aloud_scripts
 from waypoint.core import audit
-from waypoint.core.access import current_staff, deny, policy
+from waypoint.core.access import deny, policy
 from waypoint.core.concurrency import with_version
 from waypoint.encounters.models import Encounter
 from waypoint.encounters.separation import SeparationProtocol
+from waypoint.orgs.http import AuthenticatedHttpRequest
 from waypoint.people.access import READERS, get_person
+from waypoint.people.events import PersonEvent
 from waypoint.plans.access import get_plan
 from waypoint.plans.display import compare, section_rows
+from waypoint.plans.events import PlanEvent
 from waypoint.plans.forms import ItemForm, OverviewForm, VersionForm, step_formset, steps_from
 from waypoint.plans.models import PlanVersion, SafetyPlan
 from waypoint.plans.service import SectionConflict, save_section, start_plan
@@ -55,14 +59,14 @@ def service_names(person_id: Any) -> dict[str, str]:
 
 @policy(*READERS)
 @require_http_methods(["GET", "POST"])
-def plan_for_person(request: HttpRequest, person_id: uuid.UUID) -> HttpResponse:
+def plan_for_person(request: AuthenticatedHttpRequest, person_id: uuid.UUID) -> HttpResponse:
     """GET: the plan, or a page to start one.  POST: start it (once; a second start opens the first)."""
     person = get_person(request, person_id)
     existing = SafetyPlan.objects.filter(person=person).first()
     if existing is not None:
         return redirect("plans:detail", plan_id=existing.id)
     if request.method == "GET":
-        audit.record_for(request, audit.Event.PERSON_VIEWED, person)
+        audit.record_for(request, PersonEvent.VIEWED, person)
         return TemplateResponse(request, "plans/start.html", {"person": person, "services": ledger(person.id)})
     encounter = None
     if request.POST.get("encounter"):
@@ -72,11 +76,11 @@ def plan_for_person(request: HttpRequest, person_id: uuid.UUID) -> HttpResponse:
             return HttpResponseBadRequest(_("That encounter does not belong to this record."))
     try:
         with transaction.atomic():
-            plan, created = start_plan(person, current_staff(request), encounter)
+            plan, created = start_plan(person, request.user, encounter)
     except IntegrityError:  # a colleague started it in the same moment: open theirs
         plan, created = SafetyPlan.objects.get(person=person), False
     if created:
-        audit.record_for(request, audit.Event.PLAN_STARTED, plan)
+        audit.record_for(request, PlanEvent.STARTED, plan)
     return redirect("plans:detail", plan_id=plan.id)
 
 
@@ -89,7 +93,7 @@ def check_in_seconds(plan: SafetyPlan) -> int:
     return max(1, int(interval - elapsed))
 
 
-def _reminder_context(plan: SafetyPlan, request: HttpRequest) -> dict[str, Any]:
+def _reminder_context(plan: SafetyPlan, request: AuthenticatedHttpRequest) -> dict[str, Any]:
     scripts = read_aloud_scripts(plan.org_id, plan.person.preferred_language, request.LANGUAGE_CODE)
     return {
         "check_in_script": scripts.get("check_in"),
@@ -100,9 +104,9 @@ def _reminder_context(plan: SafetyPlan, request: HttpRequest) -> dict[str, Any]:
 
 @policy(*READERS)
 @require_GET
-def plan_detail(request: HttpRequest, plan_id: uuid.UUID) -> HttpResponse:
+def plan_detail(request: AuthenticatedHttpRequest, plan_id: uuid.UUID) -> HttpResponse:
     plan = get_plan(request, plan_id)
-    audit.record_for(request, audit.Event.PLAN_VIEWED, plan)
+    audit.record_for(request, PlanEvent.VIEWED, plan)
     content = plan.content
     names = service_names(plan.person_id)
     domains = [
@@ -134,9 +138,14 @@ def plan_detail(request: HttpRequest, plan_id: uuid.UUID) -> HttpResponse:
 
 
 def _conflict(
-    request: HttpRequest, plan: SafetyPlan, template: str, context: dict[str, Any], section: str, saved: Any
+    request: AuthenticatedHttpRequest,
+    plan: SafetyPlan,
+    template: str,
+    context: dict[str, Any],
+    section: str,
+    saved: Any,
 ) -> HttpResponse:
-    audit.record_for(request, audit.Event.PLAN_CONFLICT, plan)
+    audit.record_for(request, PlanEvent.CONFLICT, plan)
     context.update(
         {
             "conflict": True,
@@ -147,14 +156,16 @@ def _conflict(
     return TemplateResponse(request, template, context, status=409)
 
 
-def _save(request: HttpRequest, plan: SafetyPlan, section: str, value: Any, base: int, after: Any = None) -> SafetyPlan:
+def _save(
+    request: AuthenticatedHttpRequest, plan: SafetyPlan, section: str, value: Any, base: int, after: Any = None
+) -> SafetyPlan:
     """Save a section and its side effects in one transaction; SectionConflict passes through."""
     with transaction.atomic():
-        saved, changed = save_section(plan.pk, section, value, base, current_staff(request))
+        saved, changed = save_section(plan.pk, section, value, base, request.user)
         if after is not None:
             after(saved)
         if changed:
-            audit.record_for(request, audit.Event.PLAN_UPDATED, saved)
+            audit.record_for(request, PlanEvent.UPDATED, saved)
     messages.success(
         request, _("Saved as version %(number)s.") % {"number": saved.version} if changed else _("No changes to save.")
     )
@@ -163,13 +174,13 @@ def _save(request: HttpRequest, plan: SafetyPlan, section: str, value: Any, base
 
 @policy(*READERS)
 @require_http_methods(["GET", "POST"])
-def plan_overview(request: HttpRequest, plan_id: uuid.UUID) -> HttpResponse:
+def plan_overview(request: AuthenticatedHttpRequest, plan_id: uuid.UUID) -> HttpResponse:
     plan = get_plan(request, plan_id)
     data = request.POST if request.method == "POST" else None
     form = OverviewForm(data, initial={**OverviewForm.initial_from(plan.content[OVERVIEW]), "version": plan.version})
     context: dict[str, Any] = {"plan": plan, "person": plan.person, "form": form}
     if request.method == "GET":
-        audit.record_for(request, audit.Event.PLAN_VIEWED, plan)
+        audit.record_for(request, PlanEvent.VIEWED, plan)
         return TemplateResponse(request, "plans/overview.html", context)
     if not form.is_valid():
         return TemplateResponse(request, "plans/overview.html", context, status=400)
@@ -183,7 +194,7 @@ def plan_overview(request: HttpRequest, plan_id: uuid.UUID) -> HttpResponse:
 
 @policy(*READERS)
 @require_http_methods(["GET", "POST"])
-def plan_domain(request: HttpRequest, plan_id: uuid.UUID, domain: str) -> HttpResponse:
+def plan_domain(request: AuthenticatedHttpRequest, plan_id: uuid.UUID, domain: str) -> HttpResponse:
     plan = get_plan(request, plan_id)
     spec = DOMAIN_BY_KEY.get(domain)
     if spec is None:
@@ -199,7 +210,7 @@ def plan_domain(request: HttpRequest, plan_id: uuid.UUID, domain: str) -> HttpRe
         "check_in_seconds": check_in_seconds(plan),
     }  # fmt: skip
     if request.method == "GET":
-        audit.record_for(request, audit.Event.PLAN_VIEWED, plan)
+        audit.record_for(request, PlanEvent.VIEWED, plan)
         return TemplateResponse(request, "plans/domain.html", context)
     if not (version_form.is_valid() and all(fs.is_valid() for fs in formsets.values())):
         context["invalid"] = True
@@ -215,9 +226,9 @@ def plan_domain(request: HttpRequest, plan_id: uuid.UUID, domain: str) -> HttpRe
     return redirect("plans:detail", plan_id=plan.id)
 
 
-def _apply_item_effects(request: HttpRequest, item_key: str, form: ItemForm) -> Any:
+def _apply_item_effects(request: AuthenticatedHttpRequest, item_key: str, form: ItemForm) -> Any:
     """What saving an item does beyond the plan: contact rules and follow-up tasks."""
-    staff = current_staff(request)
+    staff = request.user
 
     def effects(plan: SafetyPlan) -> None:
         if item_key == "permissions" and form.cleaned_data["status"] == ItemStatus.FILLED:
@@ -231,14 +242,14 @@ def _apply_item_effects(request: HttpRequest, item_key: str, form: ItemForm) -> 
                 org_id=plan.org_id, person_id=plan.person_id, plan_id=plan.id, what=what, due_on=due,
                 assigned_to=staff, created_by_id=staff.id,
             )  # fmt: skip
-            audit.record_for(request, audit.Event.PLAN_UPDATED, task, object_type="task")
+            audit.record_for(request, PlanEvent.UPDATED, task, object_type="task")
 
     return effects
 
 
 @policy(*READERS)
 @require_http_methods(["GET", "POST"])
-def plan_item(request: HttpRequest, plan_id: uuid.UUID, item: str) -> HttpResponse:
+def plan_item(request: AuthenticatedHttpRequest, plan_id: uuid.UUID, item: str) -> HttpResponse:
     plan = get_plan(request, plan_id)
     spec = ITEM_BY_KEY.get(item)
     if spec is None:
@@ -258,7 +269,7 @@ def plan_item(request: HttpRequest, plan_id: uuid.UUID, item: str) -> HttpRespon
         "check_in_seconds": check_in_seconds(plan),
     }  # fmt: skip
     if request.method == "GET":
-        audit.record_for(request, audit.Event.PLAN_VIEWED, plan)
+        audit.record_for(request, PlanEvent.VIEWED, plan)
         return TemplateResponse(request, "plans/item.html", context)
     if not form.is_valid():
         return TemplateResponse(request, "plans/item.html", context, status=400)
@@ -279,9 +290,9 @@ def plan_item(request: HttpRequest, plan_id: uuid.UUID, item: str) -> HttpRespon
 
 @policy(*READERS)
 @require_GET
-def plan_versions(request: HttpRequest, plan_id: uuid.UUID) -> HttpResponse:
+def plan_versions(request: AuthenticatedHttpRequest, plan_id: uuid.UUID) -> HttpResponse:
     plan = get_plan(request, plan_id)
-    audit.record_for(request, audit.Event.PLAN_VERSIONS_VIEWED, plan)
+    audit.record_for(request, PlanEvent.VERSIONS_VIEWED, plan)
     versions = PlanVersion.objects.filter(plan=plan).select_related("author").defer("content_json")[:500]
     rows = [
         {"number": v.number, "at": v.saved_at, "who": v.author.display_name,
@@ -299,7 +310,7 @@ def _version_number(raw: str | None, default: int) -> int | None:
 
 @policy(*READERS)
 @require_GET
-def plan_compare(request: HttpRequest, plan_id: uuid.UUID) -> HttpResponse:
+def plan_compare(request: AuthenticatedHttpRequest, plan_id: uuid.UUID) -> HttpResponse:
     plan = get_plan(request, plan_id)
     first = _version_number(request.GET.get("a"), max(plan.version - 1, 1))
     second = _version_number(request.GET.get("b"), plan.version)
@@ -307,7 +318,7 @@ def plan_compare(request: HttpRequest, plan_id: uuid.UUID) -> HttpResponse:
     if first not in found or second not in found:
         context = {"plan": plan, "person": plan.person, "missing": True, "latest": plan.version}
         return TemplateResponse(request, "plans/compare.html", context, status=400)
-    audit.record_for(request, audit.Event.PLAN_VERSIONS_VIEWED, plan)
+    audit.record_for(request, PlanEvent.VERSIONS_VIEWED, plan)
     old, new = found[first], found[second]  # type: ignore[index]
     sections = compare(old.content, new.content, service_names(plan.person_id))
     context = {
@@ -324,26 +335,26 @@ def plan_compare(request: HttpRequest, plan_id: uuid.UUID) -> HttpResponse:
 
 @policy(*READERS)
 @require_POST
-def plan_check_in(request: HttpRequest, plan_id: uuid.UUID) -> HttpResponse:
+def plan_check_in(request: AuthenticatedHttpRequest, plan_id: uuid.UUID) -> HttpResponse:
     """The first reminder, acted on: safety details and quick-exit steps confirmed with the person."""
     plan = get_plan(request, plan_id)
-    plan.last_check_in_at, plan.last_check_in_by_id = timezone.now(), current_staff(request).id
+    plan.last_check_in_at, plan.last_check_in_by_id = timezone.now(), request.user.id
     plan.save(update_fields=["last_check_in_at", "last_check_in_by_id", "updated_at"])
-    audit.record_for(request, audit.Event.PLAN_CHECK_IN, plan)
+    audit.record_for(request, PlanEvent.CHECK_IN, plan)
     messages.success(request, _("Check-in recorded."))
     return redirect("plans:detail", plan_id=plan.id)
 
 
 @policy(*READERS)
 @require_POST
-def task_done(request: HttpRequest, plan_id: uuid.UUID, task_id: uuid.UUID) -> HttpResponse:
+def task_done(request: AuthenticatedHttpRequest, plan_id: uuid.UUID, task_id: uuid.UUID) -> HttpResponse:
     plan = get_plan(request, plan_id)
     task = FollowUpTask.objects.filter(pk=task_id, person_id=plan.person_id, org_id=plan.org_id).first()
     if task is None:
         deny(request, "task", task_id)
     if task.status != TaskStatus.DONE:
-        task.status, task.done_at, task.done_by_id = TaskStatus.DONE, timezone.now(), current_staff(request).id
+        task.status, task.done_at, task.done_by_id = TaskStatus.DONE, timezone.now(), request.user.id
         task.save(update_fields=["status", "done_at", "done_by_id"])
-        audit.record_for(request, audit.Event.TASK_DONE, task, object_type="task")
+        audit.record_for(request, ContactEvent.TASK_DONE, task, object_type="task")
     messages.success(request, _("Task marked as done."))
     return redirect("plans:detail", plan_id=plan.id)

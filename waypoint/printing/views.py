@@ -8,7 +8,7 @@ import uuid
 from typing import Any
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.utils import timezone
@@ -16,10 +16,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from waypoint.core import audit
-from waypoint.core.access import current_staff, policy
+from waypoint.core.access import policy
+from waypoint.orgs.http import AuthenticatedHttpRequest
 from waypoint.people.access import READERS
 from waypoint.plans.access import get_plan
+from waypoint.plans.events import PlanEvent
 from waypoint.plans.models import Carry, Layout, SafetyPlan
+from waypoint.printing.events import PrintEvent
 from waypoint.printing.forms import CardForm, CarryForm, MemoriseForm, PrintForm, print_languages
 from waypoint.printing.layout import (
     HOTLINE_CALL,
@@ -33,7 +36,7 @@ from waypoint.printing.render import PrintingUnavailable, render_pdf
 from waypoint.printing.safety import carry_state
 
 
-def _paper_language(plan: SafetyPlan, request: HttpRequest) -> str:
+def _paper_language(plan: SafetyPlan, request: AuthenticatedHttpRequest) -> str:
     codes = [code for code, _name in print_languages()]
     return plan.person.preferred_language if plan.person.preferred_language in codes else request.LANGUAGE_CODE
 
@@ -45,7 +48,7 @@ def _card_choices(content: dict[str, Any]) -> list[tuple[str, str]]:
     ]
 
 
-def _print_context(request: HttpRequest, plan: SafetyPlan, **extra: Any) -> dict[str, Any]:
+def _print_context(request: AuthenticatedHttpRequest, plan: SafetyPlan, **extra: Any) -> dict[str, Any]:
     content = plan.content
     all_choices = section_choices(content)
     chosen = [(key, label) for key, label in all_choices if key in plan.print_sections]
@@ -66,8 +69,8 @@ def _print_context(request: HttpRequest, plan: SafetyPlan, **extra: Any) -> dict
     return context
 
 
-def _refuse(request: HttpRequest, plan: SafetyPlan, message: str, status: int) -> HttpResponse:
-    audit.record_for(request, audit.Event.PRINT_REFUSED, plan)
+def _refuse(request: AuthenticatedHttpRequest, plan: SafetyPlan, message: str, status: int) -> HttpResponse:
+    audit.record_for(request, PrintEvent.REFUSED, plan)
     return TemplateResponse(
         request, "printing/print.html", _print_context(request, plan, refusal=message), status=status
     )
@@ -75,11 +78,11 @@ def _refuse(request: HttpRequest, plan: SafetyPlan, message: str, status: int) -
 
 @policy(*READERS)
 @require_http_methods(["GET", "POST"])
-def print_setup(request: HttpRequest, plan_id: uuid.UUID) -> HttpResponse:
+def print_setup(request: AuthenticatedHttpRequest, plan_id: uuid.UUID) -> HttpResponse:
     """Ask whether carrying paper is safe, and which parts the person wants; record both."""
     plan = get_plan(request, plan_id)
     if request.method == "GET":
-        audit.record_for(request, audit.Event.PLAN_VIEWED, plan)
+        audit.record_for(request, PlanEvent.VIEWED, plan)
         return TemplateResponse(request, "printing/print.html", _print_context(request, plan))
     form = CarryForm(request.POST, choices=section_choices(plan.content))
     if not form.is_valid():
@@ -87,10 +90,10 @@ def print_setup(request: HttpRequest, plan_id: uuid.UUID) -> HttpResponse:
         context["carry_form"] = form
         return TemplateResponse(request, "printing/print.html", context, status=400)
     plan.carry = form.cleaned_data["carry"]
-    plan.carry_recorded_at, plan.carry_recorded_by_id = timezone.now(), current_staff(request).id
+    plan.carry_recorded_at, plan.carry_recorded_by_id = timezone.now(), request.user.id
     plan.print_sections = form.cleaned_data["sections"] if plan.carry == Carry.SAFE else []
     plan.save(update_fields=["carry", "carry_recorded_at", "carry_recorded_by_id", "print_sections", "updated_at"])
-    audit.record_for(request, audit.Event.PLAN_CARRY_RECORDED, plan)
+    audit.record_for(request, PrintEvent.CARRY_RECORDED, plan)
     if plan.carry == Carry.UNSAFE:
         messages.info(request, _("Nothing will be printed. Choose a few things to remember instead."))
         return redirect("plans:memorise", plan_id=plan.id)
@@ -99,21 +102,26 @@ def print_setup(request: HttpRequest, plan_id: uuid.UUID) -> HttpResponse:
 
 
 def _send_pdf(
-    request: HttpRequest, plan: SafetyPlan, template: str, context: dict[str, Any], language: str, kind: str
+    request: AuthenticatedHttpRequest,
+    plan: SafetyPlan,
+    template: str,
+    context: dict[str, Any],
+    language: str,
+    kind: str,
 ) -> HttpResponse:
     """Render, audit and send one PDF; the gate and the person's choices were checked by the caller."""
     try:
         pdf = render_pdf(template, context, language)
     except PrintingUnavailable:
         return _refuse(request, plan, _("This server cannot make PDFs yet. Ask your administrator."), 503)
-    audit.record_for(request, audit.Event.PLAN_PRINTED if kind == "notes" else audit.Event.CARD_PRINTED, plan)
+    audit.record_for(request, PrintEvent.PLAN_PRINTED if kind == "notes" else PrintEvent.CARD_PRINTED, plan)
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{kind}.pdf"'
     response["Cache-Control"] = "no-store"
     return response
 
 
-def _gate(request: HttpRequest, plan_id: uuid.UUID) -> tuple[SafetyPlan, HttpResponse | None]:
+def _gate(request: AuthenticatedHttpRequest, plan_id: uuid.UUID) -> tuple[SafetyPlan, HttpResponse | None]:
     """The plan, and a refusal unless the person said carrying paper is safe (in the last hour)."""
     plan = get_plan(request, plan_id)
     if carry_state(plan).may_print:
@@ -124,7 +132,7 @@ def _gate(request: HttpRequest, plan_id: uuid.UUID) -> tuple[SafetyPlan, HttpRes
 
 @policy(*READERS)
 @require_POST
-def print_plan(request: HttpRequest, plan_id: uuid.UUID) -> HttpResponse:
+def print_plan(request: AuthenticatedHttpRequest, plan_id: uuid.UUID) -> HttpResponse:
     plan, refused = _gate(request, plan_id)
     if refused is not None:
         return refused
@@ -142,7 +150,7 @@ def print_plan(request: HttpRequest, plan_id: uuid.UUID) -> HttpResponse:
 
 @policy(*READERS)
 @require_POST
-def print_card(request: HttpRequest, plan_id: uuid.UUID) -> HttpResponse:
+def print_card(request: AuthenticatedHttpRequest, plan_id: uuid.UUID) -> HttpResponse:
     plan, refused = _gate(request, plan_id)
     if refused is not None:
         return refused
@@ -161,7 +169,7 @@ def print_card(request: HttpRequest, plan_id: uuid.UUID) -> HttpResponse:
 
 @policy(*READERS)
 @require_http_methods(["GET", "POST"])
-def memorise(request: HttpRequest, plan_id: uuid.UUID) -> HttpResponse:
+def memorise(request: AuthenticatedHttpRequest, plan_id: uuid.UUID) -> HttpResponse:
     """Instead of paper: the few things the person chooses to remember, in large type."""
     plan = get_plan(request, plan_id)
     choices = memorise_choices(plan.content)
@@ -173,9 +181,9 @@ def memorise(request: HttpRequest, plan_id: uuid.UUID) -> HttpResponse:
             return TemplateResponse(request, "printing/memorise.html", context, status=400)
         plan.memorise_items = form.cleaned_data["items"]
         plan.save(update_fields=["memorise_items", "updated_at"])
-        audit.record_for(request, audit.Event.PLAN_UPDATED, plan)
+        audit.record_for(request, PlanEvent.UPDATED, plan)
         return redirect("plans:memorise", plan_id=plan.id)
-    audit.record_for(request, audit.Event.PLAN_MEMORISE_VIEWED, plan)
+    audit.record_for(request, PrintEvent.MEMORISE_VIEWED, plan)
     labels = dict(choices)
     items = [labels[key] for key in plan.memorise_items if key in labels]
     context = {"plan": plan, "person": plan.person, "form": form, "items": items, "carry": carry_state(plan)}

@@ -10,17 +10,19 @@ from typing import Any
 
 from django.contrib import messages
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from waypoint.core import audit
-from waypoint.core.access import current_staff, deny, policy
+from waypoint.core.access import deny, policy
 from waypoint.core.concurrency import StaleVersion, lock_for_update, previous_result, remember_result, with_version
+from waypoint.orgs.http import AuthenticatedHttpRequest
 from waypoint.people.access import READERS, get_person
 from waypoint.plans.models import SafetyPlan
+from waypoint.referrals.events import ServiceEvent
 from waypoint.referrals.forms import ServiceForm
 from waypoint.referrals.models import ServiceRecord
 
@@ -36,13 +38,13 @@ def _context(person: Any, **extra: Any) -> dict[str, Any]:
 
 @policy(*READERS)
 @require_http_methods(["GET", "POST"])
-def service_list(request: HttpRequest, person_id: uuid.UUID) -> HttpResponse:
+def service_list(request: AuthenticatedHttpRequest, person_id: uuid.UUID) -> HttpResponse:
     person = get_person(request, person_id)
-    staff = current_staff(request)
+    staff = request.user
     data = request.POST if request.method == "POST" else None
     form = ServiceForm(data, initial={"form_token": uuid.uuid4()})
     if request.method == "GET":
-        audit.record_for(request, audit.Event.SERVICES_VIEWED, person)
+        audit.record_for(request, ServiceEvent.VIEWED, person)
         return TemplateResponse(request, "referrals/services.html", _context(person, form=form))
     if not form.is_valid():
         return TemplateResponse(request, "referrals/services.html", _context(person, form=form), status=400)
@@ -52,20 +54,20 @@ def service_list(request: HttpRequest, person_id: uuid.UUID) -> HttpResponse:
         record.org_id, record.person, record.created_by_id = person.org_id, person, staff.id
         record.save()
         remember_result(staff.id, token, "service", record.id)
-        audit.record_for(request, audit.Event.SERVICE_ADDED, person)
+        audit.record_for(request, ServiceEvent.ADDED, person)
         messages.success(request, _("Service added to the ledger."))
     return redirect("people:services", person_id=person.id)
 
 
 @policy(*READERS)
 @require_http_methods(["GET", "POST"])
-def service_edit(request: HttpRequest, person_id: uuid.UUID, service_id: uuid.UUID) -> HttpResponse:
+def service_edit(request: AuthenticatedHttpRequest, person_id: uuid.UUID, service_id: uuid.UUID) -> HttpResponse:
     person = get_person(request, person_id)
     record = ServiceRecord.objects.filter(pk=service_id, person=person, org_id=person.org_id).first()
     if record is None:
         deny(request, "service", service_id)
     if request.method == "GET":
-        audit.record_for(request, audit.Event.SERVICES_VIEWED, person)
+        audit.record_for(request, ServiceEvent.VIEWED, person)
         form = ServiceForm(instance=record, initial={"version": record.version})
         return TemplateResponse(
             request, "referrals/service_form.html", {"person": person, "form": form, "record": record}
@@ -80,7 +82,7 @@ def service_edit(request: HttpRequest, person_id: uuid.UUID, service_id: uuid.UU
             saved = form.save(commit=False)
             saved.version = current.version + 1
             saved.save()
-            audit.record_for(request, audit.Event.SERVICE_UPDATED, person)
+            audit.record_for(request, ServiceEvent.UPDATED, person)
     except StaleVersion as stale:
         retry = ServiceForm(with_version(form.data, stale.current.version), instance=stale.current)
         retry.is_valid()

@@ -18,12 +18,15 @@ from typing import IO, Any
 from django.db import OperationalError
 from django.db.backends.sqlite3 import base
 
+from waypoint.core import locktrace
+
 POLL_SECONDS = 0.001
 
 
 class DatabaseWrapper(base.DatabaseWrapper):
     _queue_file: IO[str] | None = None
     _queued = False
+    _queued_at = 0.0
 
     def get_new_connection(self, conn_params: dict[str, Any]) -> Any:
         connection = super().get_new_connection(conn_params)
@@ -39,6 +42,7 @@ class DatabaseWrapper(base.DatabaseWrapper):
             try:
                 fcntl.flock(self._queue_file, fcntl.LOCK_EX | fcntl.LOCK_NB)
                 self._queued = True
+                self._queued_at = time.perf_counter()
                 return
             except BlockingIOError:
                 if time.monotonic() > deadline:
@@ -48,6 +52,8 @@ class DatabaseWrapper(base.DatabaseWrapper):
     def _leave_queue(self) -> None:
         if self._queued and self._queue_file is not None:
             fcntl.flock(self._queue_file, fcntl.LOCK_UN)
+            if locktrace.enabled():
+                locktrace.write("writer", time.perf_counter() - self._queued_at)
         self._queued = False
 
     def _start_transaction_under_autocommit(self) -> None:

@@ -11,24 +11,25 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from waypoint.core import audit
-from waypoint.core.access import current_staff, deny, policy
+from waypoint.core.access import deny, policy
 from waypoint.core.urls_util import safe_next
 from waypoint.orgs import auth
 from waypoint.orgs.forms import LanguageForm
+from waypoint.orgs.http import AuthenticatedHttpRequest
 from waypoint.orgs.models import RecoveryCode, Staff, StaffSession
 
 
 @policy()
 @require_GET
-def account(request: HttpRequest) -> HttpResponse:
-    staff = current_staff(request)
+def account(request: AuthenticatedHttpRequest) -> HttpResponse:
+    staff = request.user
     remaining = RecoveryCode.objects.filter(staff=staff, used_at__isnull=True).count()
     return TemplateResponse(request, "orgs/account.html", {"staff": staff, "recovery_remaining": remaining})
 
 
 @policy()
 @require_GET
-def sessions(request: HttpRequest) -> HttpResponse:
+def sessions(request: AuthenticatedHttpRequest) -> HttpResponse:
     rows = StaffSession.objects.filter(staff_id=request.user.pk).order_by("-last_seen_at")
     current = request.session.session_key
     return TemplateResponse(request, "orgs/sessions.html", {"rows": rows, "current": current})
@@ -36,7 +37,7 @@ def sessions(request: HttpRequest) -> HttpResponse:
 
 @policy()
 @require_POST
-def end_session(request: HttpRequest, number: int) -> HttpResponse:
+def end_session(request: AuthenticatedHttpRequest, number: int) -> HttpResponse:
     """End one of the user's own sessions, chosen by its position in the list (keys never leave)."""
     rows = list(StaffSession.objects.filter(staff_id=request.user.pk).order_by("-last_seen_at"))
     if not 0 <= number < len(rows):
@@ -45,13 +46,13 @@ def end_session(request: HttpRequest, number: int) -> HttpResponse:
     if target.session_key == request.session.session_key:
         return sign_out_everywhere_current_only(request)
     target.delete()
-    audit.record(audit.Event.SESSIONS_ENDED, org_id=current_staff(request).org_id, actor_id=request.user.pk)
+    audit.record(audit.Event.SESSIONS_ENDED, org_id=request.user.org_id, actor_id=request.user.pk)
     messages.success(request, _("That session has ended."))
     return redirect("orgs:sessions")
 
 
-def sign_out_everywhere_current_only(request: HttpRequest) -> HttpResponse:
-    staff = current_staff(request)
+def sign_out_everywhere_current_only(request: AuthenticatedHttpRequest) -> HttpResponse:
+    staff = request.user
     audit.record(audit.Event.LOGOUT, org_id=staff.org_id, actor_id=staff.id)
     logout(request)
     return redirect("orgs:login")
@@ -59,8 +60,8 @@ def sign_out_everywhere_current_only(request: HttpRequest) -> HttpResponse:
 
 @policy()
 @require_POST
-def end_all_sessions(request: HttpRequest) -> HttpResponse:
-    staff = current_staff(request)
+def end_all_sessions(request: AuthenticatedHttpRequest) -> HttpResponse:
+    staff = request.user
     auth.end_all_sessions(staff)
     audit.record(
         audit.Event.SESSIONS_ENDED, org_id=staff.org_id, actor_id=staff.id, object_type="staff", object_id=staff.id
@@ -72,8 +73,8 @@ def end_all_sessions(request: HttpRequest) -> HttpResponse:
 @policy()
 @require_POST
 @auth.require_step_up
-def renew_recovery_codes(request: HttpRequest) -> HttpResponse:
-    staff = current_staff(request)
+def renew_recovery_codes(request: AuthenticatedHttpRequest) -> HttpResponse:
+    staff = request.user
     codes = RecoveryCode.issue(staff)
     audit.record(audit.Event.RECOVERY_CODES_RENEWED, org_id=staff.org_id, actor_id=staff.id)
     return TemplateResponse(request, "orgs/recovery_codes.html", {"codes": codes, "first_time": False})

@@ -7,7 +7,7 @@ import uuid
 from django.conf import settings
 from django.contrib import messages
 from django.core.mail import send_mail
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -15,10 +15,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from waypoint.core import audit
-from waypoint.core.access import current_staff, policy
+from waypoint.core.access import policy
 from waypoint.orgs import auth
 from waypoint.orgs.access import get_staff
 from waypoint.orgs.forms import InviteForm, OrganisationForm, RolesForm, SiteForm
+from waypoint.orgs.http import AuthenticatedHttpRequest
 from waypoint.orgs.models import Invitation, Role, Staff
 
 ADMIN = Role.ORG_ADMIN
@@ -26,12 +27,12 @@ ADMIN = Role.ORG_ADMIN
 
 @policy(ADMIN)
 @require_http_methods(["GET"])
-def staff_list(request: HttpRequest) -> HttpResponse:
-    rows = Staff.objects.filter(org_id=current_staff(request).org_id).order_by("display_name")
+def staff_list(request: AuthenticatedHttpRequest) -> HttpResponse:
+    rows = Staff.objects.filter(org_id=request.user.org_id).order_by("display_name")
     return TemplateResponse(request, "orgs/staff_list.html", {"rows": rows})
 
 
-def _send_invitation(request: HttpRequest, staff: Staff, link: str) -> None:
+def _send_invitation(request: AuthenticatedHttpRequest, staff: Staff, link: str) -> None:
     if staff.email:
         send_mail(
             _("Your Waypoint account"),
@@ -42,8 +43,8 @@ def _send_invitation(request: HttpRequest, staff: Staff, link: str) -> None:
         )
 
 
-def _issue_link(request: HttpRequest, staff: Staff) -> str:
-    _invitation, token = Invitation.issue(staff, current_staff(request))
+def _issue_link(request: AuthenticatedHttpRequest, staff: Staff) -> str:
+    _invitation, token = Invitation.issue(staff, request.user)
     link = request.build_absolute_uri(reverse("orgs:activate", args=[token]))
     _send_invitation(request, staff, link)
     audit.record_for(request, audit.Event.STAFF_INVITED, staff)
@@ -52,13 +53,13 @@ def _issue_link(request: HttpRequest, staff: Staff) -> str:
 
 @policy(ADMIN)
 @require_http_methods(["GET", "POST"])
-def staff_invite(request: HttpRequest) -> HttpResponse:
+def staff_invite(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = InviteForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         staff = Staff.objects.create_user(
             data["username"],
-            org=current_staff(request).org,
+            org=request.user.org,
             display_name=data["display_name"],
             email=data["email"],
             **{f"is_{role}": True for role in data["roles"]},  # type: ignore[arg-type]
@@ -70,7 +71,7 @@ def staff_invite(request: HttpRequest) -> HttpResponse:
 
 @policy(ADMIN)
 @require_http_methods(["GET", "POST"])
-def staff_detail(request: HttpRequest, staff_id: uuid.UUID) -> HttpResponse:
+def staff_detail(request: AuthenticatedHttpRequest, staff_id: uuid.UUID) -> HttpResponse:
     staff = get_staff(request, staff_id)
     form = RolesForm(request.POST or None, initial={"roles": [r.value for r in staff.roles]})
     if request.method == "POST" and form.is_valid():
@@ -93,7 +94,7 @@ def staff_detail(request: HttpRequest, staff_id: uuid.UUID) -> HttpResponse:
 @policy(ADMIN)
 @require_POST
 @auth.require_step_up
-def staff_deactivate(request: HttpRequest, staff_id: uuid.UUID) -> HttpResponse:
+def staff_deactivate(request: AuthenticatedHttpRequest, staff_id: uuid.UUID) -> HttpResponse:
     staff = get_staff(request, staff_id)
     if staff.pk == request.user.pk:
         messages.error(request, _("You cannot deactivate your own account."))
@@ -108,7 +109,7 @@ def staff_deactivate(request: HttpRequest, staff_id: uuid.UUID) -> HttpResponse:
 
 @policy(ADMIN)
 @require_POST
-def staff_reactivate(request: HttpRequest, staff_id: uuid.UUID) -> HttpResponse:
+def staff_reactivate(request: AuthenticatedHttpRequest, staff_id: uuid.UUID) -> HttpResponse:
     staff = get_staff(request, staff_id)
     staff.is_active = True
     staff.save(update_fields=["is_active"])
@@ -119,7 +120,7 @@ def staff_reactivate(request: HttpRequest, staff_id: uuid.UUID) -> HttpResponse:
 
 @policy(ADMIN)
 @require_POST
-def staff_reinvite(request: HttpRequest, staff_id: uuid.UUID) -> HttpResponse:
+def staff_reinvite(request: AuthenticatedHttpRequest, staff_id: uuid.UUID) -> HttpResponse:
     staff = get_staff(request, staff_id)
     if staff.has_usable_password():
         messages.error(request, _("This account is already active."))
@@ -130,8 +131,8 @@ def staff_reinvite(request: HttpRequest, staff_id: uuid.UUID) -> HttpResponse:
 
 @policy(ADMIN)
 @require_http_methods(["GET", "POST"])
-def org_settings(request: HttpRequest) -> HttpResponse:
-    org = current_staff(request).org
+def org_settings(request: AuthenticatedHttpRequest) -> HttpResponse:
+    org = request.user.org
     form = OrganisationForm(request.POST or None, instance=org, prefix="org")
     site_form = SiteForm(prefix="site")
     if request.method == "POST" and form.is_valid():
@@ -144,8 +145,8 @@ def org_settings(request: HttpRequest) -> HttpResponse:
 
 @policy(ADMIN)
 @require_POST
-def site_add(request: HttpRequest) -> HttpResponse:
-    org = current_staff(request).org
+def site_add(request: AuthenticatedHttpRequest) -> HttpResponse:
+    org = request.user.org
     site_form = SiteForm(request.POST, prefix="site")
     if site_form.is_valid():
         site = site_form.save(commit=False)

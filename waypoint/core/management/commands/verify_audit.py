@@ -1,26 +1,65 @@
-"""Walk the audit hash chain and report the first altered, inserted or removed row."""
+"""Walk every audit hash chain (one per organisation, one for the system) and report the first
+altered, inserted or removed row; compare with heads exported earlier to catch a cut tail."""
 
 from __future__ import annotations
 
+import uuid
+from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from waypoint.core.audit import verify_chain
-from waypoint.core.models import AuditHead
+from waypoint.core.audit import check_against_exported, verify_chains
+
+SYSTEM = "system"
+
+
+def _org(text: str) -> uuid.UUID | None:
+    return None if text == SYSTEM else uuid.UUID(text)
 
 
 class Command(BaseCommand):
-    help = "Verify the audit chain; exit 1 and name the first bad row if it was altered."
+    help = "Verify the audit chains; exit 1 and name the first bad row if one was altered or cut."
 
     def add_arguments(self, parser: Any) -> None:
-        parser.add_argument("--print-head", action="store_true", help="print the head hash to keep elsewhere")
+        parser.add_argument(
+            "--print-head", action="store_true", help="print each chain's head (org seq hash) to keep elsewhere"
+        )
+        parser.add_argument(
+            "--expect-head",
+            metavar="FILE",
+            help="a file of heads printed earlier by --print-head: each chain must still hold that row",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        checked, bad = verify_chain()
-        if bad is not None:
-            raise CommandError(f"Audit chain broken at row {bad} (after {checked} good rows).")
-        self.stdout.write(f"Audit chain intact: {checked} rows.")
+        reports = verify_chains()
+        for report in reports:
+            if report.first_bad is not None:
+                name = report.org_id or SYSTEM
+                raise CommandError(
+                    f"Audit chain {name} broken at row {report.first_bad} (after {report.checked} good rows)."
+                )
+        if options["expect_head"]:
+            self._check_exported(Path(options["expect_head"]))
+        total = sum(report.checked for report in reports)
+        self.stdout.write(f"Audit chain intact: {total} rows in {len(reports)} chains.")
         if options["print_head"]:
-            head = AuditHead.objects.filter(pk=1).first()
-            self.stdout.write(f"Head: {head.seq if head else 0} {head.hash if head else ''}")
+            for report in reports:
+                self.stdout.write(f"Head: {report.org_id or SYSTEM} {report.head_seq} {report.head_hash}")
+
+    def _check_exported(self, path: Path) -> None:
+        try:
+            lines = path.read_text().splitlines()
+        except OSError as error:
+            raise CommandError(f"Cannot read {path}: {error.strerror}") from None
+        for number, line in enumerate(lines, 1):
+            parts = line.removeprefix("Head:").split()
+            if not parts:
+                continue
+            try:
+                org, seq, hash_ = _org(parts[0]), int(parts[1]), parts[2]
+            except (ValueError, IndexError):
+                raise CommandError(f"{path}:{number}: expected 'org seq hash'") from None
+            problem = check_against_exported(org, seq, hash_)
+            if problem:
+                raise CommandError(f"Audit chain {org or SYSTEM} {problem}.")

@@ -15,7 +15,9 @@ from django.utils import timezone
 from waypoint.core import audit
 from waypoint.orgs.auth import new_totp_secret
 from waypoint.orgs.models import Organisation, Role, Site, Staff
+from waypoint.people.events import PersonEvent
 from waypoint.people.models import Person
+from waypoint.plans.events import PlanEvent
 from waypoint.plans.service import save_section, start_plan
 from waypoint.referrals.models import ServiceRecord, ServiceStatus
 
@@ -106,7 +108,7 @@ class Command(BaseCommand):
                 )
                 person.assigned_staff.add(provider)
                 audit.record(
-                    audit.Event.PERSON_CREATED,
+                    PersonEvent.CREATED,
                     org_id=org.id,
                     actor_id=provider.id,
                     object_type="person",
@@ -126,5 +128,5 @@ class Command(BaseCommand):
         step = {"text": "Keep the charger in my bag", "idea": "person", "status": "to_do", "due_on": ""}
         with transaction.atomic():
             save_section(plan.pk, "domain:communication", {"current": [step], "future": []}, plan.version, provider)
-        audit.record(audit.Event.PLAN_STARTED, org_id=person.org_id, actor_id=provider.id, object_type="safetyplan",
+        audit.record(PlanEvent.STARTED, org_id=person.org_id, actor_id=provider.id, object_type="safetyplan",
                      object_id=plan.id)  # fmt: skip

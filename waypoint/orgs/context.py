@@ -1,4 +1,4 @@
-"""Template context shared by every page."""
+"""Template context shared by every page: sign-in state, the organisation's exit page, idle limits."""
 
 from __future__ import annotations
 

@@ -1,0 +1,42 @@
+"""The one way a page with record data is sent: ``show`` writes its read audit row first.
+
+Defends against: a page (error re-renders included: a 400 after bad input, a 409 conflict) that
+shows a record without "who viewed" knowing.  The row is written in its own short transaction
+before the page is built, so a read page holds the write lock only for that row; if the write
+fails, the exception stops the response and no record data is sent.
+
+Does not defend against: a view that renders record data with ``TemplateResponse`` directly; the
+read-audit sweep (tests/test_read_audit.py) sends every GET and invalid POST of every record page
+and fails when a response with record data wrote no read row, or more than one.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from django.template.response import TemplateResponse
+
+from waypoint.core import audit
+
+
+def show(
+    request: HttpRequest,
+    template: str,
+    context: dict[str, Any],
+    *,
+    event: str,
+    obj: Any = None,
+    object_type: str = "",
+    status: int = 200,
+) -> TemplateResponse:
+    """Record that ``obj`` was shown to the signed-in user (event ``event``), then return the page."""
+    assert event in audit.read_events(), f"{event} is not declared as a read event"
+    audit.record_for(request, event, obj, object_type)
+    return TemplateResponse(request, template, context, status=status)
+
+
+def recorded(request: HttpRequest, event: str, obj: Any = None, object_type: str = "") -> None:
+    """For a response that is not a template (a PDF): its read row, before the body is made."""
+    assert event in audit.read_events(), f"{event} is not declared as a read event"
+    audit.record_for(request, event, obj, object_type)
