@@ -12,6 +12,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from waypoint.content.models import ContentSet
+from waypoint.content.vocabulary import SafetyDomain
 from waypoint.core.fields import EncryptedTextField
 from waypoint.orgs.models import Organisation, Site, Staff
 from waypoint.people.models import Person
@@ -46,11 +47,7 @@ class Step(models.TextChoices):
     EDUCATION = "education", _("Hotline card")
 
 
-class Domain(models.TextChoices):
-    PHYSICAL = "physical", _("Physical safety")
-    COMMUNICATION = "communication", _("Communication safety")
-    ENVIRONMENTAL = "environmental", _("Environmental safety")
-    EMOTIONAL = "emotional", _("Emotional safety")
+Domain = SafetyDomain  # the four areas of safety, shared with the safety plan
 
 
 class Level(models.TextChoices):

@@ -15,10 +15,10 @@ from waypoint.plans.spec import (
     ITEM_BY_KEY,
     OVERVIEW,
     SECTION_KEYS,
+    ActionStatus,
     Idea,
     ItemStatus,
     Stage,
-    StepStatus,
     Timeframe,
     YesNo,
     section_label,
@@ -41,7 +41,7 @@ def _day(value: str) -> str:
 
 
 def step_summary(step: dict[str, str]) -> str:
-    parts = [step.get("text", ""), _label(Idea, step.get("idea", "")), _label(StepStatus, step.get("status", ""))]
+    parts = [step.get("text", ""), _label(Idea, step.get("idea", "")), _label(ActionStatus, step.get("status", ""))]
     if step.get("due_on"):
         parts.append(_day(step["due_on"]))
     return " · ".join(parts)

@@ -21,11 +21,11 @@ from waypoint.plans.spec import (
     MAX_STEPS,
     STEP_LIMIT,
     TEXT_LIMIT,
+    ActionStatus,
     Idea,
     ItemSpec,
     ItemStatus,
     Stage,
-    StepStatus,
     YesNo,
 )
 from waypoint.referrals.models import ServiceRecord
@@ -73,7 +73,7 @@ class StepForm(SafeForm):
         widget=forms.Textarea(attrs={"rows": 2}),
     )
     idea = forms.ChoiceField(label=_("Whose idea"), choices=Idea.choices, required=False, widget=forms.RadioSelect)
-    status = forms.ChoiceField(label=_("Status"), choices=StepStatus.choices, initial=StepStatus.TO_DO)
+    status = forms.ChoiceField(label=_("Status"), choices=ActionStatus.choices, initial=ActionStatus.TO_DO)
     due_on = forms.DateField(label=_("Date (optional)"), required=False, widget=DateInput)
 
     def clean(self) -> dict[str, Any]:

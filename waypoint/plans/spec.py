@@ -14,6 +14,8 @@ from typing import Any
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from waypoint.content.vocabulary import SafetyDomain
+
 MAX_STEPS = 12  # per domain and time frame; a plan is a few steps, not a diary
 STEP_LIMIT = 2000
 TEXT_LIMIT = 2000
@@ -37,7 +39,9 @@ class Idea(models.TextChoices):
     PROVIDER = "provider", _("Your suggestion, and they chose it")
 
 
-class StepStatus(models.TextChoices):
+class ActionStatus(models.TextChoices):
+    """Where one action step of the plan stands (not to be confused with an encounter step's state)."""
+
     TO_DO = "to_do", _("To do")
     DOING = "doing", _("Doing")
     DONE = "done", _("Done")
@@ -68,19 +72,20 @@ class DomainSpec:
 
 DOMAINS = [
     DomainSpec(
-        "physical", _("Physical safety"), _("Develop a current and future plan for injuries"),
+        SafetyDomain.PHYSICAL, SafetyDomain.PHYSICAL.label, _("Develop a current and future plan for injuries"),
         _("My body and health"), _("Health"),
     ),
     DomainSpec(
-        "communication", _("Communication safety"), _("Plan for interruption by exploiter"),
+        SafetyDomain.COMMUNICATION, SafetyDomain.COMMUNICATION.label, _("Plan for interruption by exploiter"),
         _("If someone cuts in when I talk"), _("Phone and talking"),
     ),
     DomainSpec(
-        "environmental", _("Environmental safety"), _("Plan for potential for harm in current location"),
+        SafetyDomain.ENVIRONMENTAL, SafetyDomain.ENVIRONMENTAL.label,
+        _("Plan for potential for harm in current location"),
         _("Where I am now"), _("Places"),
     ),
     DomainSpec(
-        "emotional", _("Emotional safety"), _("Create emergency wellness plans"),
+        SafetyDomain.EMOTIONAL, SafetyDomain.EMOTIONAL.label, _("Create emergency wellness plans"),
         _("When I feel bad"), _("Feeling okay"),
     ),
 ]  # fmt: skip
