@@ -62,14 +62,14 @@ FILLED_ITEMS: dict[str, dict[str, Any]] = {
 def test_start_plan_from_an_encounter_once(client: Client, world_a: OrgWorld) -> None:
     person = Person.objects.create(org=world_a.org, estimated_age=25)
     sign_in(client, world_a.provider)
-    page = client.get(reverse("people:plan", args=[person.id]))
+    page = client.get(reverse("plans:for_person", args=[person.id]))
     assert page.status_code == 200 and b"Start a safety plan" in page.content
     assert not SafetyPlan.objects.filter(person=person).exists()  # GET never creates
     encounter = world_a.encounter.__class__.objects.create(
         org=world_a.org, person=person, mode="phone", lead=world_a.provider
     )
-    first = client.post(reverse("people:plan", args=[person.id]), {"encounter": str(encounter.id)})
-    second = client.post(reverse("people:plan", args=[person.id]))
+    first = client.post(reverse("plans:for_person", args=[person.id]), {"encounter": str(encounter.id)})
+    second = client.post(reverse("plans:for_person", args=[person.id]))
     plan = SafetyPlan.objects.get(person=person)
     assert first["Location"] == second["Location"] == reverse("plans:detail", args=[plan.id])
     assert plan.source_encounter_id == encounter.id and plan.version == 1
@@ -79,7 +79,7 @@ def test_start_plan_from_an_encounter_once(client: Client, world_a: OrgWorld) ->
 def test_start_refuses_an_encounter_of_another_record(client: Client, world_a: OrgWorld) -> None:
     person = Person.objects.create(org=world_a.org, estimated_age=25)
     sign_in(client, world_a.provider)
-    response = client.post(reverse("people:plan", args=[person.id]), {"encounter": str(world_a.encounter.id)})
+    response = client.post(reverse("plans:for_person", args=[person.id]), {"encounter": str(world_a.encounter.id)})
     assert response.status_code == 400
     assert not SafetyPlan.objects.filter(person=person).exists()
 
@@ -327,7 +327,7 @@ def test_ledger_is_shown_before_a_service_is_added(client: Client, world_a: OrgW
 
 def test_services_ledger_add_edit_and_bad_input(client: Client, world_a: OrgWorld) -> None:
     sign_in(client, world_a.provider)
-    url = reverse("people:services", args=[world_a.person.id])
+    url = reverse("referrals:services", args=[world_a.person.id])
     good = {"provider": "Legal Aid", "service": "Visa help", "status": "ongoing", "started_on": "2026-01-05"}
     assert client.post(url, {**good, "form_token": "7f1d1d4e-0000-4000-8000-000000000001"}).status_code == 302
     assert client.post(url, {**good, "form_token": "7f1d1d4e-0000-4000-8000-000000000001"}).status_code == 302
@@ -346,7 +346,7 @@ def test_services_ledger_add_edit_and_bad_input(client: Client, world_a: OrgWorl
 
 def test_services_ledger_edit_conflict(world_a: OrgWorld) -> None:
     first, second = sign_in(Client(), world_a.provider), sign_in(Client(), world_a.supervisor)
-    url = reverse("people:service_edit", args=[world_a.person.id, world_a.service.id])
+    url = reverse("referrals:service_edit", args=[world_a.person.id, world_a.service.id])
     data = {"provider": "Canary Clinic A", "status": "ongoing", "version": 1}
     assert first.post(url, {**data, "service": "First"}).status_code == 302
     response = second.post(url, {**data, "service": "Second"})
@@ -361,8 +361,8 @@ def test_task_done_is_audited_and_other_people_tasks_are_404(client: Client, wor
     sign_in(client, world_a.provider)
     other = Person.objects.create(org=world_a.org, estimated_age=40)
     foreign = FollowUpTask.objects.create(org=world_a.org, person=other, what="x", due_on="2099-01-01")
-    assert client.post(reverse("plans:task_done", args=[world_a.plan.id, foreign.id])).status_code == 404
-    assert client.post(reverse("plans:task_done", args=[world_a.plan.id, world_a.task.id])).status_code == 302
+    assert client.post(reverse("contact:task_done", args=[world_a.plan.id, foreign.id])).status_code == 404
+    assert client.post(reverse("contact:task_done", args=[world_a.plan.id, world_a.task.id])).status_code == 302
     world_a.task.refresh_from_db()
     assert world_a.task.status == "done"
 

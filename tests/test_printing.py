@@ -28,7 +28,7 @@ RTL_EMOJI = "مرحبا 😀"
 
 
 def print_urls() -> list[str]:
-    return sorted(name for name in all_patterns() if name.startswith("plans:print") or name == "plans:memorise")
+    return sorted(name for name in all_patterns() if name.startswith("printing:"))
 
 
 def build_plan(client: Client, plan: SafetyPlan) -> None:
@@ -46,7 +46,7 @@ def build_plan(client: Client, plan: SafetyPlan) -> None:
 
 
 def record_carry(client: Client, plan: SafetyPlan, carry: str, sections: list[str]) -> Any:
-    return client.post(reverse("plans:print", args=[plan.id]), {"carry": carry, "sections": sections})
+    return client.post(reverse("printing:setup", args=[plan.id]), {"carry": carry, "sections": sections})
 
 
 CHOSEN = ["domain:physical", "resource:immediate_help"]
@@ -54,10 +54,10 @@ CHOSEN = ["domain:physical", "resource:immediate_help"]
 
 def pdf_posts(plan: SafetyPlan) -> dict[str, dict[str, Any]]:
     return {
-        "plans:print_plan": {"sections": CHOSEN, "layout": "discreet", "language": "es"},
-        "plans:print_card": {"contacts": ["0"], "language": "en"},
-        "plans:print": {"sections": CHOSEN},  # no answer given: the form is shown again
-        "plans:memorise": {"items": ["hotline"]},
+        "printing:plan": {"sections": CHOSEN, "layout": "discreet", "language": "es"},
+        "printing:card": {"contacts": ["0"], "language": "en"},
+        "printing:setup": {"sections": CHOSEN},  # no answer given: the form is shown again
+        "printing:memorise": {"items": ["hotline"]},
     }
 
 
@@ -74,7 +74,7 @@ def test_no_print_url_produces_a_pdf_when_carrying_is_not_safe(client: Client, w
             org=world_a.org, person=world_a.person, mode="phone", lead=world_a.provider, education=Education.UNSAFE
         )
     names = print_urls()
-    assert names == ["plans:memorise", "plans:print", "plans:print_card", "plans:print_plan"]
+    assert names == ["printing:card", "printing:memorise", "printing:plan", "printing:setup"]
     produced = 0
     for name in names:
         url = reverse(name, args=[plan.id])
@@ -83,7 +83,7 @@ def test_no_print_url_produces_a_pdf_when_carrying_is_not_safe(client: Client, w
                 response.get("Content-Type", "").startswith("application/pdf") or response.content[:5] == b"%PDF-"
             )
             assert response.status_code < 500
-        if carry == "unsafe_from_safety_check" and name == "plans:print":
+        if carry == "unsafe_from_safety_check" and name == "printing:setup":
             assert record_carry(client, plan, "unsafe", []).status_code == 302  # the answer stays recorded
     assert produced == 0
     refused = AuditEvent.objects.filter(event="plan.print_refused", object_id=plan.id).count()
@@ -95,10 +95,10 @@ def test_unsafe_answer_leads_to_memorising(client: Client, world_a: OrgWorld) ->
     sign_in(client, world_a.provider)
     build_plan(client, world_a.plan)
     response = record_carry(client, world_a.plan, "unsafe", CHOSEN)
-    assert response["Location"] == reverse("plans:memorise", args=[world_a.plan.id])
+    assert response["Location"] == reverse("printing:memorise", args=[world_a.plan.id])
     world_a.plan.refresh_from_db()
     assert world_a.plan.carry == "unsafe" and world_a.plan.print_sections == []
-    url = reverse("plans:memorise", args=[world_a.plan.id])
+    url = reverse("printing:memorise", args=[world_a.plan.id])
     too_many = ["hotline", "contact:0", "contact:1", "safe_word", "step:physical:0", "step:emotional:0"]
     assert client.post(url, {"items": too_many}).status_code == 400
     assert client.post(url, {"items": ["nonsense"]}).status_code == 400
@@ -123,7 +123,7 @@ def test_printing_sections_the_person_did_not_choose_is_refused(client: Client, 
     build_plan(client, plan)
     record_carry(client, plan, "safe", ["domain:physical"])
     data = {"sections": ["domain:physical", "domain:emotional"], "layout": "discreet", "language": "en"}
-    response = client.post(reverse("plans:print_plan", args=[plan.id]), data)
+    response = client.post(reverse("printing:plan", args=[plan.id]), data)
     assert response.status_code == 400 and not response.content.startswith(b"%PDF")
     assert AuditEvent.objects.filter(event="plan.print_refused", object_id=plan.id).count() == 1
 
@@ -158,7 +158,7 @@ def test_discreet_spanish_pdf_has_only_chosen_sections_and_neutral_metadata(
     build_plan(client, plan)
     record_carry(client, plan, "safe", CHOSEN)
     data = {"sections": CHOSEN, "layout": "discreet", "language": "es"}
-    response = client.post(reverse("plans:print_plan", args=[plan.id]), data)
+    response = client.post(reverse("printing:plan", args=[plan.id]), data)
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
     assert "no-store" in response["Cache-Control"]
     assert response["Content-Disposition"] == 'attachment; filename="notes.pdf"'
@@ -183,7 +183,7 @@ def test_plain_layout_names_the_organisation_and_the_plan(client: Client, world_
     build_plan(client, plan)
     record_carry(client, plan, "safe", CHOSEN)
     response = client.post(
-        reverse("plans:print_plan", args=[plan.id]), {"sections": CHOSEN, "layout": "plain", "language": "en"}
+        reverse("printing:plan", args=[plan.id]), {"sections": CHOSEN, "layout": "plain", "language": "en"}
     )
     text, info = pdf_text(tmp_path, response.content)
     assert world_a.org.name in text and "My safety plan" in text
@@ -198,15 +198,14 @@ def test_wallet_card_has_the_hotline_and_only_chosen_contacts(
     plan = world_a.plan
     build_plan(client, plan)
     record_carry(client, plan, "safe", CHOSEN)
-    response = client.post(reverse("plans:print_card", args=[plan.id]), {"contacts": ["0"], "language": "es"})
+    response = client.post(reverse("printing:card", args=[plan.id]), {"contacts": ["0"], "language": "es"})
     assert response.status_code == 200
     text, info = pdf_text(tmp_path, response.content, "card")
     assert "1-888-373-7888" in text and "233733" in text and "555-0101" in text
     assert "Not on card" not in text and "555-0199" not in text and world_a.org.name not in text
     assert metadata_names_nothing(info, world_a.org.name) == []
     assert (
-        client.post(reverse("plans:print_card", args=[plan.id]), {"contacts": ["7"], "language": "es"}).status_code
-        == 400
+        client.post(reverse("printing:card", args=[plan.id]), {"contacts": ["7"], "language": "es"}).status_code == 400
     )
     assert AuditEvent.objects.filter(event="plan.card_printed", object_id=plan.id).count() == 1
 
@@ -217,7 +216,7 @@ def test_a_minor_plan_follows_the_same_rules(client: Client, world_a: OrgWorld, 
     world_a.person.save()
     sign_in(client, world_a.provider)
     build_plan(client, world_a.plan)
-    url = reverse("plans:print_plan", args=[world_a.plan.id])
+    url = reverse("printing:plan", args=[world_a.plan.id])
     assert client.post(url, {"sections": CHOSEN, "layout": "discreet", "language": "en"}).status_code == 409
     record_carry(client, world_a.plan, "safe", CHOSEN)
     assert client.post(url, {"sections": CHOSEN, "layout": "discreet", "language": "en"}).status_code == 200
@@ -225,7 +224,7 @@ def test_a_minor_plan_follows_the_same_rules(client: Client, world_a: OrgWorld, 
 
 def test_an_empty_plan_has_nothing_to_print(client: Client, world_a: OrgWorld) -> None:
     sign_in(client, world_a.provider)
-    page = client.get(reverse("plans:print", args=[world_a.plan.id])).content.decode()
+    page = client.get(reverse("printing:setup", args=[world_a.plan.id])).content.decode()
     assert "The plan has nothing to print yet." in page
     assert record_carry(client, world_a.plan, "safe", ["domain:physical"]).status_code == 400
 
@@ -250,9 +249,9 @@ def test_a_safe_answer_lasts_one_hour(client: Client, world_a: OrgWorld) -> None
         carry_recorded_at=plan.updated_at - datetime.timedelta(hours=1, minutes=1)
     )
     data = {"sections": CHOSEN, "layout": "discreet", "language": "en"}
-    response = client.post(reverse("plans:print_plan", args=[plan.id]), data)
+    response = client.post(reverse("printing:plan", args=[plan.id]), data)
     assert response.status_code == 409 and not response.content.startswith(b"%PDF")
-    assert "ask again before printing" in client.get(reverse("plans:print", args=[plan.id])).content.decode()
+    assert "ask again before printing" in client.get(reverse("printing:setup", args=[plan.id])).content.decode()
 
 
 @pytest.mark.parametrize("answer, refused", [("no", True), ("unsure", True), ("yes", False)])
@@ -271,7 +270,7 @@ def test_the_safety_check_answer_about_taking_resources_is_read(
         question_key="take_resources", answer=answer, consented=True, by_id=world_a.provider.id,
     )  # fmt: skip
     response = client.post(
-        reverse("plans:print_plan", args=[plan.id]), {"sections": CHOSEN, "layout": "discreet", "language": "en"}
+        reverse("printing:plan", args=[plan.id]), {"sections": CHOSEN, "layout": "discreet", "language": "en"}
     )
     assert (response.status_code == 409) is refused
     assert response.content.startswith(b"%PDF") is not refused

@@ -71,7 +71,7 @@ CASES: dict[str, tuple[str, Kwargs, int | None]] = {
     "people:edit": ("get", PERSON, 200),
     "people:timeline": ("get", PERSON, 200),
     "oversight:audit_log": ("get", NONE, 200),
-    "people:encounter_start": ("get", PERSON, 200),
+    "encounters:start": ("get", PERSON, 200),
     "encounters:detail": ("get", ENCOUNTER, 200),
     "encounters:gate": ("get", ENCOUNTER, 200),
     "encounters:confidentiality": ("get", ENCOUNTER, 200),
@@ -95,9 +95,9 @@ CASES: dict[str, tuple[str, Kwargs, int | None]] = {
     "encounters:request_create": ("post", NONE, 302),
     "encounters:request_take": ("post", REQUEST, 302),
     "encounters:request_run": ("get", REQUEST, 200),
-    "people:plan": ("get", PERSON, 302),  # the world's person has a plan: opens it
-    "people:services": ("get", PERSON, 200),
-    "people:service_edit": ("get", SERVICE, 200),
+    "plans:for_person": ("get", PERSON, 302),  # the world's person has a plan: opens it
+    "referrals:services": ("get", PERSON, 200),
+    "referrals:service_edit": ("get", SERVICE, 200),
     "plans:detail": ("get", PLAN, 200),
     "plans:overview": ("get", PLAN, 200),
     "plans:domain": ("get", PLAN_DOMAIN, 200),
@@ -105,11 +105,11 @@ CASES: dict[str, tuple[str, Kwargs, int | None]] = {
     "plans:versions": ("get", PLAN, 200),
     "plans:compare": ("get", PLAN, 200),
     "plans:check_in": ("post", PLAN, 302),
-    "plans:task_done": ("post", PLAN_TASK, 302),
-    "plans:print": ("get", PLAN, 200),
-    "plans:print_plan": ("post", PLAN, 409),  # nobody asked whether paper is safe: refused
-    "plans:print_card": ("post", PLAN, 409),
-    "plans:memorise": ("get", PLAN, 200),
+    "contact:task_done": ("post", PLAN_TASK, 302),
+    "printing:setup": ("get", PLAN, 200),
+    "printing:plan": ("post", PLAN, 409),  # nobody asked whether paper is safe: refused
+    "printing:card": ("post", PLAN, 409),
+    "printing:memorise": ("get", PLAN, 200),
 }
 
 

@@ -16,8 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from waypoint.contact.events import ContactEvent
-from waypoint.contact.models import CHANNELS, Channel, ContactRules, FollowUpTask, TaskStatus
+from waypoint.contact.models import CHANNELS, Channel, ContactRules, FollowUpTask
 from waypoint.content.models import read_aloud_scripts
 from waypoint.core import audit
 from waypoint.core.access import deny, policy
@@ -342,19 +341,4 @@ def plan_check_in(request: AuthenticatedHttpRequest, plan_id: uuid.UUID) -> Http
     plan.save(update_fields=["last_check_in_at", "last_check_in_by_id", "updated_at"])
     audit.record_for(request, PlanEvent.CHECK_IN, plan)
     messages.success(request, _("Check-in recorded."))
-    return redirect("plans:detail", plan_id=plan.id)
-
-
-@policy(*READERS)
-@require_POST
-def task_done(request: AuthenticatedHttpRequest, plan_id: uuid.UUID, task_id: uuid.UUID) -> HttpResponse:
-    plan = get_plan(request, plan_id)
-    task = FollowUpTask.objects.filter(pk=task_id, person_id=plan.person_id, org_id=plan.org_id).first()
-    if task is None:
-        deny(request, "task", task_id)
-    if task.status != TaskStatus.DONE:
-        task.status, task.done_at, task.done_by_id = TaskStatus.DONE, timezone.now(), request.user.id
-        task.save(update_fields=["status", "done_at", "done_by_id"])
-        audit.record_for(request, ContactEvent.TASK_DONE, task, object_type="task")
-    messages.success(request, _("Task marked as done."))
     return redirect("plans:detail", plan_id=plan.id)

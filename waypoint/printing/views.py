@@ -96,9 +96,9 @@ def print_setup(request: AuthenticatedHttpRequest, plan_id: uuid.UUID) -> HttpRe
     audit.record_for(request, PrintEvent.CARRY_RECORDED, plan)
     if plan.carry == Carry.UNSAFE:
         messages.info(request, _("Nothing will be printed. Choose a few things to remember instead."))
-        return redirect("plans:memorise", plan_id=plan.id)
+        return redirect("printing:memorise", plan_id=plan.id)
     messages.success(request, _("Recorded. Their chosen parts are ready to print."))
-    return redirect("plans:print", plan_id=plan.id)
+    return redirect("printing:setup", plan_id=plan.id)
 
 
 def _send_pdf(
@@ -182,7 +182,7 @@ def memorise(request: AuthenticatedHttpRequest, plan_id: uuid.UUID) -> HttpRespo
         plan.memorise_items = form.cleaned_data["items"]
         plan.save(update_fields=["memorise_items", "updated_at"])
         audit.record_for(request, PlanEvent.UPDATED, plan)
-        return redirect("plans:memorise", plan_id=plan.id)
+        return redirect("printing:memorise", plan_id=plan.id)
     audit.record_for(request, PrintEvent.MEMORISE_VIEWED, plan)
     labels = dict(choices)
     items = [labels[key] for key in plan.memorise_items if key in labels]

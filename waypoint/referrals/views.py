@@ -56,7 +56,7 @@ def service_list(request: AuthenticatedHttpRequest, person_id: uuid.UUID) -> Htt
         remember_result(staff.id, token, "service", record.id)
         audit.record_for(request, ServiceEvent.ADDED, person)
         messages.success(request, _("Service added to the ledger."))
-    return redirect("people:services", person_id=person.id)
+    return redirect("referrals:services", person_id=person.id)
 
 
 @policy(*READERS)
@@ -89,4 +89,4 @@ def service_edit(request: AuthenticatedHttpRequest, person_id: uuid.UUID, servic
         context.update({"form": retry, "conflict": True, "current": stale.current})
         return TemplateResponse(request, "referrals/service_form.html", context, status=409)
     messages.success(request, _("Changes saved."))
-    return redirect("people:services", person_id=person.id)
+    return redirect("referrals:services", person_id=person.id)
