@@ -1,0 +1,74 @@
+"""What other apps add to a person's record, declared by those apps (they register in their
+``AppConfig.ready``); ``people`` iterates the registry and never imports them.
+
+A part says which object ids belong to the record (so a read of an encounter or a plan counts as a
+read of the person, in "who viewed" and in the audit filter), which of its audit events the record
+page lists, what it puts on the timeline, and the section it adds to the record page."""
+
+from __future__ import annotations
+
+import datetime
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.http import HttpRequest
+
+from waypoint.core.registry import Registry
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    at: datetime.datetime
+    who_id: uuid.UUID | None
+    what: Any  # a translated label, never free text typed about the person
+    url: str = ""  # a link to the thing itself, when there is one
+    note: Any = ""  # a short status after the link ("closed")
+
+
+@dataclass(frozen=True)
+class RecordPart:
+    key: str
+    order: int  # where its section sits on the record page
+    object_ids: Callable[[Any], Iterable[uuid.UUID]] = lambda person: ()
+    events: frozenset[str] = frozenset()  # audit codes shown in "who viewed this record"
+    timeline: Callable[[Any], Iterable[TimelineEntry]] = lambda person: ()
+    template: str = ""  # its section on the record page; "" for none
+    context: Callable[[HttpRequest, Any], dict[str, Any]] = field(default=lambda request, person: {})
+
+
+record_parts: Registry[RecordPart] = Registry("record parts")
+
+
+def parts() -> list[RecordPart]:
+    return sorted(record_parts, key=lambda part: part.order)
+
+
+def record_object_ids(person: Any) -> list[uuid.UUID]:
+    """The record itself and everything registered parts say belongs to it: reads of any are reads
+    of this person's record."""
+    ids = [person.id]
+    for part in parts():
+        ids.extend(part.object_ids(person))
+    return ids
+
+
+def record_events() -> frozenset[str]:
+    events: set[str] = set()
+    for part in parts():
+        events |= part.events
+    return frozenset(events)
+
+
+def timeline(person: Any) -> list[TimelineEntry]:
+    entries: list[TimelineEntry] = []
+    for part in parts():
+        entries.extend(part.timeline(person))
+    return sorted(entries, key=lambda entry: entry.at, reverse=True)
+
+
+def sections(request: HttpRequest, person: Any) -> list[dict[str, Any]]:
+    return [
+        {"template": part.template, "context": part.context(request, person)} for part in parts() if part.template
+    ]
