@@ -36,6 +36,8 @@ class RecordPart:
     timeline: Callable[[Any], Iterable[TimelineEntry]] = lambda person: ()
     template: str = ""  # its section on the record page; "" for none
     context: Callable[[HttpRequest, Any], dict[str, Any]] = field(default=lambda request, person: {})
+    # For the audit log: which person each of these object ids (of this org) belongs to.
+    owners: Callable[[uuid.UUID, Iterable[uuid.UUID]], dict[uuid.UUID, uuid.UUID]] = lambda org_id, ids: {}
 
 
 record_parts: Registry[RecordPart] = Registry("record parts")
@@ -68,7 +70,20 @@ def timeline(person: Any) -> list[TimelineEntry]:
     return sorted(entries, key=lambda entry: entry.at, reverse=True)
 
 
-def sections(request: HttpRequest, person: Any) -> list[dict[str, Any]]:
-    return [
-        {"template": part.template, "context": part.context(request, person)} for part in parts() if part.template
-    ]
+def contexts(request: HttpRequest, person: Any) -> dict[str, dict[str, Any]]:
+    """Each part's context for the record page, by key (``parts.plans.plan`` in a template)."""
+    return {part.key: part.context(request, person) for part in parts()}
+
+
+def sections(request: HttpRequest, person: Any, by_key: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    """The record page's sections from the parts, in order, each with its part's context."""
+    return [{"template": part.template, "context": by_key[part.key]} for part in parts() if part.template]
+
+
+def owners(org_id: uuid.UUID, object_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, uuid.UUID]:
+    """Object id -> person id, for the ids that registered parts recognise."""
+    ids = list(object_ids)
+    found: dict[uuid.UUID, uuid.UUID] = {}
+    for part in parts():
+        found.update(part.owners(org_id, ids))
+    return found
