@@ -13,7 +13,7 @@ from django.template.response import TemplateResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
-from waypoint.core import audit
+from waypoint.core import actions
 from waypoint.core.access import policy
 from waypoint.core.registry import home_panels
 
@@ -45,7 +45,7 @@ def quick_exit(request: HttpRequest) -> HttpResponse:
     user: Any = request.user
     if user.is_authenticated:
         destination = user.org.exit_url
-        audit.record(audit.Event.QUICK_EXIT, org_id=user.org_id, actor_id=user.id)
+        actions.record_quick_exit(user)
     logout(request)
     request.session.flush()
     if request.headers.get("X-Waypoint-Exit") == "1":

@@ -28,7 +28,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--expect-head",
             metavar="FILE",
-            help="a file of heads printed earlier by --print-head: each chain must still hold that row",
+            help="a file saved from --print-head earlier (its 'Head:' lines): each chain must still hold that row",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -53,9 +53,9 @@ class Command(BaseCommand):
         except OSError as error:
             raise CommandError(f"Cannot read {path}: {error.strerror}") from None
         for number, line in enumerate(lines, 1):
+            if not line.startswith("Head:"):
+                continue  # the rest of what --print-head printed
             parts = line.removeprefix("Head:").split()
-            if not parts:
-                continue
             try:
                 org, seq, hash_ = _org(parts[0]), int(parts[1]), parts[2]
             except (ValueError, IndexError):
