@@ -18,7 +18,7 @@ from waypoint.encounters.models import Encounter, Mode, SeparationRequest
 from waypoint.orgs.auth import new_totp_secret
 from waypoint.orgs.models import Organisation, Role, Site, Staff
 from waypoint.people.models import Person
-from waypoint.plans.service import start_plan
+from waypoint.plans.actions import create_plan as start_plan
 from waypoint.referrals.models import ServiceRecord
 
 PASSWORD = "correct horse battery staple 42"

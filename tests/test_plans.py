@@ -408,7 +408,8 @@ def test_no_lost_update_in_1000_randomised_trials(world_a: OrgWorld) -> None:
 
     from django.db import transaction
 
-    from waypoint.plans.service import SectionConflict, save_section
+    from waypoint.plans.actions import SectionConflict
+    from waypoint.plans.actions import write_section as save_section
 
     rng = random.Random(2026)
     actors = [world_a.provider, world_a.supervisor, world_a.provider]

@@ -41,8 +41,8 @@ def advance(world: OrgWorld) -> None:
     encounter = world.encounter
     encounter.gate = Gate.ALONE
     encounter.save()
-    StepState.objects.create(encounter=encounter, step=Step.GATE, status=StepStatus.DONE)
-    StepState.objects.create(encounter=encounter, step=Step.CONFIDENTIALITY, status=StepStatus.DONE)
+    for step in (Step.GATE, Step.CONFIDENTIALITY):
+        StepState.objects.create(encounter=encounter, step=step, status=StepStatus.DONE, by_id=world.provider.id)
     plan = world.plan
     plan.carry, plan.carry_recorded_at = "safe", timezone.now()
     plan.print_sections = ["domain:physical"]

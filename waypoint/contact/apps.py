@@ -7,4 +7,9 @@ class Config(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from waypoint.contact import events  # noqa: F401  (declares this app's audit event codes)
+        from waypoint.contact import (
+            events,  # noqa: F401  (declares this app's audit event codes)
+            parts,
+        )
+
+        parts.register()

@@ -51,6 +51,14 @@ class ContentSet(models.Model):
                 return line.text
         raise KeyError(key)
 
+    def languages(self) -> list[str]:
+        """The languages this version has lines in, sorted."""
+        return sorted(set(self.content_lines.values_list("language", flat=True)))
+
+    def texts(self, language: str) -> dict[str, str]:
+        """Key -> text of the lines written in ``language`` (no fallback: what an editor starts from)."""
+        return dict(self.content_lines.filter(language=language).values_list("key", "text"))
+
     def keys(self) -> list[str]:
         return list(self.content_lines.filter(language="en").order_by("order").values_list("key", flat=True))
 

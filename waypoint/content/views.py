@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import messages
-from django.db import transaction
-from django.db.models import Max
 from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -14,10 +12,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
-from waypoint.content.models import ContentLine, ContentSet
+from waypoint.content import actions
+from waypoint.content.models import ContentSet
 from waypoint.content.source import IN_PERSON, PHONE, SCRIPTS
-from waypoint.core import audit
 from waypoint.core.access import deny, policy
+from waypoint.core.concurrency import StaleVersion
 from waypoint.core.forms import SafeForm
 from waypoint.orgs.http import AuthenticatedHttpRequest
 from waypoint.orgs.models import Role
@@ -38,7 +37,7 @@ def content_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     rows = []
     for kind, label in KINDS.items():
         current = ContentSet.current(org_id, kind)
-        languages = sorted(set(current.content_lines.values_list("language", flat=True)))
+        languages = current.languages()
         rows.append(
             {
                 "kind": kind,
@@ -71,27 +70,17 @@ def content_edit(request: AuthenticatedHttpRequest, kind: str, language: str) ->
     current = ContentSet.current(staff.org_id, kind)
     keys = current.keys()
     english = {line.key: line.text for line in current.lines("en")}
-    present = {line.key: line.text for line in current.content_lines.filter(language=language)}
-    initial = {"version": current.version, **present}
+    initial = {"version": current.version, **current.texts(language)}
     form = WordingForm(request.POST if request.method == "POST" else None, keys=keys, english=english, initial=initial)
     if request.method == "POST" and form.is_valid():
-        if form.cleaned_data["version"] != current.version:
+        texts = {key: form.cleaned_data[key] for key in keys}
+        try:
+            created = actions.new_content_version(
+                staff, kind, language, texts, expected_version=form.cleaned_data["version"]
+            )
+        except StaleVersion:
             messages.error(request, _("Someone saved a newer version first. Check it and save again."))
             return redirect("content:edit", kind=kind, language=language)
-        with transaction.atomic():
-            newest = ContentSet.objects.filter(kind=kind).aggregate(v=Max("version"))["v"] or 0
-            created = ContentSet.objects.create(
-                org_id=staff.org_id, kind=kind, version=newest + 1, created_by_id=staff.id
-            )
-            for line in current.content_lines.exclude(language=language):
-                ContentLine.objects.create(
-                    content_set=created, key=line.key, order=line.order, language=line.language, text=line.text
-                )
-            for order, key in enumerate(keys):
-                ContentLine.objects.create(
-                    content_set=created, key=key, order=order, language=language, text=form.cleaned_data[key]
-                )
-            audit.record_for(request, audit.Event.ORG_SETTINGS_CHANGED, staff.org)
         messages.success(
             request, _("Saved as version %(n)s. Answers already given keep their version.") % {"n": created.version}
         )

@@ -10,6 +10,8 @@ class Config(AppConfig):
         from waypoint.encounters import (
             events,  # noqa: F401  (declares this app's audit event codes)
             home,
+            parts,
         )
 
         home.register()
+        parts.register()

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from waypoint.core.forms import SafeForm
 from waypoint.encounters.models import (
     Answer,
+    CheckAnswer,
     ComfortKind,
     Consent,
     Domain,
@@ -109,6 +110,18 @@ class SafetyCheckForm(SafeForm):
             }
             for key, _text in self.questions
         ]
+
+    def answers(self) -> dict[str, CheckAnswer]:
+        """The validated answers, by question key (call after ``is_valid``)."""
+        data = self.cleaned_data
+        return {
+            key: CheckAnswer(
+                answer=data.get(f"{key}__answer") or "",
+                consented=bool(data.get(f"{key}__consented")),
+                note=data.get(f"{key}__note") or "",
+            )
+            for key, _text in self.questions
+        }
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

@@ -7,8 +7,12 @@ possible.  A closed encounter is locked; later corrections are amendments (who a
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import StrEnum
 
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from waypoint.content.models import ContentSet
@@ -45,6 +49,11 @@ class Step(models.TextChoices):
     CONSENT = "consent", _("Consent")
     MINOR = "minor", _("Child protective services")
     EDUCATION = "education", _("Hotline card")
+
+
+# Steps that ask about safety: they wait until the privacy gate is settled (seen alone, or recorded
+# as not possible), so nobody is asked about danger in front of a companion.
+LOCKED_BY_GATE = frozenset({Step.SAFETY_CHECK, Step.ASSESSMENT, Step.NEEDS})
 
 
 Domain = SafetyDomain  # the four areas of safety, shared with the safety plan
@@ -159,6 +168,73 @@ class Encounter(models.Model):
 
     def step_status(self) -> dict[str, StepState]:
         return {state.step: state for state in self.step_states.all()}
+
+    def saved_answers(self, content: ContentSet) -> dict[str, SafetyAnswer]:
+        """The answers already kept for this version of the questions, by question key."""
+        return {answer.question_key: answer for answer in self.answers.filter(content_set=content)}
+
+    def has_step(self, step: str) -> bool:
+        return step in self.steps()
+
+    def locked_reason(self, step: str) -> str:
+        """Why ``step`` cannot be opened yet ("" when it can): safety questions wait for the privacy
+        gate, and the safety check also for the explanation of confidentiality and its limits."""
+        if step in LOCKED_BY_GATE and not self.gate_passed:
+            return gettext("First record whether you could see them alone (Privacy).")
+        if step == Step.SAFETY_CHECK:
+            confidentiality = self.step_status().get(Step.CONFIDENTIALITY)
+            if confidentiality is None or confidentiality.status != StepStatus.DONE:
+                return gettext("First explain confidentiality and its limits (Confidentiality).")
+        return ""
+
+    def child_protection_report(self) -> ChildProtectionReport | None:
+        return ChildProtectionReport.objects.filter(encounter=self).first()
+
+    def close_blocker(self) -> str:
+        """A minor's encounter cannot close without the child protective services step ("" = may close)."""
+        if self.is_minor and not ChildProtectionReport.objects.filter(encounter=self).exists():
+            return gettext(
+                "This is a minor: record the child protective services report, or why it is deferred, before closing."
+            )
+        return ""
+
+    def amend_blocker(self) -> str:
+        """Amendments correct a closed encounter; an open one is changed in the step itself."""
+        return "" if self.is_closed else gettext("The encounter is still open: change the step itself.")
+
+
+class Escalation(StrEnum):
+    """Where safety-check answers send the provider at once (each is a page of this app, by URL name)."""
+
+    NOT_SAFE_TO_TALK = "cover"
+    DANGER = "danger"
+    INJURED = "injured"
+
+
+@dataclass(frozen=True)
+class CheckAnswer:
+    """One safety-check question as answered: the answer, whether they agreed it is written down,
+    and a note in their words."""
+
+    answer: str = ""
+    consented: bool = False
+    note: str = ""
+
+
+def escalation_target(answers: Mapping[str, CheckAnswer]) -> Escalation | None:
+    """Not safe to talk comes first (the call must end safely), then danger here, then injured."""
+
+    def said(key: str) -> str:
+        found = answers.get(key)
+        return found.answer if found else ""
+
+    if said("safe_to_talk") == Answer.NO:
+        return Escalation.NOT_SAFE_TO_TALK
+    if said("danger_here") == Answer.YES:
+        return Escalation.DANGER
+    if said("injured") == Answer.YES:
+        return Escalation.INJURED
+    return None
 
 
 class StepState(models.Model):

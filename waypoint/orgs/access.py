@@ -1,19 +1,47 @@
-"""The one access rule for staff records: org admins of the same organisation; everyone else 404."""
+"""The one access rule for staff records: org admins of the same organisation; everyone else 404.
+
+Also the small reads the sign-in and account pages need (a user's own sessions and recovery codes),
+so no view builds its own queryset."""
 
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
+from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from waypoint.core.access import deny
-from waypoint.orgs.models import Role, Staff
+from waypoint.orgs.models import RecoveryCode, Role, Staff, StaffSession
+
+
+def staff_for(user: Any) -> QuerySet[Staff]:
+    """The staff of the user's organisation, for its org admins; nobody else's."""
+    if not user.is_authenticated or not user.has_role(Role.ORG_ADMIN):
+        return Staff.objects.none()
+    return Staff.objects.filter(org_id=user.org_id)
 
 
 def get_staff(request: HttpRequest, staff_id: uuid.UUID | str) -> Staff:
-    user = request.user
-    if user.is_authenticated and user.has_role(Role.ORG_ADMIN):  # type: ignore[union-attr]
-        found = Staff.objects.filter(org_id=user.org_id, pk=staff_id).first()  # type: ignore[union-attr]
-        if found is not None:
-            return found
-    deny(request, "staff", staff_id)
+    found = staff_for(request.user).filter(pk=staff_id).first()
+    if found is None:
+        deny(request, "staff", staff_id)
+    return found
+
+
+def staff_names(org_id: uuid.UUID) -> dict[uuid.UUID, str]:
+    """Staff id -> display name in one organisation (who did what, in the record's history)."""
+    return dict(Staff.objects.filter(org_id=org_id).values_list("id", "display_name"))
+
+
+def staff_by_login(username: str) -> Staff | None:
+    """The account with this sign-in name, if any (sign-in audits failures against it)."""
+    return Staff.objects.filter(username=Staff.normalize_login(username)).first()
+
+
+def own_sessions(staff: Staff) -> QuerySet[StaffSession]:
+    return StaffSession.objects.filter(staff_id=staff.pk).order_by("-last_seen_at")
+
+
+def recovery_codes_left(staff: Staff) -> int:
+    return RecoveryCode.objects.filter(staff=staff, used_at__isnull=True).count()

@@ -1,4 +1,5 @@
-"""Sign-in mechanics: TOTP, the failure throttle, and the pre-authentication state.
+"""Sign-in mechanics: TOTP, the failure throttle, and the pre-authentication state.  What a sign-in
+records (failures, lockouts, the sign-in itself) is written by ``waypoint.orgs.actions``.
 
 Defends against: password guessing (10 consecutive failures lock the sign-in name for 15 minutes,
 doubling on each repeat up to a day, never permanently); account enumeration (unknown names and
@@ -13,27 +14,28 @@ the planned answer for org admins.
 from __future__ import annotations
 
 import base64
-import hashlib
 import hmac
+import io
 import secrets
 import time
 from functools import wraps
 from typing import Any
 
+import segno
 from cryptography.hazmat.primitives.hashes import SHA1
 from cryptography.hazmat.primitives.twofactor.totp import TOTP
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
+from django.db import transaction
 from django.http import HttpRequest
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
-from waypoint.core import audit
 from waypoint.core.urls_util import safe_next
-from waypoint.orgs.models import LoginThrottle, RecoveryCode, Staff
+from waypoint.orgs.models import LoginThrottle, Staff
 
 TOTP_STEP = 30
 PREAUTH_SECONDS = 5 * 60
@@ -57,43 +59,30 @@ def provisioning_uri(staff: Staff) -> str:
     return _totp(staff.totp_secret).get_provisioning_uri(staff.username, ISSUER)
 
 
-def check_totp(staff: Staff, code: str) -> bool:
-    """Accept the current step or one either side, each step only once."""
+def provisioning_qr_svg(staff: Staff) -> str:
+    """The provisioning URI as an inline SVG QR code, for the authenticator set-up page."""
+    buffer = io.BytesIO()
+    qr = segno.make(provisioning_uri(staff), error="m")
+    qr.save(buffer, kind="svg", scale=5, xmldecl=False, svgns=True, title=_("QR code"))
+    return buffer.getvalue().decode()
+
+
+def matching_totp_step(staff: Staff, code: str) -> int | None:
+    """The time step ``code`` belongs to: the current step or one either side, and only a step later
+    than the last one used (so each step is accepted once; ``actions.use_totp_code`` records it)."""
     code = "".join(ch for ch in code if ch.isdigit())
     if len(code) != 6 or not staff.totp_secret:
-        return False
+        return None
     now_step = int(time.time()) // TOTP_STEP
     for step in (now_step - 1, now_step, now_step + 1):
-        if step <= staff.totp_last_step:
-            continue
-        if hmac.compare_digest(totp_code(staff.totp_secret, step * TOTP_STEP), code):
-            staff.totp_last_step = step
-            staff.save(update_fields=["totp_last_step"])
-            return True
-    return False
-
-
-def check_second_factor(staff: Staff, code: str) -> str | None:
-    """Return 'totp' or 'recovery' for a good code, None otherwise."""
-    if check_totp(staff, code):
-        return "totp"
-    if len(RecoveryCode.normalise(code)) == 12 and RecoveryCode.use(staff, code):
-        return "recovery"
+        if step > staff.totp_last_step and hmac.compare_digest(totp_code(staff.totp_secret, step * TOTP_STEP), code):
+            return step
     return None
 
 
 def throttle_for(username: str) -> LoginThrottle:
-    key = hmac.new(settings.SECRET_KEY.encode(), Staff.normalize_login(username).encode(), hashlib.sha256)
-    throttle, _created = LoginThrottle.objects.get_or_create(key=key.hexdigest())
+    throttle, _created = LoginThrottle.objects.get_or_create(key=LoginThrottle.key_for(username))
     return throttle
-
-
-def register_failure(throttle: LoginThrottle, staff: Staff | None, event: audit.Event) -> None:
-    org_id = staff.org_id if staff else None
-    actor_id = staff.id if staff else None
-    audit.record(event, org_id=org_id, actor_id=actor_id)
-    if throttle.register_failure():
-        audit.record(audit.Event.LOCKOUT, org_id=org_id, actor_id=actor_id)
 
 
 def start_preauth(request: HttpRequest, staff: Staff, next_url: str) -> None:
@@ -109,10 +98,11 @@ def preauth_staff(request: HttpRequest) -> Staff | None:
 
 
 def complete_login(request: HttpRequest, staff: Staff) -> str:
-    """Second factor passed: start the real session (new id) and return where to go next."""
+    """Second factor passed: start the real session (new id) and return where to go next.  The
+    caller records the sign-in with ``actions.signed_in``."""
     next_url = str(request.session.get("wp_preauth", {}).get("next", ""))
-    throttle_for(staff.username).delete()
-    login(request, staff, backend="waypoint.orgs.backends.StaffBackend")
+    with transaction.atomic():  # the new session row and last_login, as one write
+        login(request, staff, backend="waypoint.orgs.backends.StaffBackend")
     now = time.time()
     request.session["wp_auth_at"] = now
     request.session["wp_last_seen"] = now
@@ -120,7 +110,6 @@ def complete_login(request: HttpRequest, staff: Staff) -> str:
     request.session["wp_device"] = device_summary(request)
     if staff.preferred_language:
         request.session["wp_language"] = staff.preferred_language
-    audit.record(audit.Event.LOGIN, org_id=staff.org_id, actor_id=staff.id)
     return next_url
 
 
@@ -134,13 +123,6 @@ def device_summary(request: HttpRequest) -> str:
 
 def step_up_is_recent(request: HttpRequest) -> bool:
     return time.time() - float(request.session.get("wp_step_up_at", 0)) <= settings.STEP_UP_SECONDS
-
-
-def end_all_sessions(staff: Staff) -> int:
-    from waypoint.orgs.models import StaffSession
-
-    deleted, _rows = StaffSession.objects.filter(staff_id=staff.id).delete()
-    return deleted
 
 
 def require_step_up(view: Any) -> Any:

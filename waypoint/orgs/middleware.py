@@ -11,7 +11,8 @@ from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 
-from waypoint.core import audit
+from waypoint.orgs import actions
+from waypoint.orgs.models import Staff
 
 Handler = Callable[[HttpRequest], HttpResponse]
 LAST_SEEN_WRITE_EVERY = 30  # seconds; avoids a session write on every request
@@ -23,7 +24,7 @@ class SessionLimitsMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = request.user
-        if user.is_authenticated:
+        if isinstance(user, Staff):  # signed in
             now = time.time()
             session = request.session
             auth_at = float(session.get("wp_auth_at", 0))
@@ -31,7 +32,7 @@ class SessionLimitsMiddleware:
             idle = now - last_seen > settings.SESSION_IDLE_SECONDS
             too_old = now - auth_at > settings.SESSION_ABSOLUTE_SECONDS
             if idle or too_old:
-                audit.record(audit.Event.SESSION_EXPIRED, org_id=user.org_id, actor_id=user.id)  # type: ignore[union-attr]
+                actions.session_expired(user)
                 logout(request)
                 response = redirect("orgs:login")
                 response["Location"] += "?expired=1"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
 import secrets
 import uuid
 from datetime import timedelta
@@ -124,6 +125,11 @@ class Staff(AbstractBaseUser):
     def mfa_enrolled(self) -> bool:
         return self.totp_confirmed_at is not None
 
+    @property
+    def invitation_pending(self) -> bool:
+        """Invited and not yet activated: an unused link exists and no password is set."""
+        return self.invitations.filter(used_at__isnull=True).exists() and not self.has_usable_password()
+
 
 def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
@@ -195,6 +201,12 @@ class LoginThrottle(models.Model):
     lockouts = models.PositiveIntegerField(default=0)
     locked_until = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    @staticmethod
+    def key_for(username: str) -> str:
+        """The keyed hash a sign-in name is counted under (the name itself is never stored)."""
+        key = hmac.new(settings.SECRET_KEY.encode(), Staff.normalize_login(username).encode(), hashlib.sha256)
+        return key.hexdigest()
 
     def is_locked(self) -> bool:
         return self.locked_until is not None and self.locked_until > timezone.now()

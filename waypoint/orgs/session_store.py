@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from django.contrib.sessions.backends.db import SessionStore as DBStore
+from django.db import transaction
 
 
 class SessionStore(DBStore):
@@ -26,3 +27,9 @@ class SessionStore(DBStore):
         instance.last_seen_at = now
         instance.device = str(data.get("wp_device", ""))[:60]
         return instance
+
+    def delete(self, session_key: str | None = None) -> None:
+        """Ending a session is a write like any other: inside a transaction, so it waits its turn in
+        SQLite's writer queue instead of writing in autocommit."""
+        with transaction.atomic():
+            super().delete(session_key)

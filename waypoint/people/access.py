@@ -9,13 +9,13 @@ caller must be found) and are visible in the access review.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from typing import Any
 
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from waypoint.core.access import deny
-from waypoint.encounters.models import Encounter
 from waypoint.orgs.models import Role
 from waypoint.people.models import Person
 
@@ -35,12 +35,22 @@ def get_person(request: HttpRequest, person_id: uuid.UUID | str) -> Person:
         deny(request, "person", person_id)
 
 
-def record_object_ids(person: Person) -> list[uuid.UUID]:
-    """The record itself, its encounters and its plan: reads of any are reads of this person's record."""
-    from waypoint.plans.models import SafetyPlan
+def assigned_ids(user: Any) -> set[uuid.UUID]:
+    """The ids of the records assigned to ``user`` (the list's "assigned to you" column)."""
+    links = Person.assigned_staff.through.objects.filter(staff_id=user.id)
+    return set(links.values_list("person_id", flat=True))
 
-    return [
-        person.id,
-        *Encounter.objects.filter(person=person).values_list("id", flat=True),
-        *SafetyPlan.objects.filter(person=person).values_list("id", flat=True),
-    ]
+
+# The audit log filters and labels rows by record reference.  Auditors and org admins may not read
+# records, so these give them ids and reference codes only, never a record's content.
+
+
+def person_by_reference(org_id: uuid.UUID, reference: str) -> Person | None:
+    """The record of this organisation with that reference code, with its id loaded and nothing else."""
+    return Person.objects.filter(org_id=org_id, reference=reference).only("id").first()
+
+
+def references(org_id: uuid.UUID, person_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, str]:
+    """Person id -> reference code, for the ids of this organisation's records."""
+    rows = Person.objects.filter(org_id=org_id, id__in=list(person_ids)).values_list("id", "reference")
+    return dict(rows)

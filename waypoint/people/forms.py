@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from waypoint.core.forms import DateInput, SafeForm, SafeModelForm
 from waypoint.orgs.models import Staff
+from waypoint.people import parts
 from waypoint.people.models import Person
 
 MAX_AGE = 120
@@ -132,22 +133,13 @@ class PersonForm(SafeModelForm):
         return data
 
     def _refuse_minor_contradiction(self, data: dict[str, Any]) -> None:
-        """An open encounter follows the adult or the minor branch; a new age may not flip it silently."""
-        from waypoint.encounters.models import Encounter
-
+        """A part of the record may hold to the current minor status (an open encounter follows the
+        adult or the minor branch): a new age may not flip it silently."""
         new = Person(date_of_birth=data.get("date_of_birth"), estimated_age=data.get("estimated_age"))
         if new.is_minor is None:
             return
-        open_encounters = Encounter.objects.filter(person=self.instance, closed_at__isnull=True)
-        if open_encounters.exclude(is_minor=new.is_minor).exists():
-            field = "date_of_birth" if data.get("date_of_birth") else "estimated_age"
-            self.add_error(
-                field,
-                _(
-                    "This contradicts the minor status of an open encounter. Check the age, or "
-                    "close that encounter first and start a new one."
-                ),
-            )
+        if reason := parts.age_refusal(self.instance, new.is_minor):
+            self.add_error("date_of_birth" if data.get("date_of_birth") else "estimated_age", reason)
 
 
 def _max_length(limit: int) -> Any:

@@ -38,6 +38,9 @@ class RecordPart:
     context: Callable[[HttpRequest, Any], dict[str, Any]] = field(default=lambda request, person: {})
     # For the audit log: which person each of these object ids (of this org) belongs to.
     owners: Callable[[uuid.UUID, Iterable[uuid.UUID]], dict[uuid.UUID, uuid.UUID]] = lambda org_id, ids: {}
+    # Why the record may not become a minor's (True) or an adult's (False) now, or "" (an open
+    # encounter follows the branch it started on, so a new age may not flip it silently).
+    age_refusal: Callable[[Any, bool], Any] = lambda person, is_minor: ""
 
 
 record_parts: Registry[RecordPart] = Registry("record parts")
@@ -87,3 +90,11 @@ def owners(org_id: uuid.UUID, object_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID
     for part in parts():
         found.update(part.owners(org_id, ids))
     return found
+
+
+def age_refusal(person: Any, is_minor: bool) -> Any:
+    """The first part's reason to refuse this minor status for the record, or "" when none objects."""
+    for part in parts():
+        if reason := part.age_refusal(person, is_minor):
+            return reason
+    return ""

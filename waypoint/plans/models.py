@@ -4,7 +4,12 @@ The whole content (stage, four domains with current and future steps, the eleven
 is one encrypted JSON document.  Every save writes a new ``PlanVersion`` holding the full content,
 who saved it and which sections changed, so any two versions can be compared side by side.  Saves
 are per section: a save based on an older version goes through when nobody changed that section
-in between, and otherwise becomes a conflict that shows both texts (nothing is overwritten)."""
+in between, and otherwise becomes a conflict that shows both texts (nothing is overwritten).
+
+What a report must count without decrypting lives in plain columns beside the text: the stage and
+the review date on the plan, and per domain and per item a ``PlanSectionFacts`` row (how many steps,
+in which state; the item's status).  Only numbers and codes, never a word typed about the person;
+the plan's actions keep them in step with the content in the same transaction as each save."""
 
 from __future__ import annotations
 
@@ -19,7 +24,7 @@ from waypoint.core.fields import EncryptedTextField
 from waypoint.encounters.models import Encounter
 from waypoint.orgs.models import Organisation, Staff
 from waypoint.people.models import Person
-from waypoint.plans.spec import empty_content
+from waypoint.plans.spec import ActionStatus, ItemStatus, Stage, Timeframe, empty_content
 
 
 class Carry(models.TextChoices):
@@ -40,6 +45,7 @@ class SafetyPlan(models.Model):
     source_encounter = models.ForeignKey(Encounter, null=True, blank=True, on_delete=models.PROTECT)
     content_json = EncryptedTextField(blank=True)
     version = models.PositiveIntegerField(default=1)
+    stage = models.CharField(max_length=8, choices=Stage.choices, default=Stage.STAYING)  # a plain copy for reports
     review_on = models.DateField(null=True, blank=True)
     carry = models.CharField(max_length=8, choices=Carry.choices, default=Carry.UNKNOWN)
     carry_recorded_at = models.DateTimeField(null=True, blank=True)
@@ -86,3 +92,47 @@ class PlanVersion(models.Model):
         merged = empty_content()
         merged.update(json.loads(self.content_json))
         return merged
+
+
+class SectionKind(models.TextChoices):
+    DOMAIN = "domain", _("Area of safety")
+    ITEM = "item", _("Resources and next steps item")
+
+
+class PlanSectionFacts(models.Model):
+    """Counts for one domain or item of a plan, in plain columns (a report reads these, never the
+    text).  Domains: steps per time frame and per status; items: their status."""
+
+    plan = models.ForeignKey(SafetyPlan, on_delete=models.CASCADE, related_name="facts")
+    section = models.CharField(max_length=40)  # a section key of the spec, never text
+    kind = models.CharField(max_length=8, choices=SectionKind.choices)
+    steps_current = models.PositiveSmallIntegerField(default=0)
+    steps_future = models.PositiveSmallIntegerField(default=0)
+    to_do = models.PositiveSmallIntegerField(default=0)
+    doing = models.PositiveSmallIntegerField(default=0)
+    done = models.PositiveSmallIntegerField(default=0)
+    stopped = models.PositiveSmallIntegerField(default=0)
+    item_status = models.CharField(max_length=16, choices=ItemStatus.choices, blank=True)  # "" for a domain
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["plan", "section"], name="one_facts_row_per_plan_section")]
+
+    def __str__(self) -> str:
+        return f"facts {self.section}"
+
+
+def section_facts(section: str, value: dict[str, Any]) -> dict[str, Any]:
+    """The plain columns for one domain or item section (``section`` is ``domain:...`` or
+    ``resource:...``): counts and codes computed from its content."""
+    if section.startswith("domain:"):
+        steps = {timeframe: value.get(timeframe) or [] for timeframe in Timeframe.values}
+        statuses = [step.get("status") for timeframe_steps in steps.values() for step in timeframe_steps]
+        return {
+            "kind": SectionKind.DOMAIN,
+            "steps_current": len(steps[Timeframe.CURRENT]),
+            "steps_future": len(steps[Timeframe.FUTURE]),
+            **{status: statuses.count(status) for status in ActionStatus.values},
+            "item_status": "",
+        }
+    zero = dict.fromkeys(["steps_current", "steps_future", *ActionStatus.values], 0)
+    return {"kind": SectionKind.ITEM, **zero, "item_status": value.get("status") or ItemStatus.NOT_DISCUSSED}

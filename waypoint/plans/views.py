@@ -1,5 +1,6 @@
 """Safety plan screens: start, the plan at a glance, one screen per section, versions and comparison,
-the check-in reminder and follow-up tasks.  Every read and every save is audited."""
+the check-in reminder.  Every page with the plan on it goes through ``reads.show`` (error re-renders
+and conflicts included); every change is one call to ``waypoint.plans.actions``."""
 
 from __future__ import annotations
 
@@ -8,52 +9,62 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
 from django.http import HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect
-from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from waypoint.contact.models import CHANNELS, Channel, ContactRules, FollowUpTask
+from waypoint.contact.access import rules_for, tasks_for
+from waypoint.contact.models import CHANNELS
 from waypoint.content.models import read_aloud_scripts
-from waypoint.core import audit
+from waypoint.core import reads
 from waypoint.core.access import deny, policy
 from waypoint.core.concurrency import with_version
+from waypoint.encounters.access import encounters_for
 from waypoint.encounters.models import Encounter
 from waypoint.encounters.separation import SeparationProtocol
 from waypoint.orgs.http import AuthenticatedHttpRequest
 from waypoint.people.access import READERS, get_person
 from waypoint.people.events import PersonEvent
-from waypoint.plans.access import get_plan
+from waypoint.people.models import Person
+from waypoint.plans import actions
+from waypoint.plans.access import get_plan, plan_of, versions_for
+from waypoint.plans.actions import SectionConflict
 from waypoint.plans.display import compare, section_rows
 from waypoint.plans.events import PlanEvent
 from waypoint.plans.forms import ItemForm, OverviewForm, VersionForm, step_formset, steps_from
-from waypoint.plans.models import PlanVersion, SafetyPlan
-from waypoint.plans.service import SectionConflict, save_section, start_plan
+from waypoint.plans.models import SafetyPlan
 from waypoint.plans.spec import (
     DOMAIN_BY_KEY,
     DOMAINS,
     ITEM_BY_KEY,
     ITEMS,
     OVERVIEW,
-    ItemStatus,
     Timeframe,
     domain_section,
     item_section,
     section_label,
 )
 from waypoint.printing.safety import carry_state
+from waypoint.referrals.access import services_for
 from waypoint.referrals.models import ServiceRecord
 
 
-def ledger(person_id: Any) -> list[ServiceRecord]:
-    return list(ServiceRecord.objects.filter(person_id=person_id))
+def ledger(request: AuthenticatedHttpRequest, person_id: Any) -> list[ServiceRecord]:
+    return list(services_for(request.user).filter(person_id=person_id))
 
 
-def service_names(person_id: Any) -> dict[str, str]:
-    return {str(s.id): f"{s.service} ({s.provider})" for s in ledger(person_id)}
+def service_names(request: AuthenticatedHttpRequest, person_id: Any) -> dict[str, str]:
+    return {str(s.id): f"{s.service} ({s.provider})" for s in ledger(request, person_id)}
+
+
+def _own_encounter(request: AuthenticatedHttpRequest, person: Person, raw_id: str) -> Encounter | None:
+    """The encounter the plan starts from, only when it belongs to this record."""
+    try:
+        return encounters_for(request.user).filter(pk=raw_id, person=person).first()
+    except (ValueError, ValidationError):
+        return None
 
 
 @policy(*READERS)
@@ -61,25 +72,18 @@ def service_names(person_id: Any) -> dict[str, str]:
 def plan_for_person(request: AuthenticatedHttpRequest, person_id: uuid.UUID) -> HttpResponse:
     """GET: the plan, or a page to start one.  POST: start it (once; a second start opens the first)."""
     person = get_person(request, person_id)
-    existing = SafetyPlan.objects.filter(person=person).first()
+    existing = plan_of(request.user, person)
     if existing is not None:
         return redirect("plans:detail", plan_id=existing.id)
     if request.method == "GET":
-        audit.record_for(request, PersonEvent.VIEWED, person)
-        return TemplateResponse(request, "plans/start.html", {"person": person, "services": ledger(person.id)})
+        context = {"person": person, "services": ledger(request, person.id)}
+        return reads.show(request, "plans/start.html", context, event=PersonEvent.VIEWED, obj=person)
     encounter = None
     if request.POST.get("encounter"):
-        try:
-            encounter = Encounter.objects.get(pk=request.POST["encounter"], person=person)
-        except (Encounter.DoesNotExist, ValueError, ValidationError):
+        encounter = _own_encounter(request, person, request.POST["encounter"])
+        if encounter is None:
             return HttpResponseBadRequest(_("That encounter does not belong to this record."))
-    try:
-        with transaction.atomic():
-            plan, created = start_plan(person, request.user, encounter)
-    except IntegrityError:  # a colleague started it in the same moment: open theirs
-        plan, created = SafetyPlan.objects.get(person=person), False
-    if created:
-        audit.record_for(request, PlanEvent.STARTED, plan)
+    plan, _created = actions.start_plan(request.user, person, encounter)
     return redirect("plans:detail", plan_id=plan.id)
 
 
@@ -96,18 +100,25 @@ def _reminder_context(plan: SafetyPlan, request: AuthenticatedHttpRequest) -> di
     scripts = read_aloud_scripts(plan.org_id, plan.person.preferred_language, request.LANGUAGE_CODE)
     return {
         "check_in_script": scripts.get("check_in"),
-        "services": ledger(plan.person_id),
+        "services": ledger(request, plan.person_id),
         "check_in_seconds": check_in_seconds(plan),
     }
+
+
+def _item_rows(content: dict[str, Any], names: dict[str, str]) -> list[dict[str, Any]]:
+    items = []
+    for item in ITEMS:
+        value = content[item_section(item.key)]
+        rows = [row for row in section_rows(item_section(item.key), value, names)[1:] if row[1] and row[1] != "—"]
+        items.append({"spec": item, "value": value, "rows": rows})
+    return items
 
 
 @policy(*READERS)
 @require_GET
 def plan_detail(request: AuthenticatedHttpRequest, plan_id: uuid.UUID) -> HttpResponse:
     plan = get_plan(request, plan_id)
-    audit.record_for(request, PlanEvent.VIEWED, plan)
     content = plan.content
-    names = service_names(plan.person_id)
     domains = [
         {
             "spec": d,
@@ -116,24 +127,26 @@ def plan_detail(request: AuthenticatedHttpRequest, plan_id: uuid.UUID) -> HttpRe
         }
         for d in DOMAINS
     ]
-    items = []
-    for item in ITEMS:
-        value = content[item_section(item.key)]
-        rows = [row for row in section_rows(item_section(item.key), value, names)[1:] if row[1] and row[1] != "—"]
-        items.append({"spec": item, "value": value, "rows": rows})
     context = {
         "plan": plan,
         "person": plan.person,
         "overview": content[OVERVIEW],
         "overview_rows": section_rows(OVERVIEW, content[OVERVIEW]),
         "domains": domains,
-        "items": items,
-        "tasks": FollowUpTask.objects.filter(person_id=plan.person_id)[:50],
+        "items": _item_rows(content, service_names(request, plan.person_id)),
+        "tasks": tasks_for(request.user).filter(person_id=plan.person_id)[:50],
         "review_due": plan.review_on is not None and plan.review_on <= timezone.localdate(),
         "carry": carry_state(plan),
         **_reminder_context(plan, request),
     }
-    return TemplateResponse(request, "plans/detail.html", context)
+    return reads.show(request, "plans/detail.html", context, event=PlanEvent.VIEWED, obj=plan)
+
+
+def _show(
+    request: AuthenticatedHttpRequest, plan: SafetyPlan, template: str, context: dict[str, Any], status: int = 200
+) -> HttpResponse:
+    """A plan page, as opened or shown again after input it could not take (400)."""
+    return reads.show(request, template, context, event=PlanEvent.VIEWED, obj=plan, status=status)
 
 
 def _conflict(
@@ -144,31 +157,19 @@ def _conflict(
     section: str,
     saved: Any,
 ) -> HttpResponse:
-    audit.record_for(request, PlanEvent.CONFLICT, plan)
-    context.update(
-        {
-            "conflict": True,
-            "saved_rows": section_rows(section, saved, service_names(plan.person_id)),
-            "version": plan.version,
-        }
-    )
-    return TemplateResponse(request, template, context, status=409)
+    context |= {
+        "conflict": True,
+        "saved_rows": section_rows(section, saved, service_names(request, plan.person_id)),
+        "version": plan.version,
+    }
+    return reads.show(request, template, context, event=PlanEvent.CONFLICT, obj=plan, status=409)
 
 
-def _save(
-    request: AuthenticatedHttpRequest, plan: SafetyPlan, section: str, value: Any, base: int, after: Any = None
-) -> SafetyPlan:
-    """Save a section and its side effects in one transaction; SectionConflict passes through."""
-    with transaction.atomic():
-        saved, changed = save_section(plan.pk, section, value, base, request.user)
-        if after is not None:
-            after(saved)
-        if changed:
-            audit.record_for(request, PlanEvent.UPDATED, saved)
+def _saved(request: AuthenticatedHttpRequest, saved: SafetyPlan, changed: bool) -> HttpResponse:
     messages.success(
         request, _("Saved as version %(number)s.") % {"number": saved.version} if changed else _("No changes to save.")
     )
-    return saved
+    return redirect("plans:detail", plan_id=saved.id)
 
 
 @policy(*READERS)
@@ -179,16 +180,17 @@ def plan_overview(request: AuthenticatedHttpRequest, plan_id: uuid.UUID) -> Http
     form = OverviewForm(data, initial={**OverviewForm.initial_from(plan.content[OVERVIEW]), "version": plan.version})
     context: dict[str, Any] = {"plan": plan, "person": plan.person, "form": form}
     if request.method == "GET":
-        audit.record_for(request, PlanEvent.VIEWED, plan)
-        return TemplateResponse(request, "plans/overview.html", context)
+        return _show(request, plan, "plans/overview.html", context)
     if not form.is_valid():
-        return TemplateResponse(request, "plans/overview.html", context, status=400)
+        return _show(request, plan, "plans/overview.html", context, status=400)
     try:
-        _save(request, plan, OVERVIEW, form.section_value(), form.cleaned_data["version"])
+        saved, changed = actions.save_section(
+            request.user, plan, OVERVIEW, form.section_value(), form.cleaned_data["version"]
+        )
     except SectionConflict as conflict:
         form.data = with_version(form.data, conflict.plan.version)
         return _conflict(request, conflict.plan, "plans/overview.html", context, OVERVIEW, conflict.saved)
-    return redirect("plans:detail", plan_id=plan.id)
+    return _saved(request, saved, changed)
 
 
 @policy(*READERS)
@@ -209,41 +211,31 @@ def plan_domain(request: AuthenticatedHttpRequest, plan_id: uuid.UUID, domain: s
         "check_in_seconds": check_in_seconds(plan),
     }  # fmt: skip
     if request.method == "GET":
-        audit.record_for(request, PlanEvent.VIEWED, plan)
-        return TemplateResponse(request, "plans/domain.html", context)
+        return _show(request, plan, "plans/domain.html", context)
     if not (version_form.is_valid() and all(fs.is_valid() for fs in formsets.values())):
         context["invalid"] = True
-        return TemplateResponse(request, "plans/domain.html", context, status=400)
+        return _show(request, plan, "plans/domain.html", context, status=400)
     new_value = {t: steps_from(fs) for t, fs in formsets.items()}
     try:
-        _save(request, plan, section, new_value, version_form.cleaned_data["version"])
+        saved, changed = actions.save_section(
+            request.user, plan, section, new_value, version_form.cleaned_data["version"]
+        )
     except SectionConflict as conflict:
         rebased = with_version(data, conflict.plan.version)
         context["version_form"] = VersionForm(rebased)
         context["formsets"] = [(Timeframe(t).label, step_formset(t.value, [], rebased)) for t in Timeframe]
         return _conflict(request, conflict.plan, "plans/domain.html", context, section, conflict.saved)
-    return redirect("plans:detail", plan_id=plan.id)
+    return _saved(request, saved, changed)
 
 
-def _apply_item_effects(request: AuthenticatedHttpRequest, item_key: str, form: ItemForm) -> Any:
-    """What saving an item does beyond the plan: contact rules and follow-up tasks."""
-    staff = request.user
-
-    def effects(plan: SafetyPlan) -> None:
-        if item_key == "permissions" and form.cleaned_data["status"] == ItemStatus.FILLED:
-            rules, _created = ContactRules.objects.get_or_create(person_id=plan.person_id)
-            for channel in CHANNELS:
-                setattr(rules, channel, form.cleaned_data[channel] or Channel.UNKNOWN)
-            rules.confirmed_at, rules.confirmed_by_id = timezone.now(), staff.id
-            rules.save()
-        for what, due in form.new_tasks():
-            task = FollowUpTask.objects.create(
-                org_id=plan.org_id, person_id=plan.person_id, plan_id=plan.id, what=what, due_on=due,
-                assigned_to=staff, created_by_id=staff.id,
-            )  # fmt: skip
-            audit.record_for(request, PlanEvent.UPDATED, task, object_type="task")
-
-    return effects
+def _item_initial(request: AuthenticatedHttpRequest, plan: SafetyPlan, item: str) -> dict[str, Any]:
+    """The saved item, and for the permissions item the person's current channel rules."""
+    initial = {**ItemForm.initial_from(plan.content[item_section(item)]), "version": plan.version}
+    if item == "permissions":
+        rules = rules_for(request.user).filter(person_id=plan.person_id).first()
+        if rules is not None:
+            initial |= {channel: getattr(rules, channel) for channel in CHANNELS}
+    return initial
 
 
 @policy(*READERS)
@@ -254,51 +246,40 @@ def plan_item(request: AuthenticatedHttpRequest, plan_id: uuid.UUID, item: str) 
     if spec is None:
         deny(request, "plan", plan.id)
     section = item_section(item)
-    initial = {**ItemForm.initial_from(plan.content[section]), "version": plan.version}
-    if item == "permissions":
-        rules = ContactRules.objects.filter(person_id=plan.person_id).first()
-        if rules is not None:
-            initial.update({channel: getattr(rules, channel) for channel in CHANNELS})
     data = request.POST if request.method == "POST" else None
-    form = ItemForm(data, item=spec, person_id=plan.person_id, initial=initial)
+    form = ItemForm(data, item=spec, person_id=plan.person_id, initial=_item_initial(request, plan, item))
     context: dict[str, Any] = {
         "plan": plan, "person": plan.person, "spec": spec, "form": form,
-        "services": ledger(plan.person_id) if spec.ledger else None,
-        "tasks": FollowUpTask.objects.filter(person_id=plan.person_id) if spec.tasks else None,
+        "services": ledger(request, plan.person_id) if spec.ledger else None,
+        "tasks": tasks_for(request.user).filter(person_id=plan.person_id) if spec.tasks else None,
         "check_in_seconds": check_in_seconds(plan),
     }  # fmt: skip
     if request.method == "GET":
-        audit.record_for(request, PlanEvent.VIEWED, plan)
-        return TemplateResponse(request, "plans/item.html", context)
+        return _show(request, plan, "plans/item.html", context)
     if not form.is_valid():
-        return TemplateResponse(request, "plans/item.html", context, status=400)
+        return _show(request, plan, "plans/item.html", context, status=400)
     try:
-        _save(
-            request,
-            plan,
-            section,
-            form.section_value(),
-            form.cleaned_data["version"],
-            _apply_item_effects(request, item, form),
+        saved, changed = actions.save_item(
+            request.user, plan, item, form.section_value(), form.cleaned_data["version"], form.new_tasks()
         )
     except SectionConflict as conflict:
         form.data = with_version(form.data, conflict.plan.version)
         return _conflict(request, conflict.plan, "plans/item.html", context, section, conflict.saved)
-    return redirect("plans:detail", plan_id=plan.id)
+    return _saved(request, saved, changed)
 
 
 @policy(*READERS)
 @require_GET
 def plan_versions(request: AuthenticatedHttpRequest, plan_id: uuid.UUID) -> HttpResponse:
     plan = get_plan(request, plan_id)
-    audit.record_for(request, PlanEvent.VERSIONS_VIEWED, plan)
-    versions = PlanVersion.objects.filter(plan=plan).select_related("author").defer("content_json")[:500]
+    versions = versions_for(plan).select_related("author").defer("content_json")[:500]
     rows = [
         {"number": v.number, "at": v.saved_at, "who": v.author.display_name,
          "what": [section_label(s) for s in v.sections] or [_("Plan started")]}
         for v in versions
     ]  # fmt: skip
-    return TemplateResponse(request, "plans/versions.html", {"plan": plan, "person": plan.person, "rows": rows})
+    context = {"plan": plan, "person": plan.person, "rows": rows}
+    return reads.show(request, "plans/versions.html", context, event=PlanEvent.VERSIONS_VIEWED, obj=plan)
 
 
 def _version_number(raw: str | None, default: int) -> int | None:
@@ -313,32 +294,21 @@ def plan_compare(request: AuthenticatedHttpRequest, plan_id: uuid.UUID) -> HttpR
     plan = get_plan(request, plan_id)
     first = _version_number(request.GET.get("a"), max(plan.version - 1, 1))
     second = _version_number(request.GET.get("b"), plan.version)
-    found = {v.number: v for v in PlanVersion.objects.filter(plan=plan, number__in=[first or 0, second or 0])}
-    if first not in found or second not in found:
-        context = {"plan": plan, "person": plan.person, "missing": True, "latest": plan.version}
-        return TemplateResponse(request, "plans/compare.html", context, status=400)
-    audit.record_for(request, PlanEvent.VERSIONS_VIEWED, plan)
-    old, new = found[first], found[second]  # type: ignore[index]
-    sections = compare(old.content, new.content, service_names(plan.person_id))
-    context = {
-        "plan": plan,
-        "person": plan.person,
-        "old": old,
-        "new": new,
-        "latest": plan.version,
-        "sections": sections,
-        "changed_count": sum(section["changed"] for section in sections),
-    }
-    return TemplateResponse(request, "plans/compare.html", context)
+    found = {v.number: v for v in versions_for(plan).filter(number__in=[first or 0, second or 0])}
+    context: dict[str, Any] = {"plan": plan, "person": plan.person, "latest": plan.version}
+    if first is None or second is None or first not in found or second not in found:
+        context["missing"] = True
+        return reads.show(request, "plans/compare.html", context, event=PlanEvent.VERSIONS_VIEWED, obj=plan, status=400)
+    old, new = found[first], found[second]
+    sections = compare(old.content, new.content, service_names(request, plan.person_id))
+    context |= {"old": old, "new": new, "sections": sections, "changed_count": sum(s["changed"] for s in sections)}
+    return reads.show(request, "plans/compare.html", context, event=PlanEvent.VERSIONS_VIEWED, obj=plan)
 
 
 @policy(*READERS)
 @require_POST
 def plan_check_in(request: AuthenticatedHttpRequest, plan_id: uuid.UUID) -> HttpResponse:
     """The first reminder, acted on: safety details and quick-exit steps confirmed with the person."""
-    plan = get_plan(request, plan_id)
-    plan.last_check_in_at, plan.last_check_in_by_id = timezone.now(), request.user.id
-    plan.save(update_fields=["last_check_in_at", "last_check_in_by_id", "updated_at"])
-    audit.record_for(request, PlanEvent.CHECK_IN, plan)
+    plan = actions.record_check_in(request.user, get_plan(request, plan_id))
     messages.success(request, _("Check-in recorded."))
     return redirect("plans:detail", plan_id=plan.id)

@@ -3,7 +3,9 @@
 Defends against: identifying metadata (title is neutral, no author, no producer, no dates);
 fetching anything while rendering (the URL fetcher refuses every URL, so user text can never make
 the server fetch a resource, and the templates inline their own styles); markup in user text (the
-templates autoescape it, and WeasyPrint runs no scripts).
+templates autoescape it, and WeasyPrint runs no scripts); everyone waiting on the database while a
+long plan renders (rendering refuses to start inside a transaction: the print's gate check and
+audit row commit first, in ``waypoint.printing.actions.print_paper``).
 
 Does not defend against: what happens to the paper or the downloaded file on the device; the
 print screen tells the provider to delete downloads.
@@ -13,6 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -30,6 +33,22 @@ def _weasyprint() -> Any:
     return weasyprint
 
 
+def available() -> bool:
+    """Whether this server can make PDFs (WeasyPrint and Pango are installed)."""
+    try:
+        _weasyprint()
+    except PrintingUnavailable:
+        return False
+    return True
+
+
+def in_transaction() -> bool:
+    """Whether a database transaction is open here.  The one a test case wraps around each test
+    does not count: Django marks it, and the code under test runs as if at the top level."""
+    blocks = transaction.get_connection().atomic_blocks
+    return any(not getattr(block, "_from_testcase", False) for block in blocks)
+
+
 def _refusing_fetcher(weasyprint: Any) -> Any:
     class RefuseAll(weasyprint.urls.URLFetcher):  # type: ignore[misc, name-defined]
         def fetch(self, url: str, headers: Any = None) -> Any:
@@ -44,6 +63,7 @@ def _neutral_metadata(document: Any, pdf: Any) -> None:
 
 
 def render_pdf(template: str, context: dict[str, Any], language: str) -> bytes:
+    assert not in_transaction(), "PDFs render outside any transaction"
     weasyprint = _weasyprint()
     with translation.override(language):
         html = render_to_string(template, {**context, "language": language})

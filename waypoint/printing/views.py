@@ -1,6 +1,7 @@
-"""Printing and memorising.  Every route here checks the safe-to-carry gate first; when carrying is
-not safe (or not asked) no route produces a PDF, and each refusal is audited.  A PDF holds only
-the sections the person chose, and each print or download writes an audit row."""
+"""Printing and memorising.  Every print checks the safe-to-carry gate (in
+``waypoint.printing.actions.print_paper``, with its audit row, in one short transaction); when
+carrying is not safe (or not asked) no route produces a PDF, and each refusal is audited.  A PDF
+holds only the sections the person chose, and is rendered after that transaction, outside any."""
 
 from __future__ import annotations
 
@@ -10,18 +11,18 @@ from typing import Any
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect
-from django.template.response import TemplateResponse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from waypoint.core import audit
+from waypoint.core import reads
 from waypoint.core.access import policy
 from waypoint.orgs.http import AuthenticatedHttpRequest
 from waypoint.people.access import READERS
 from waypoint.plans.access import get_plan
 from waypoint.plans.events import PlanEvent
 from waypoint.plans.models import Carry, Layout, SafetyPlan
+from waypoint.printing import actions
+from waypoint.printing.actions import Paper, PrintRefused
 from waypoint.printing.events import PrintEvent
 from waypoint.printing.forms import CardForm, CarryForm, MemoriseForm, PrintForm, print_languages
 from waypoint.printing.layout import (
@@ -32,7 +33,7 @@ from waypoint.printing.layout import (
     printable,
     section_choices,
 )
-from waypoint.printing.render import PrintingUnavailable, render_pdf
+from waypoint.printing.render import render_pdf
 from waypoint.printing.safety import carry_state
 
 
@@ -65,14 +66,14 @@ def _print_context(request: AuthenticatedHttpRequest, plan: SafetyPlan, **extra:
         "card_form": CardForm(initial={"language": language}, choices=_card_choices(content)),
         "has_sections": bool(all_choices),
     }
-    context.update(extra)
-    return context
+    return context | extra
 
 
-def _refuse(request: AuthenticatedHttpRequest, plan: SafetyPlan, message: str, status: int) -> HttpResponse:
-    audit.record_for(request, PrintEvent.REFUSED, plan)
-    return TemplateResponse(
-        request, "printing/print.html", _print_context(request, plan, refusal=message), status=status
+def _refused(request: AuthenticatedHttpRequest, refusal: PrintRefused) -> HttpResponse:
+    """The print page again, saying why nothing was printed (the refusal's own row is written)."""
+    context = _print_context(request, refusal.plan, refusal=refusal.message)
+    return reads.show(
+        request, "printing/print.html", context, event=PrintEvent.PRINT_VIEWED, obj=refusal.plan, status=refusal.status
     )
 
 
@@ -82,18 +83,14 @@ def print_setup(request: AuthenticatedHttpRequest, plan_id: uuid.UUID) -> HttpRe
     """Ask whether carrying paper is safe, and which parts the person wants; record both."""
     plan = get_plan(request, plan_id)
     if request.method == "GET":
-        audit.record_for(request, PlanEvent.VIEWED, plan)
-        return TemplateResponse(request, "printing/print.html", _print_context(request, plan))
+        return reads.show(
+            request, "printing/print.html", _print_context(request, plan), event=PlanEvent.VIEWED, obj=plan
+        )
     form = CarryForm(request.POST, choices=section_choices(plan.content))
     if not form.is_valid():
-        context = _print_context(request, plan)
-        context["carry_form"] = form
-        return TemplateResponse(request, "printing/print.html", context, status=400)
-    plan.carry = form.cleaned_data["carry"]
-    plan.carry_recorded_at, plan.carry_recorded_by_id = timezone.now(), request.user.id
-    plan.print_sections = form.cleaned_data["sections"] if plan.carry == Carry.SAFE else []
-    plan.save(update_fields=["carry", "carry_recorded_at", "carry_recorded_by_id", "print_sections", "updated_at"])
-    audit.record_for(request, PrintEvent.CARRY_RECORDED, plan)
+        context = _print_context(request, plan, carry_form=form)
+        return reads.show(request, "printing/print.html", context, event=PlanEvent.VIEWED, obj=plan, status=400)
+    plan = actions.record_carry(request.user, plan, form.cleaned_data["carry"], form.cleaned_data["sections"])
     if plan.carry == Carry.UNSAFE:
         messages.info(request, _("Nothing will be printed. Choose a few things to remember instead."))
         return redirect("printing:memorise", plan_id=plan.id)
@@ -101,70 +98,49 @@ def print_setup(request: AuthenticatedHttpRequest, plan_id: uuid.UUID) -> HttpRe
     return redirect("printing:setup", plan_id=plan.id)
 
 
-def _send_pdf(
-    request: AuthenticatedHttpRequest,
-    plan: SafetyPlan,
-    template: str,
-    context: dict[str, Any],
-    language: str,
-    kind: str,
-) -> HttpResponse:
-    """Render, audit and send one PDF; the gate and the person's choices were checked by the caller."""
-    try:
-        pdf = render_pdf(template, context, language)
-    except PrintingUnavailable:
-        return _refuse(request, plan, _("This server cannot make PDFs yet. Ask your administrator."), 503)
-    audit.record_for(request, PrintEvent.PLAN_PRINTED if kind == "notes" else PrintEvent.CARD_PRINTED, plan)
+def _pdf(pdf: bytes, paper: Paper) -> HttpResponse:
     response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="{kind}.pdf"'
+    response["Content-Disposition"] = f'attachment; filename="{paper.value}.pdf"'
     response["Cache-Control"] = "no-store"
     return response
-
-
-def _gate(request: AuthenticatedHttpRequest, plan_id: uuid.UUID) -> tuple[SafetyPlan, HttpResponse | None]:
-    """The plan, and a refusal unless the person said carrying paper is safe (in the last hour)."""
-    plan = get_plan(request, plan_id)
-    if carry_state(plan).may_print:
-        return plan, None
-    message = _("Printing is off: they said carrying paper is not safe, or nobody asked in the last hour.")
-    return plan, _refuse(request, plan, message, 409)
 
 
 @policy(*READERS)
 @require_POST
 def print_plan(request: AuthenticatedHttpRequest, plan_id: uuid.UUID) -> HttpResponse:
-    plan, refused = _gate(request, plan_id)
-    if refused is not None:
-        return refused
+    """The chosen parts on paper.  The gate and the audit row commit first; the PDF renders after."""
+    plan = get_plan(request, plan_id)
     content = plan.content
     form = PrintForm(request.POST, choices=section_choices(content))
-    if not form.is_valid():
-        return _refuse(request, plan, _("Choose the parts, the layout and the language again."), 400)
-    sections = form.cleaned_data["sections"]
-    if not set(sections) <= set(plan.print_sections):
-        return _refuse(request, plan, _("Only the parts they chose can be printed. Ask them again first."), 400)
+    sections = form.cleaned_data["sections"] if form.is_valid() else None
+    try:
+        printed = actions.print_paper(request.user, plan, Paper.NOTES, sections)
+    except PrintRefused as refusal:
+        return _refused(request, refusal)
     discreet = form.cleaned_data["layout"] == Layout.DISCREET
-    context = {"blocks": printable(content, sections, discreet), "discreet": discreet, "org_name": plan.org.name}
-    return _send_pdf(request, plan, "printing/plan_pdf.html", context, form.cleaned_data["language"], "notes")
+    context = {
+        "blocks": printable(content, sections or [], discreet),
+        "discreet": discreet,
+        "org_name": printed.org.name,
+    }
+    return _pdf(render_pdf("printing/plan_pdf.html", context, form.cleaned_data["language"]), Paper.NOTES)
 
 
 @policy(*READERS)
 @require_POST
 def print_card(request: AuthenticatedHttpRequest, plan_id: uuid.UUID) -> HttpResponse:
-    plan, refused = _gate(request, plan_id)
-    if refused is not None:
-        return refused
+    """The wallet card: the help line and only the contacts they chose.  Rendered after the commit."""
+    plan = get_plan(request, plan_id)
     content = plan.content
     form = CardForm(request.POST, choices=_card_choices(content))
-    if not form.is_valid():
-        return _refuse(request, plan, _("Choose the contacts and the language again."), 400)
+    chosen = form.cleaned_data["contacts"] if form.is_valid() else None
+    try:
+        actions.print_paper(request.user, plan, Paper.CARD, chosen)
+    except PrintRefused as refusal:
+        return _refused(request, refusal)
     contacts = card_contacts(content)
-    context = {
-        "contacts": [contacts[int(n)] for n in form.cleaned_data["contacts"]],
-        "call": HOTLINE_CALL,
-        "text": HOTLINE_TEXT,
-    }
-    return _send_pdf(request, plan, "printing/card_pdf.html", context, form.cleaned_data["language"], "card")
+    context = {"contacts": [contacts[int(n)] for n in chosen or []], "call": HOTLINE_CALL, "text": HOTLINE_TEXT}
+    return _pdf(render_pdf("printing/card_pdf.html", context, form.cleaned_data["language"]), Paper.CARD)
 
 
 @policy(*READERS)
@@ -175,16 +151,15 @@ def memorise(request: AuthenticatedHttpRequest, plan_id: uuid.UUID) -> HttpRespo
     choices = memorise_choices(plan.content)
     data = request.POST if request.method == "POST" else None
     form = MemoriseForm(data, choices=choices, initial={"items": plan.memorise_items})
+    context: dict[str, Any] = {"plan": plan, "person": plan.person, "form": form, "items": []}
     if request.method == "POST":
         if not form.is_valid():
-            context = {"plan": plan, "person": plan.person, "form": form, "items": []}
-            return TemplateResponse(request, "printing/memorise.html", context, status=400)
-        plan.memorise_items = form.cleaned_data["items"]
-        plan.save(update_fields=["memorise_items", "updated_at"])
-        audit.record_for(request, PlanEvent.UPDATED, plan)
+            return reads.show(
+                request, "printing/memorise.html", context, event=PrintEvent.MEMORISE_VIEWED, obj=plan, status=400
+            )
+        actions.choose_memorise_items(request.user, plan, form.cleaned_data["items"])
         return redirect("printing:memorise", plan_id=plan.id)
-    audit.record_for(request, PrintEvent.MEMORISE_VIEWED, plan)
     labels = dict(choices)
-    items = [labels[key] for key in plan.memorise_items if key in labels]
-    context = {"plan": plan, "person": plan.person, "form": form, "items": items, "carry": carry_state(plan)}
-    return TemplateResponse(request, "printing/memorise.html", context)
+    context["items"] = [labels[key] for key in plan.memorise_items if key in labels]
+    context["carry"] = carry_state(plan)
+    return reads.show(request, "printing/memorise.html", context, event=PrintEvent.MEMORISE_VIEWED, obj=plan)

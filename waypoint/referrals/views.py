@@ -1,7 +1,8 @@
 """The ledger of services a person already receives elsewhere: list, add, edit.
 
 Shown on the person page and before any service is added to a plan ("avoid recreating the
-wheel").  Reads and writes are audited against the person's record."""
+wheel").  Reads and writes are audited against the person's record: every page goes through
+``reads.show`` (error re-renders and conflicts included), every change through ``referrals.actions``."""
 
 from __future__ import annotations
 
@@ -9,52 +10,52 @@ import uuid
 from typing import Any
 
 from django.contrib import messages
-from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import redirect
-from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from waypoint.core import audit
-from waypoint.core.access import deny, policy
-from waypoint.core.concurrency import StaleVersion, lock_for_update, previous_result, remember_result, with_version
+from waypoint.core import reads
+from waypoint.core.access import policy
+from waypoint.core.concurrency import StaleVersion, with_version
 from waypoint.orgs.http import AuthenticatedHttpRequest
 from waypoint.people.access import READERS, get_person
-from waypoint.plans.models import SafetyPlan
+from waypoint.people.models import Person
+from waypoint.plans.access import plans_for
+from waypoint.referrals import actions
+from waypoint.referrals.access import get_service, services_for
 from waypoint.referrals.events import ServiceEvent
 from waypoint.referrals.forms import ServiceForm
-from waypoint.referrals.models import ServiceRecord
 
 
-def _context(person: Any, **extra: Any) -> dict[str, Any]:
-    return {
+def _ledger(request: AuthenticatedHttpRequest, person: Person, form: ServiceForm, status: int = 200) -> HttpResponse:
+    """The ledger page: the person's services, the plan (for the crumbs) and the form to add one."""
+    context = {
         "person": person,
-        "services": ServiceRecord.objects.filter(person=person),
-        "plan": SafetyPlan.objects.filter(person=person).only("id").first(),
-        **extra,
+        "services": services_for(request.user).filter(person=person),
+        "plan": plans_for(request.user).filter(person=person).only("id").first(),
+        "form": form,
     }
+    return reads.show(request, "referrals/services.html", context, event=ServiceEvent.VIEWED, obj=person, status=status)
+
+
+def _edit_page(request: AuthenticatedHttpRequest, person: Person, status: int = 200, **context: Any) -> HttpResponse:
+    context["person"] = person
+    return reads.show(
+        request, "referrals/service_form.html", context, event=ServiceEvent.VIEWED, obj=person, status=status
+    )
 
 
 @policy(*READERS)
 @require_http_methods(["GET", "POST"])
 def service_list(request: AuthenticatedHttpRequest, person_id: uuid.UUID) -> HttpResponse:
     person = get_person(request, person_id)
-    staff = request.user
-    data = request.POST if request.method == "POST" else None
-    form = ServiceForm(data, initial={"form_token": uuid.uuid4()})
     if request.method == "GET":
-        audit.record_for(request, ServiceEvent.VIEWED, person)
-        return TemplateResponse(request, "referrals/services.html", _context(person, form=form))
+        return _ledger(request, person, ServiceForm(initial={"form_token": uuid.uuid4()}))
+    form = ServiceForm(request.POST)
     if not form.is_valid():
-        return TemplateResponse(request, "referrals/services.html", _context(person, form=form), status=400)
-    token = form.cleaned_data.get("form_token")
-    if previous_result(staff.id, token, "service") is None:
-        record = form.save(commit=False)
-        record.org_id, record.person, record.created_by_id = person.org_id, person, staff.id
-        record.save()
-        remember_result(staff.id, token, "service", record.id)
-        audit.record_for(request, ServiceEvent.ADDED, person)
+        return _ledger(request, person, form, status=400)
+    if actions.add_service(request.user, person, form) is not None:
         messages.success(request, _("Service added to the ledger."))
     return redirect("referrals:services", person_id=person.id)
 
@@ -63,30 +64,18 @@ def service_list(request: AuthenticatedHttpRequest, person_id: uuid.UUID) -> Htt
 @require_http_methods(["GET", "POST"])
 def service_edit(request: AuthenticatedHttpRequest, person_id: uuid.UUID, service_id: uuid.UUID) -> HttpResponse:
     person = get_person(request, person_id)
-    record = ServiceRecord.objects.filter(pk=service_id, person=person, org_id=person.org_id).first()
-    if record is None:
-        deny(request, "service", service_id)
+    record = get_service(request, person.id, service_id)
     if request.method == "GET":
-        audit.record_for(request, ServiceEvent.VIEWED, person)
         form = ServiceForm(instance=record, initial={"version": record.version})
-        return TemplateResponse(
-            request, "referrals/service_form.html", {"person": person, "form": form, "record": record}
-        )
+        return _edit_page(request, person, form=form, record=record)
     form = ServiceForm(request.POST, instance=record)
-    context = {"person": person, "form": form, "record": record}
     if not form.is_valid():
-        return TemplateResponse(request, "referrals/service_form.html", context, status=400)
+        return _edit_page(request, person, status=400, form=form, record=record)
     try:
-        with transaction.atomic():
-            current = lock_for_update(ServiceRecord, record.pk, form.cleaned_data.get("version") or 0)
-            saved = form.save(commit=False)
-            saved.version = current.version + 1
-            saved.save()
-            audit.record_for(request, ServiceEvent.UPDATED, person)
+        actions.update_service(request.user, person, form)
     except StaleVersion as stale:
         retry = ServiceForm(with_version(form.data, stale.current.version), instance=stale.current)
         retry.is_valid()
-        context.update({"form": retry, "conflict": True, "current": stale.current})
-        return TemplateResponse(request, "referrals/service_form.html", context, status=409)
+        return _edit_page(request, person, status=409, form=retry, record=record, conflict=True, current=stale.current)
     messages.success(request, _("Changes saved."))
     return redirect("referrals:services", person_id=person.id)

@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-import io
 import time
 
-import segno
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import authenticate, logout
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
@@ -22,9 +18,11 @@ from django.views.decorators.http import require_http_methods, require_POST
 from waypoint.core import audit
 from waypoint.core.access import policy
 from waypoint.core.urls_util import safe_next
-from waypoint.orgs import auth
+from waypoint.orgs import actions, auth
+from waypoint.orgs.access import recovery_codes_left, staff_by_login
 from waypoint.orgs.forms import CodeForm, EnrolForm, LoginForm, ResumeForm, SetPasswordForm, StepUpForm
-from waypoint.orgs.models import Invitation, RecoveryCode, Staff
+from waypoint.orgs.http import AuthenticatedHttpRequest
+from waypoint.orgs.models import Invitation, Staff
 
 
 def _failed_message() -> str:
@@ -45,14 +43,12 @@ def login_view(request: HttpRequest) -> HttpResponse:
         username = form.cleaned_data["username"]
         throttle = auth.throttle_for(username)
         staff = authenticate(request, username=Staff.normalize_login(username), password=form.cleaned_data["password"])
-        known = Staff.objects.filter(username=Staff.normalize_login(username)).first()
+        known = staff_by_login(username)
         if throttle.is_locked() or not isinstance(staff, Staff):
             if not throttle.is_locked():
-                auth.register_failure(throttle, known, audit.Event.LOGIN_FAILED)
+                actions.sign_in_failed(throttle, known, audit.Event.LOGIN_FAILED)
             else:
-                audit.record(
-                    audit.Event.LOGIN_FAILED, org_id=getattr(known, "org_id", None), actor_id=getattr(known, "id", None)
-                )
+                actions.sign_in_refused_while_locked(known)
             form.add_error(None, _failed_message())
         else:
             auth.start_preauth(request, staff, safe_next(request, form.cleaned_data["next"], ""))
@@ -70,17 +66,16 @@ def login_code(request: HttpRequest) -> HttpResponse:
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         throttle = auth.throttle_for(staff.username)
-        kind = None if throttle.is_locked() else auth.check_second_factor(staff, form.cleaned_data["code"])
+        kind = None if throttle.is_locked() else actions.use_second_factor(staff, form.cleaned_data["code"])
         if kind is None:
             if not throttle.is_locked():
-                auth.register_failure(throttle, staff, audit.Event.MFA_FAILED)
+                actions.sign_in_failed(throttle, staff, audit.Event.MFA_FAILED)
             form.add_error("code", _("That code did not work. Codes change every 30 seconds; try the newest one."))
         else:
-            if kind == "recovery":
-                audit.record(audit.Event.RECOVERY_CODE_USED, org_id=staff.org_id, actor_id=staff.id)
             next_url = auth.complete_login(request, staff)
+            actions.signed_in(staff)
             if kind == "recovery":
-                remaining = RecoveryCode.objects.filter(staff=staff, used_at__isnull=True).count()
+                remaining = recovery_codes_left(staff)
                 text = ngettext(
                     "You used a recovery code. %(n)s code remains.",
                     "You used a recovery code. %(n)s codes remain.",
@@ -103,33 +98,24 @@ def resume(request: HttpRequest) -> JsonResponse:
         return JsonResponse({"ok": False, "error": _failed_message()}, status=400)
     username = Staff.normalize_login(form.cleaned_data["username"])
     throttle = auth.throttle_for(username)
-    known = Staff.objects.filter(username=username).first()
+    known = staff_by_login(username)
     staff = authenticate(request, username=username, password=form.cleaned_data["password"])
     if throttle.is_locked():
-        audit.record(
-            audit.Event.LOGIN_FAILED, org_id=getattr(known, "org_id", None), actor_id=getattr(known, "id", None)
-        )
+        actions.sign_in_refused_while_locked(known)
         return JsonResponse({"ok": False, "error": _failed_message()}, status=400)
     if not isinstance(staff, Staff) or staff.id != form.cleaned_data["staff"] or not staff.mfa_enrolled:
-        auth.register_failure(throttle, known, audit.Event.LOGIN_FAILED)
+        actions.sign_in_failed(throttle, known, audit.Event.LOGIN_FAILED)
         return JsonResponse({"ok": False, "error": _failed_message()}, status=400)
-    kind = auth.check_second_factor(staff, form.cleaned_data["code"])
+    kind = actions.use_second_factor(staff, form.cleaned_data["code"])
     if kind is None:
-        auth.register_failure(throttle, staff, audit.Event.MFA_FAILED)
+        actions.sign_in_failed(throttle, staff, audit.Event.MFA_FAILED)
         error = _("That code did not work. Codes change every 30 seconds; try the newest one.")
         return JsonResponse({"ok": False, "error": error}, status=400)
-    if kind == "recovery":
-        audit.record(audit.Event.RECOVERY_CODE_USED, org_id=staff.org_id, actor_id=staff.id)
     if request.user.is_authenticated:
         logout(request)
     auth.complete_login(request, staff)
+    actions.signed_in(staff)
     return JsonResponse({"ok": True, "csrf": get_token(request), "idle_seconds": settings.SESSION_IDLE_SECONDS})
-
-
-def _qr_svg(uri: str) -> str:
-    buffer = io.BytesIO()
-    segno.make(uri, error="m").save(buffer, kind="svg", scale=5, xmldecl=False, svgns=True, title=_("QR code"))
-    return buffer.getvalue().decode()
 
 
 @policy(public=True)
@@ -139,25 +125,20 @@ def mfa_setup(request: HttpRequest) -> HttpResponse:
     staff = auth.preauth_staff(request)
     if staff is None or staff.mfa_enrolled:
         return redirect("orgs:login")
-    if not staff.totp_secret:
-        staff.totp_secret = auth.new_totp_secret()
-        staff.save(update_fields=["totp_secret"])
+    actions.start_authenticator_setup(staff)
     form = EnrolForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        if auth.check_totp(staff, form.cleaned_data["code"]):
-            staff.totp_confirmed_at = timezone.now()
-            staff.save(update_fields=["totp_confirmed_at"])
-            codes = RecoveryCode.issue(staff)
-            audit.record(audit.Event.MFA_ENROLLED, org_id=staff.org_id, actor_id=staff.id)
+        if actions.use_totp_code(staff, form.cleaned_data["code"]):
+            codes = actions.enrol_authenticator(staff)
             auth.complete_login(request, staff)
+            actions.signed_in(staff)
             return TemplateResponse(request, "orgs/recovery_codes.html", {"codes": codes, "first_time": True})
-        throttle = auth.throttle_for(staff.username)
-        auth.register_failure(throttle, staff, audit.Event.MFA_FAILED)
+        actions.sign_in_failed(auth.throttle_for(staff.username), staff, audit.Event.MFA_FAILED)
         form.add_error("code", _("That code did not work. Check the time on your device and try the newest code."))
     context = {
         "form": form,
         "secret": staff.totp_secret,
-        "qr": _qr_svg(auth.provisioning_uri(staff)),
+        "qr": auth.provisioning_qr_svg(staff),
     }
     return TemplateResponse(request, "orgs/mfa_setup.html", context)
 
@@ -171,20 +152,10 @@ def activate(request: HttpRequest, token: str) -> HttpResponse:
     staff = invitation.staff
     form = SetPasswordForm(staff, request.POST or None)
     if request.method == "POST" and form.is_valid():
-        with transaction.atomic():
-            staff.set_password(form.cleaned_data["password1"])
-            staff.totp_secret = ""
-            staff.totp_confirmed_at = None
-            staff.save()
-            invitation.used_at = timezone.now()
-            invitation.save(update_fields=["used_at"])
-            audit.record(
-                audit.Event.STAFF_ACTIVATED,
-                org_id=staff.org_id,
-                actor_id=staff.id,
-                object_type="staff",
-                object_id=staff.id,
-            )
+        try:
+            actions.activate_account(invitation, form.cleaned_data["password1"])
+        except actions.Refused:  # used meanwhile, from another tab
+            return TemplateResponse(request, "orgs/activate_invalid.html", status=404)
         messages.success(request, _("Your password is set. Sign in to set up your authenticator app."))
         return redirect("orgs:login")
     return TemplateResponse(request, "orgs/activate.html", {"form": form, "staff": staff})
@@ -192,31 +163,29 @@ def activate(request: HttpRequest, token: str) -> HttpResponse:
 
 @policy()
 @require_http_methods(["GET", "POST"])
-def step_up(request: HttpRequest) -> HttpResponse:
+def step_up(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Confirm password and code again before a sensitive action (valid for five minutes)."""
     staff = request.user
-    assert isinstance(staff, Staff)
     form = StepUpForm(request.POST or None, initial={"next": request.GET.get("next", "")})
     if request.method == "POST" and form.is_valid():
         throttle = auth.throttle_for(staff.username)
         ok = (
             not throttle.is_locked()
             and staff.check_password(form.cleaned_data["password"])
-            and auth.check_totp(staff, form.cleaned_data["code"])
+            and actions.use_totp_code(staff, form.cleaned_data["code"])
         )
         if ok:
             request.session["wp_step_up_at"] = time.time()
-            audit.record(audit.Event.STEP_UP, org_id=staff.org_id, actor_id=staff.id)
+            actions.step_up_confirmed(staff)
             return redirect(safe_next(request, form.cleaned_data["next"]))
-        auth.register_failure(throttle, staff, audit.Event.STEP_UP_FAILED)
+        actions.sign_in_failed(throttle, staff, audit.Event.STEP_UP_FAILED)
         form.add_error(None, _("The password or the code did not work. Try again with the newest code."))
     return TemplateResponse(request, "orgs/step_up.html", {"form": form})
 
 
 @policy()
 @require_POST
-def logout_view(request: HttpRequest) -> HttpResponse:
-    user = request.user
-    audit.record(audit.Event.LOGOUT, org_id=user.org_id, actor_id=user.id)  # type: ignore[union-attr]
+def logout_view(request: AuthenticatedHttpRequest) -> HttpResponse:
+    actions.signed_out(request.user)
     logout(request)
     return redirect("orgs:login")

@@ -14,13 +14,12 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from waypoint.core import audit
 from waypoint.core.access import policy
-from waypoint.orgs import auth
-from waypoint.orgs.access import get_staff
+from waypoint.orgs import actions, auth
+from waypoint.orgs.access import get_staff, staff_for
 from waypoint.orgs.forms import InviteForm, OrganisationForm, RolesForm, SiteForm
 from waypoint.orgs.http import AuthenticatedHttpRequest
-from waypoint.orgs.models import Invitation, Role, Staff
+from waypoint.orgs.models import Role, Staff
 
 ADMIN = Role.ORG_ADMIN
 
@@ -28,11 +27,13 @@ ADMIN = Role.ORG_ADMIN
 @policy(ADMIN)
 @require_http_methods(["GET"])
 def staff_list(request: AuthenticatedHttpRequest) -> HttpResponse:
-    rows = Staff.objects.filter(org_id=request.user.org_id).order_by("display_name")
+    rows = staff_for(request.user).order_by("display_name")
     return TemplateResponse(request, "orgs/staff_list.html", {"rows": rows})
 
 
-def _send_invitation(request: AuthenticatedHttpRequest, staff: Staff, link: str) -> None:
+def _invitation_page(request: AuthenticatedHttpRequest, staff: Staff, token: str) -> HttpResponse:
+    """Show the activation link once, and e-mail it when the account has an address."""
+    link = request.build_absolute_uri(reverse("orgs:activate", args=[token]))
     if staff.email:
         send_mail(
             _("Your Waypoint account"),
@@ -41,14 +42,7 @@ def _send_invitation(request: AuthenticatedHttpRequest, staff: Staff, link: str)
             settings.DEFAULT_FROM_EMAIL,
             [staff.email],
         )
-
-
-def _issue_link(request: AuthenticatedHttpRequest, staff: Staff) -> str:
-    _invitation, token = Invitation.issue(staff, request.user)
-    link = request.build_absolute_uri(reverse("orgs:activate", args=[token]))
-    _send_invitation(request, staff, link)
-    audit.record_for(request, audit.Event.STAFF_INVITED, staff)
-    return link
+    return TemplateResponse(request, "orgs/invitation_link.html", {"staff": staff, "link": link})
 
 
 @policy(ADMIN)
@@ -57,15 +51,10 @@ def staff_invite(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = InviteForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        staff = Staff.objects.create_user(
-            data["username"],
-            org=request.user.org,
-            display_name=data["display_name"],
-            email=data["email"],
-            **{f"is_{role}": True for role in data["roles"]},  # type: ignore[arg-type]
+        staff, token = actions.invite_staff(
+            request.user, data["username"], data["display_name"], data["email"], data["roles"]
         )
-        link = _issue_link(request, staff)
-        return TemplateResponse(request, "orgs/invitation_link.html", {"staff": staff, "link": link})
+        return _invitation_page(request, staff, token)
     return TemplateResponse(request, "orgs/staff_invite.html", {"form": form})
 
 
@@ -75,19 +64,19 @@ def staff_detail(request: AuthenticatedHttpRequest, staff_id: uuid.UUID) -> Http
     staff = get_staff(request, staff_id)
     form = RolesForm(request.POST or None, initial={"roles": [r.value for r in staff.roles]})
     if request.method == "POST" and form.is_valid():
-        chosen = set(form.cleaned_data["roles"])
-        admins_left = Staff.objects.filter(org_id=staff.org_id, is_org_admin=True, is_active=True).exclude(pk=staff.pk)
-        if Role.ORG_ADMIN not in chosen and staff.is_org_admin and not admins_left.exists():
-            form.add_error("roles", _("An organisation needs at least one active admin. Add another admin first."))
+        try:
+            actions.change_roles(request.user, staff, form.cleaned_data["roles"])
+        except actions.Refused as refused:
+            form.add_error("roles", refused.message)
         else:
-            for role in Role:
-                setattr(staff, f"is_{role.value}", role.value in chosen)
-            staff.save()
-            audit.record_for(request, audit.Event.STAFF_ROLES_CHANGED, staff)
             messages.success(request, _("Roles saved. They apply from this person's next page."))
             return redirect("orgs:staff_detail", staff_id=staff.id)
-    pending = staff.invitations.filter(used_at__isnull=True).exists() and not staff.has_usable_password()
-    context = {"member": staff, "form": form, "pending": pending, "is_self": staff.pk == request.user.pk}
+    context = {
+        "member": staff,
+        "form": form,
+        "pending": staff.invitation_pending,
+        "is_self": staff.pk == request.user.pk,
+    }
     return TemplateResponse(request, "orgs/staff_detail.html", context)
 
 
@@ -96,14 +85,12 @@ def staff_detail(request: AuthenticatedHttpRequest, staff_id: uuid.UUID) -> Http
 @auth.require_step_up
 def staff_deactivate(request: AuthenticatedHttpRequest, staff_id: uuid.UUID) -> HttpResponse:
     staff = get_staff(request, staff_id)
-    if staff.pk == request.user.pk:
-        messages.error(request, _("You cannot deactivate your own account."))
-        return redirect("orgs:staff_detail", staff_id=staff.id)
-    staff.is_active = False
-    staff.save(update_fields=["is_active"])
-    auth.end_all_sessions(staff)
-    audit.record_for(request, audit.Event.STAFF_DEACTIVATED, staff)
-    messages.success(request, _("Deactivated. All of this person's sessions have ended."))
+    try:
+        actions.deactivate_staff(request.user, staff)
+    except actions.Refused as refused:
+        messages.error(request, refused.message)
+    else:
+        messages.success(request, _("Deactivated. All of this person's sessions have ended."))
     return redirect("orgs:staff_detail", staff_id=staff.id)
 
 
@@ -111,9 +98,7 @@ def staff_deactivate(request: AuthenticatedHttpRequest, staff_id: uuid.UUID) -> 
 @require_POST
 def staff_reactivate(request: AuthenticatedHttpRequest, staff_id: uuid.UUID) -> HttpResponse:
     staff = get_staff(request, staff_id)
-    staff.is_active = True
-    staff.save(update_fields=["is_active"])
-    audit.record_for(request, audit.Event.STAFF_REACTIVATED, staff)
+    actions.reactivate_staff(request.user, staff)
     messages.success(request, _("Reactivated. This person can sign in again."))
     return redirect("orgs:staff_detail", staff_id=staff.id)
 
@@ -122,11 +107,12 @@ def staff_reactivate(request: AuthenticatedHttpRequest, staff_id: uuid.UUID) -> 
 @require_POST
 def staff_reinvite(request: AuthenticatedHttpRequest, staff_id: uuid.UUID) -> HttpResponse:
     staff = get_staff(request, staff_id)
-    if staff.has_usable_password():
-        messages.error(request, _("This account is already active."))
+    try:
+        token = actions.reinvite_staff(request.user, staff)
+    except actions.Refused as refused:
+        messages.error(request, refused.message)
         return redirect("orgs:staff_detail", staff_id=staff.id)
-    link = _issue_link(request, staff)
-    return TemplateResponse(request, "orgs/invitation_link.html", {"staff": staff, "link": link})
+    return _invitation_page(request, staff, token)
 
 
 @policy(ADMIN)
@@ -134,13 +120,12 @@ def staff_reinvite(request: AuthenticatedHttpRequest, staff_id: uuid.UUID) -> Ht
 def org_settings(request: AuthenticatedHttpRequest) -> HttpResponse:
     org = request.user.org
     form = OrganisationForm(request.POST or None, instance=org, prefix="org")
-    site_form = SiteForm(prefix="site")
     if request.method == "POST" and form.is_valid():
-        form.save()
-        audit.record_for(request, audit.Event.ORG_SETTINGS_CHANGED, org)
+        actions.change_org_settings(request.user, form)
         messages.success(request, _("Settings saved."))
         return redirect("orgs:settings")
-    return TemplateResponse(request, "orgs/settings.html", {"form": form, "site_form": site_form, "org": org})
+    context = {"form": form, "site_form": SiteForm(prefix="site"), "org": org}
+    return TemplateResponse(request, "orgs/settings.html", context)
 
 
 @policy(ADMIN)
@@ -149,10 +134,7 @@ def site_add(request: AuthenticatedHttpRequest) -> HttpResponse:
     org = request.user.org
     site_form = SiteForm(request.POST, prefix="site")
     if site_form.is_valid():
-        site = site_form.save(commit=False)
-        site.org = org
-        site.save()
-        audit.record_for(request, audit.Event.ORG_SETTINGS_CHANGED, org)
+        actions.add_site(request.user, site_form)
         messages.success(request, _("Site added."))
         return redirect("orgs:settings")
     form = OrganisationForm(instance=org, prefix="org")

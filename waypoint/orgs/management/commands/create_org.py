@@ -7,10 +7,8 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
 
-from waypoint.core import audit
-from waypoint.orgs.models import Invitation, Organisation, Staff
+from waypoint.orgs import actions
 
 
 class Command(BaseCommand):
@@ -23,12 +21,8 @@ class Command(BaseCommand):
         parser.add_argument("--base-url", required=True, help="e.g. https://waypoint.example.org")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        username = Staff.normalize_login(options["admin"])
-        if Staff.objects.filter(username=username).exists():
-            raise CommandError("That sign-in name is taken.")
-        with transaction.atomic():
-            org = Organisation.objects.create(name=options["name"])
-            admin = Staff.objects.create_user(username, org=org, display_name=options["admin_name"], is_org_admin=True)
-            _invitation, token = Invitation.issue(admin, None)
-            audit.record(audit.Event.STAFF_INVITED, org_id=org.id, object_type="staff", object_id=admin.id)
+        try:
+            _org, _admin, token = actions.create_org(options["name"], options["admin"], options["admin_name"])
+        except actions.Refused as refused:
+            raise CommandError(refused.message) from refused
         self.stdout.write(f"{options['base_url'].rstrip('/')}/activate/{token}/")

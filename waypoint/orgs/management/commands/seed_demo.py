@@ -1,10 +1,12 @@
 """Load the demo organisations, one user per role in each, and a few people; print the logins.
 
-Refused in production.  Running it again changes nothing and prints the same logins."""
+Refused in production.  Running it again changes nothing and prints the same logins.  Everything
+goes through the same forms and actions as the pages (each change audited as a user's would be)."""
 
 from __future__ import annotations
 
 import json
+import uuid
 from typing import Any
 
 from django.conf import settings
@@ -12,14 +14,15 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
-from waypoint.core import audit
-from waypoint.orgs.auth import new_totp_secret
-from waypoint.orgs.models import Organisation, Role, Site, Staff
-from waypoint.people.events import PersonEvent
-from waypoint.people.models import Person
-from waypoint.plans.events import PlanEvent
-from waypoint.plans.service import save_section, start_plan
-from waypoint.referrals.models import ServiceRecord, ServiceStatus
+from waypoint.orgs import actions as org_actions
+from waypoint.orgs.models import Role, Staff
+from waypoint.people import actions as people_actions
+from waypoint.people.forms import PersonForm
+from waypoint.people.models import InterviewerGender, Person
+from waypoint.plans import actions as plan_actions
+from waypoint.referrals import actions as service_actions
+from waypoint.referrals.forms import ServiceForm
+from waypoint.referrals.models import ServiceStatus
 
 ORGS = [
     ("a", "Riverside Health (demo)", ["Riverside Clinic", "Eastside Shelter"]),
@@ -33,6 +36,12 @@ PEOPLE = {
 
 def demo_password(username: str) -> str:
     return f"{username}{settings.DEMO_PASSWORD_SUFFIX}"
+
+
+def _valid(form: Any) -> Any:
+    if not form.is_valid():
+        raise CommandError(f"Demo data no longer fits its form: {form.errors.as_json()}")
+    return form
 
 
 class Command(BaseCommand):
@@ -62,25 +71,13 @@ class Command(BaseCommand):
                 json.dump(rows, handle, indent=2)
 
     def _org(self, key: str, name: str, sites: list[str]) -> list[dict[str, str]]:
-        org, created = Organisation.objects.get_or_create(name=name)
-        for site in sites:
-            Site.objects.get_or_create(org=org, name=site)
+        org, created = org_actions.ensure_demo_org(name, sites)
         rows = []
         staff_by_role = {}
         for role in Role:
             username = f"{role.value.replace('_', '')}.{key}"
-            staff = Staff.objects.filter(username=username).first()
-            if staff is None:
-                staff = Staff.objects.create_user(
-                    username,
-                    org=org,
-                    password=demo_password(username),
-                    display_name=f"{role.value.replace('_', ' ').title()} {key.upper()}",
-                    **{f"is_{role.value}": True},
-                )
-                staff.totp_secret = new_totp_secret()
-                staff.totp_confirmed_at = timezone.now()
-                staff.save()
+            display = f"{role.value.replace('_', ' ').title()} {key.upper()}"
+            staff = org_actions.ensure_demo_staff(org, username, demo_password(username), display, role.value)
             staff_by_role[role] = staff
             rows.append(
                 {
@@ -97,36 +94,29 @@ class Command(BaseCommand):
         if created:
             provider = staff_by_role[Role.PROVIDER]
             for number, (person_name, alias, age, language) in enumerate(PEOPLE[key]):
-                person = Person.objects.create(
-                    org=org,
-                    name=person_name,
-                    alias=alias,
-                    estimated_age=age,
-                    preferred_language=language,
-                    created_by_id=provider.id,
-                    notes="Demo record.",
-                )
-                person.assigned_staff.add(provider)
-                audit.record(
-                    PersonEvent.CREATED,
-                    org_id=org.id,
-                    actor_id=provider.id,
-                    object_type="person",
-                    object_id=person.id,
-                )
+                person = self._person(provider, person_name, alias, age, language)
                 if number == 0:
                     self._plan(person, provider)
         return rows
 
+    def _person(self, provider: Staff, name: str, alias: str, age: int, language: str) -> Person:
+        data = {
+            "name": name, "alias": alias, "estimated_age": age, "preferred_language": language,
+            "interviewer_gender": InterviewerGender.NOT_ASKED, "notes": "Demo record.", "assigned_staff": [provider.id],
+            "form_token": uuid.uuid4(),
+        }  # fmt: skip
+        person, _created = people_actions.create_person(provider, _valid(PersonForm(data, org_id=provider.org_id)))
+        return person
+
     def _plan(self, person: Person, provider: Staff) -> None:
         """A started safety plan, with a service in the ledger, for the first demo person."""
-        ServiceRecord.objects.create(
-            org_id=person.org_id, person=person, provider="Community Legal Aid", service="Immigration advice",
-            status=ServiceStatus.ONGOING, started_on=timezone.localdate(), created_by_id=provider.id,
-        )  # fmt: skip
-        plan, _created = start_plan(person, provider)
+        service = {
+            "provider": "Community Legal Aid", "service": "Immigration advice", "status": ServiceStatus.ONGOING,
+            "started_on": timezone.localdate(), "form_token": uuid.uuid4(),
+        }  # fmt: skip
+        service_actions.add_service(provider, person, _valid(ServiceForm(service)))
+        plan, _created = plan_actions.start_plan(provider, person)
         step = {"text": "Keep the charger in my bag", "idea": "person", "status": "to_do", "due_on": ""}
-        with transaction.atomic():
-            save_section(plan.pk, "domain:communication", {"current": [step], "future": []}, plan.version, provider)
-        audit.record(PlanEvent.STARTED, org_id=person.org_id, actor_id=provider.id, object_type="safetyplan",
-                     object_id=plan.id)  # fmt: skip
+        plan_actions.save_section(
+            provider, plan, "domain:communication", {"current": [step], "future": []}, plan.version
+        )

@@ -1,0 +1,335 @@
+"""Every change to an encounter.  Each function is one atomic transaction that re-reads the encounter
+under lock, enforces the rule, writes the rows and its own audit row; views, commands and the API
+call these and never write an encounter themselves.
+
+A closed encounter is locked: every change here raises ``EncounterClosed`` (later corrections are
+amendments).  The separation protocol, front-desk requests and runs are in ``separation_actions``."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext
+
+from waypoint.contact.actions import record_spoken_rules
+from waypoint.content.models import ContentSet
+from waypoint.core import audit
+from waypoint.core.concurrency import previous_result, remember_result
+from waypoint.encounters.events import EncounterEvent
+from waypoint.encounters.models import (
+    Amendment,
+    CheckAnswer,
+    ChildProtectionReport,
+    ComfortEvent,
+    Domain,
+    DomainAssessment,
+    EmergencyNeed,
+    Encounter,
+    Escalation,
+    NeedKind,
+    SafetyAnswer,
+    Step,
+    StepState,
+    StepStatus,
+    escalation_target,
+)
+from waypoint.orgs.models import Site, Staff
+from waypoint.people.models import Person
+
+
+class Refused(Exception):
+    """A change the rules do not allow; ``str()`` is the translated message for the person asking."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class EncounterClosed(Refused):
+    def __init__(self) -> None:
+        super().__init__(gettext("This encounter is closed. Nothing was changed."))
+
+
+class QuestionsChanged(Refused):
+    """The answers were given to another version of the questions than the current one."""
+
+    def __init__(self) -> None:
+        super().__init__(gettext("The questions changed while you were answering. Please answer again."))
+
+
+# Phone answers that become the person's contact rules, question key -> contact-rule field.
+SPOKEN_RULE_QUESTIONS = {
+    "disconnection": "disconnection_plan",
+    "someone_on_line": "if_someone_answers",
+    "contact_after": "identify_as",
+}
+
+
+def _open(encounter: Encounter) -> Encounter:
+    """The encounter re-read under lock for this transaction; a closed one refuses every change."""
+    current = Encounter.objects.select_for_update().get(pk=encounter.pk)
+    if current.is_closed:
+        raise EncounterClosed()
+    return current
+
+
+def _mark(staff: Staff, encounter: Encounter, step: str, status: str, reason: str = "") -> None:
+    """The step's state, and the one audit row of the change it belongs to."""
+    StepState.objects.update_or_create(
+        encounter=encounter, step=step, defaults={"status": status, "reason": reason, "by_id": staff.id}
+    )
+    audit.record_by(staff, EncounterEvent.UPDATED, encounter)
+
+
+# --- Starting -----------------------------------------------------------------------------------
+
+
+def start_encounter(
+    staff: Staff, person: Person, *, mode: str, site: Site | None, token: uuid.UUID | None
+) -> Encounter:
+    """A new encounter led by ``staff``; a second submit of the same form (same ``token``) returns
+    the first encounter instead of starting another."""
+    try:
+        return _start_once(staff, person, mode=mode, site=site, token=token)
+    except IntegrityError:
+        earlier = previous_result(staff.id, token, "encounter")  # a concurrent double submit won the key
+        if earlier is None:
+            raise
+        return Encounter.objects.get(pk=earlier)
+
+
+@transaction.atomic
+def _start_once(staff: Staff, person: Person, *, mode: str, site: Site | None, token: uuid.UUID | None) -> Encounter:
+    earlier = previous_result(staff.id, token, "encounter")
+    if earlier is not None:
+        return Encounter.objects.get(pk=earlier)
+    encounter = Encounter.objects.create(
+        org_id=staff.org_id,
+        person=person,
+        mode=mode,
+        site=site,
+        lead=staff,
+        language=person.preferred_language,
+        is_minor=bool(person.is_minor),
+    )
+    remember_result(staff.id, token, "encounter", encounter.id)
+    audit.record_by(staff, EncounterEvent.STARTED, encounter)
+    return encounter
+
+
+# --- The first steps ----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def record_gate(
+    staff: Staff,
+    encounter: Encounter,
+    *,
+    gate: str,
+    gate_reason: str,
+    interpreter: str,
+    gender_preference_offered: bool,
+) -> Encounter:
+    """Privacy: whether they could be seen alone (or why not), the interpreter, the interviewer offer."""
+    encounter = _open(encounter)
+    encounter.gate, encounter.gate_reason = gate, gate_reason
+    encounter.interpreter, encounter.gender_preference_offered = interpreter, gender_preference_offered
+    encounter.version += 1
+    encounter.save()
+    _mark(staff, encounter, Step.GATE, StepStatus.DONE)
+    return encounter
+
+
+@transaction.atomic
+def confirm_confidentiality(staff: Staff, encounter: Encounter) -> Encounter:
+    encounter = _open(encounter)
+    _mark(staff, encounter, Step.CONFIDENTIALITY, StepStatus.DONE)
+    return encounter
+
+
+@transaction.atomic
+def record_safety_check(
+    staff: Staff,
+    encounter: Encounter,
+    content: ContentSet,
+    content_set_id: uuid.UUID | None,
+    answers: Mapping[str, CheckAnswer],
+) -> Escalation | None:
+    """Keep only what the person agreed to have written down (otherwise only that the question was
+    asked), against the version of the questions shown; phone answers about disconnection, someone
+    else on the line and how to identify ourselves become their contact rules.  Returns where the
+    answers send the provider at once, if anywhere."""
+    encounter = _open(encounter)
+    if content_set_id != content.id:
+        raise QuestionsChanged()
+    for key, given in answers.items():
+        if given.answer or given.consented:
+            _keep_answer(staff, encounter, content, key, given)
+    _mark(staff, encounter, Step.SAFETY_CHECK, StepStatus.DONE)
+    if notes := spoken_rules(answers):
+        record_spoken_rules(staff, encounter.person, notes, source_encounter_id=encounter.id)
+    return escalation_target(answers)
+
+
+def _keep_answer(staff: Staff, encounter: Encounter, content: ContentSet, key: str, given: CheckAnswer) -> None:
+    SafetyAnswer.objects.update_or_create(
+        encounter=encounter,
+        content_set=content,
+        question_key=key,
+        defaults={
+            "answer": given.answer if given.consented else "",
+            "consented": given.consented,
+            "note": given.note if given.consented else "",
+            "by_id": staff.id,
+        },
+    )
+
+
+def spoken_rules(answers: Mapping[str, CheckAnswer]) -> dict[str, str]:
+    """Contact-rule field -> the person's words, for the notes they agreed to have written down."""
+    return {
+        field: given.note
+        for key, field in SPOKEN_RULE_QUESTIONS.items()
+        if (given := answers.get(key)) is not None and given.consented and given.note
+    }
+
+
+# --- Pacing: skip or pause, comfort log ---------------------------------------------------------
+
+
+@transaction.atomic
+def set_step_state(staff: Staff, encounter: Encounter, step: str, status: str, reason: str) -> Encounter:
+    """Skip or pause a step of this encounter, with the reason."""
+    encounter = _open(encounter)
+    if not encounter.has_step(step):
+        raise Refused(gettext("Give a short reason to skip or pause a step."))
+    _mark(staff, encounter, step, status, reason)
+    return encounter
+
+
+@transaction.atomic
+def add_comfort_event(staff: Staff, encounter: Encounter, kind: str) -> ComfortEvent:
+    encounter = _open(encounter)
+    event = ComfortEvent.objects.create(encounter=encounter, kind=kind, by_id=staff.id)
+    audit.record_by(staff, EncounterEvent.UPDATED, encounter)
+    return event
+
+
+# --- The steps after the safety check: each saves its rows and marks itself done ----------------
+
+
+@transaction.atomic
+def save_assessment(staff: Staff, encounter: Encounter, data: Mapping[str, Any]) -> Encounter:
+    """The four areas of safety: a level and a note each (blank for what was not discussed)."""
+    encounter = _open(encounter)
+    for domain in Domain.values:
+        DomainAssessment.objects.update_or_create(
+            encounter=encounter,
+            domain=domain,
+            defaults={"level": data.get(f"{domain}__level") or "", "note": data.get(f"{domain}__note") or ""},
+        )
+    _mark(staff, encounter, Step.ASSESSMENT, StepStatus.DONE)
+    return encounter
+
+
+@transaction.atomic
+def save_needs(staff: Staff, encounter: Encounter, data: Mapping[str, Any]) -> Encounter:
+    """The emergency needs ticked now; a need no longer ticked is removed."""
+    encounter = _open(encounter)
+    for kind in NeedKind.values:
+        if data.get(f"{kind}__needed"):
+            EmergencyNeed.objects.update_or_create(
+                encounter=encounter, kind=kind, defaults={"note": data.get(f"{kind}__note") or ""}
+            )
+        else:
+            EmergencyNeed.objects.filter(encounter=encounter, kind=kind).delete()
+    _mark(staff, encounter, Step.NEEDS, StepStatus.DONE)
+    return encounter
+
+
+def _set_field(staff: Staff, encounter: Encounter, step: str, field: str, value: str) -> Encounter:
+    encounter = _open(encounter)
+    setattr(encounter, field, value)
+    encounter.version += 1
+    encounter.save(update_fields=[field, "version"])
+    _mark(staff, encounter, step, StepStatus.DONE)
+    return encounter
+
+
+@transaction.atomic
+def record_consent(staff: Staff, encounter: Encounter, consent: str) -> Encounter:
+    """An adult's informed consent to share information (services never depend on it)."""
+    return _set_field(staff, encounter, Step.CONSENT, "consent", consent)
+
+
+@transaction.atomic
+def record_education(staff: Staff, encounter: Encounter, education: str) -> Encounter:
+    """The hotline card: offered, taken, declined, or shared by word only."""
+    return _set_field(staff, encounter, Step.EDUCATION, "education", education)
+
+
+@transaction.atomic
+def save_child_protection_report(staff: Staff, encounter: Encounter, data: Mapping[str, Any]) -> ChildProtectionReport:
+    """A minor's child protective services report, or why it is deferred."""
+    encounter = _open(encounter)
+    report, _created = ChildProtectionReport.objects.update_or_create(
+        encounter=encounter, defaults={**data, "by_id": staff.id}
+    )
+    _mark(staff, encounter, Step.MINOR, StepStatus.DONE)
+    return report
+
+
+# --- Immediate escalation -----------------------------------------------------------------------
+
+
+@transaction.atomic
+def record_emergency_call(staff: Staff, encounter: Encounter, choice: str) -> Encounter:
+    """Injured: what they chose when offered 911 or an ambulance, and when."""
+    encounter = _open(encounter)
+    encounter.emergency_call, encounter.emergency_call_at = choice, timezone.now()
+    encounter.save(update_fields=["emergency_call", "emergency_call_at"])
+    audit.record_by(staff, EncounterEvent.UPDATED, encounter)
+    return encounter
+
+
+@transaction.atomic
+def record_callback_plan(staff: Staff, encounter: Encounter, callback_plan: str) -> Encounter:
+    """Not safe to talk: when and how to call back, as they said it; the safety check is paused."""
+    encounter = _open(encounter)
+    encounter.callback_plan = callback_plan
+    encounter.save(update_fields=["callback_plan"])
+    _mark(staff, encounter, Step.SAFETY_CHECK, StepStatus.PAUSED, gettext("Not safe to talk"))
+    return encounter
+
+
+# --- Closing and amending -----------------------------------------------------------------------
+
+
+@transaction.atomic
+def close_encounter(staff: Staff, encounter: Encounter) -> Encounter:
+    """Close and lock; a minor's encounter needs its child protective services step first."""
+    encounter = _open(encounter)
+    if blocker := encounter.close_blocker():
+        raise Refused(blocker)
+    encounter.closed_at, encounter.closed_by_id = timezone.now(), staff.id
+    encounter.save(update_fields=["closed_at", "closed_by_id"])
+    audit.record_by(staff, EncounterEvent.CLOSED, encounter)
+    return encounter
+
+
+@transaction.atomic
+def amend_encounter(staff: Staff, encounter: Encounter, text: str) -> Amendment:
+    """A correction to a closed encounter is added beside it; the original is never edited."""
+    encounter = Encounter.objects.select_for_update().get(pk=encounter.pk)
+    if blocker := encounter.amend_blocker():
+        raise Refused(blocker)
+    amendment = Amendment.objects.create(encounter=encounter, text=text, by_id=staff.id)
+    audit.record_by(staff, EncounterEvent.AMENDED, encounter)
+    return amendment

@@ -1,0 +1,56 @@
+"""Where the safety check sends the provider at once: in danger here, injured, not safe to talk."""
+
+from __future__ import annotations
+
+from django.http import HttpResponse
+from django.views.decorators.http import require_GET, require_http_methods
+
+from waypoint.contact.access import rules_for
+from waypoint.core.access import policy
+from waypoint.encounters import actions
+from waypoint.encounters.forms import CallbackForm, EmergencyCallForm
+from waypoint.encounters.models import Encounter
+from waypoint.encounters.separation import SeparationProtocol
+from waypoint.encounters.views.common import encounter_step, posted, saved, scripts, show
+from waypoint.orgs.http import AuthenticatedHttpRequest
+from waypoint.people.access import READERS
+
+
+@policy(*READERS)
+@require_GET
+@encounter_step()
+def encounter_danger(request: AuthenticatedHttpRequest, encounter: Encounter) -> HttpResponse:
+    """In danger here: the organisation's emergency steps and contacts, at once."""
+    protocol = SeparationProtocol.for_org(encounter.org_id)
+    context = {"protocol": protocol, "steps": protocol.lines(protocol.emergency_steps)}
+    return show(request, "encounters/danger.html", encounter, context)
+
+
+@policy(*READERS)
+@require_http_methods(["GET", "POST"])
+@encounter_step()
+def encounter_injured(request: AuthenticatedHttpRequest, encounter: Encounter) -> HttpResponse:
+    """Injured: offer 911 or an ambulance and record their choice."""
+    form = EmergencyCallForm(posted(request), initial={"emergency_call": encounter.emergency_call})
+    if request.method == "POST" and form.is_valid():
+        choice = form.cleaned_data["emergency_call"]
+        return saved(request, encounter, lambda: actions.record_emergency_call(request.user, encounter, choice))
+    return show(request, "encounters/injured.html", encounter, {"form": form}, status=400 if form.errors else 200)
+
+
+@policy(*READERS)
+@require_http_methods(["GET", "POST"])
+@encounter_step()
+def encounter_cover(request: AuthenticatedHttpRequest, encounter: Encounter) -> HttpResponse:
+    """Not safe to talk: the agreed cover identity and a closing line fill the screen; then, if they
+    said how, record when and how to call back."""
+    form = CallbackForm(posted(request), initial={"callback_plan": encounter.callback_plan})
+    if request.method == "POST" and form.is_valid():
+        plan = form.cleaned_data["callback_plan"]
+        return saved(request, encounter, lambda: actions.record_callback_plan(request.user, encounter, plan))
+    context = {
+        "form": form,
+        "rules": rules_for(request.user).filter(person_id=encounter.person_id).first(),
+        "closing": scripts(request, encounter)["cover_closing"],
+    }
+    return show(request, "encounters/cover.html", encounter, context, status=400 if form.errors else 200)

@@ -1,0 +1,207 @@
+"""The steps of an encounter: privacy gate, confidentiality, safety check, the four areas, emergency
+needs, consent, child protective services and the hotline card.  Each shows its form (audited as a
+read, error re-renders included) and on a valid POST calls its action, then goes back to the list."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.http import HttpResponse
+from django.shortcuts import redirect
+from django.views.decorators.http import require_http_methods
+
+from waypoint.content.models import ContentSet
+from waypoint.content.source import PHONE
+from waypoint.core.access import policy
+from waypoint.core.forms import SafeForm
+from waypoint.encounters import actions
+from waypoint.encounters.actions import QuestionsChanged, Refused
+from waypoint.encounters.forms import (
+    AssessmentForm,
+    ConsentForm,
+    EducationForm,
+    GateForm,
+    MinorForm,
+    NeedsForm,
+    SafetyCheckForm,
+)
+from waypoint.encounters.models import Encounter, Step
+from waypoint.encounters.views.common import encounter_step, posted, refused, saved, scripts, show
+from waypoint.orgs.http import AuthenticatedHttpRequest
+from waypoint.people.access import READERS
+
+GATE_FIELDS = ("gate", "gate_reason", "interpreter", "gender_preference_offered")
+
+
+@policy(*READERS)
+@require_http_methods(["GET", "POST"])
+@encounter_step(Step.GATE)
+def encounter_gate(request: AuthenticatedHttpRequest, encounter: Encounter) -> HttpResponse:
+    form = GateForm(posted(request), initial={name: getattr(encounter, name) for name in GATE_FIELDS})
+    if request.method == "POST" and form.is_valid():
+        values = {name: form.cleaned_data[name] for name in GATE_FIELDS}
+        return saved(request, encounter, lambda: actions.record_gate(request.user, encounter, **values))
+    return show(request, "encounters/gate.html", encounter, {"form": form})
+
+
+@policy(*READERS)
+@require_http_methods(["GET", "POST"])
+@encounter_step(Step.CONFIDENTIALITY)
+def encounter_confidentiality(request: AuthenticatedHttpRequest, encounter: Encounter) -> HttpResponse:
+    if request.method == "POST":
+        return saved(request, encounter, lambda: actions.confirm_confidentiality(request.user, encounter))
+    said = scripts(request, encounter)
+    context = {"script": said["confidentiality"], "concern": said["concern"]}
+    return show(request, "encounters/confidentiality.html", encounter, context)
+
+
+# --- Safety check -------------------------------------------------------------------------------
+
+
+def _check_initial(encounter: Encounter, content: ContentSet) -> dict[str, Any]:
+    initial: dict[str, Any] = {"content_set": content.id}
+    for key, answer in encounter.saved_answers(content).items():
+        initial |= {f"{key}__answer": answer.answer, f"{key}__consented": answer.consented, f"{key}__note": answer.note}
+    return initial
+
+
+@policy(*READERS)
+@require_http_methods(["GET", "POST"])
+@encounter_step(Step.SAFETY_CHECK)
+def encounter_check(request: AuthenticatedHttpRequest, encounter: Encounter) -> HttpResponse:
+    content = ContentSet.current(encounter.org_id, encounter.check_kind)
+    questions = [(line.key, line.text) for line in content.lines(encounter.language)]
+    form = SafetyCheckForm(posted(request), questions=questions, initial=_check_initial(encounter, content))
+    if request.method == "POST" and form.is_valid():
+        try:
+            target = actions.record_safety_check(
+                request.user, encounter, content, form.cleaned_data["content_set"], form.answers()
+            )
+        except QuestionsChanged as reason:
+            return refused(request, encounter, reason, to="encounters:safety_check")
+        except Refused as reason:
+            return refused(request, encounter, reason)
+        return redirect(f"encounters:{target}" if target else "encounters:detail", encounter_id=encounter.id)
+    ours = {line.key: line.text for line in content.lines(request.LANGUAGE_CODE)}
+    context = {
+        "form": form,
+        "rows": [{**row, "ours": ours.get(row["key"], "")} for row in form.rows()],
+        "reminder": scripts(request, encounter)["phone_reminder"] if encounter.check_kind == PHONE else None,
+    }
+    return show(request, "encounters/check.html", encounter, context, status=400 if form.errors else 200)
+
+
+# --- The steps after the safety check: one small form each --------------------------------------
+
+
+def _form_step(
+    request: AuthenticatedHttpRequest,
+    encounter: Encounter,
+    step: Step,
+    form: SafeForm,
+    template: str,
+    save: Callable[[dict[str, Any]], object],
+) -> HttpResponse:
+    """Show the step's form; on a valid POST its action saves it and marks the step done."""
+    if request.method == "POST" and form.is_valid():
+        return saved(request, encounter, lambda: save(form.cleaned_data))
+    context = {"form": form, "title": step.label}
+    return show(request, template, encounter, context, status=400 if form.errors else 200)
+
+
+def _assessment_initial(encounter: Encounter) -> dict[str, Any]:
+    initial: dict[str, Any] = {}
+    for row in encounter.assessments.all():
+        initial |= {f"{row.domain}__level": row.level, f"{row.domain}__note": row.note}
+    return initial
+
+
+@policy(*READERS)
+@require_http_methods(["GET", "POST"])
+@encounter_step(Step.ASSESSMENT)
+def encounter_assessment(request: AuthenticatedHttpRequest, encounter: Encounter) -> HttpResponse:
+    form = AssessmentForm(posted(request), initial=_assessment_initial(encounter))
+    return _form_step(
+        request,
+        encounter,
+        Step.ASSESSMENT,
+        form,
+        "encounters/assessment.html",
+        lambda data: actions.save_assessment(request.user, encounter, data),
+    )
+
+
+def _needs_initial(encounter: Encounter) -> dict[str, Any]:
+    initial: dict[str, Any] = {}
+    for row in encounter.needs.all():
+        initial |= {f"{row.kind}__needed": True, f"{row.kind}__note": row.note}
+    return initial
+
+
+@policy(*READERS)
+@require_http_methods(["GET", "POST"])
+@encounter_step(Step.NEEDS)
+def encounter_needs(request: AuthenticatedHttpRequest, encounter: Encounter) -> HttpResponse:
+    form = NeedsForm(posted(request), initial=_needs_initial(encounter))
+    return _form_step(
+        request,
+        encounter,
+        Step.NEEDS,
+        form,
+        "encounters/needs.html",
+        lambda data: actions.save_needs(request.user, encounter, data),
+    )
+
+
+@policy(*READERS)
+@require_http_methods(["GET", "POST"])
+@encounter_step(Step.CONSENT)
+def encounter_consent(request: AuthenticatedHttpRequest, encounter: Encounter) -> HttpResponse:
+    form = ConsentForm(posted(request), initial={"consent": encounter.consent})
+    return _form_step(
+        request,
+        encounter,
+        Step.CONSENT,
+        form,
+        "encounters/step_form.html",
+        lambda data: actions.record_consent(request.user, encounter, data["consent"]),
+    )
+
+
+@policy(*READERS)
+@require_http_methods(["GET", "POST"])
+@encounter_step(Step.EDUCATION)
+def encounter_education(request: AuthenticatedHttpRequest, encounter: Encounter) -> HttpResponse:
+    form = EducationForm(posted(request), initial={"education": encounter.education})
+    return _form_step(
+        request,
+        encounter,
+        Step.EDUCATION,
+        form,
+        "encounters/step_form.html",
+        lambda data: actions.record_education(request.user, encounter, data["education"]),
+    )
+
+
+MINOR_FIELDS = ("agency", "reported_at", "reference", "told_first", "told_by", "deferred_reason")
+
+
+def _minor_initial(encounter: Encounter) -> dict[str, Any]:
+    report = encounter.child_protection_report()
+    return {} if report is None else {name: getattr(report, name) for name in MINOR_FIELDS}
+
+
+@policy(*READERS)
+@require_http_methods(["GET", "POST"])
+@encounter_step(Step.MINOR)
+def encounter_minor(request: AuthenticatedHttpRequest, encounter: Encounter) -> HttpResponse:
+    form = MinorForm(posted(request), initial=_minor_initial(encounter))
+    return _form_step(
+        request,
+        encounter,
+        Step.MINOR,
+        form,
+        "encounters/step_form.html",
+        lambda data: actions.save_child_protection_report(request.user, encounter, data),
+    )

@@ -1,0 +1,295 @@
+"""Every change to organisations, staff accounts and sign-in state.  Each function is one atomic
+transaction that writes its own audit row (the same rows, one per change, as the pages always
+wrote); the sign-in, account and admin pages, the session middleware and ``create_org`` call these.
+
+The rules live here: an organisation keeps at least one active admin; nobody deactivates their own
+account; an invitation link works once; a failed sign-in counts towards the lockout."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from waypoint.core import audit
+from waypoint.orgs import auth
+from waypoint.orgs.forms import OrganisationForm, SiteForm
+from waypoint.orgs.models import Invitation, LoginThrottle, Organisation, RecoveryCode, Role, Site, Staff, StaffSession
+
+
+class Refused(Exception):
+    """The change breaks a rule; ``message`` (translated) says which, for the page to show."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+# --- Signing in ----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def sign_in_failed(throttle: LoginThrottle, staff: Staff | None, event: audit.Event) -> None:
+    """A wrong password or code (``event`` says which step): one row, counted towards the lockout of
+    that sign-in name, and a lockout row when this failure starts one."""
+    org_id, actor_id = (staff.org_id, staff.id) if staff else (None, None)
+    audit.record(event, org_id=org_id, actor_id=actor_id)
+    throttle = LoginThrottle.objects.select_for_update().get(pk=throttle.pk)  # concurrent failures all count
+    if throttle.register_failure():
+        audit.record(audit.Event.LOCKOUT, org_id=org_id, actor_id=actor_id)
+
+
+def sign_in_refused_while_locked(staff: Staff | None) -> None:
+    """A sign-in attempt while the name is locked: recorded, not counted (the lock already runs)."""
+    audit.record(audit.Event.LOGIN_FAILED, org_id=staff.org_id if staff else None, actor_id=staff.id if staff else None)
+
+
+@transaction.atomic
+def use_totp_code(staff: Staff, code: str) -> bool:
+    """A right authenticator code uses up its time step: the same code cannot be replayed, even by
+    two requests at once (the last step used is read under lock)."""
+    last_step = Staff.objects.select_for_update().values_list("totp_last_step", flat=True).get(pk=staff.pk)
+    staff.totp_last_step = last_step
+    step = auth.matching_totp_step(staff, code)
+    if step is None:
+        return False
+    staff.totp_last_step = step
+    staff.save(update_fields=["totp_last_step"])
+    return True
+
+
+@transaction.atomic
+def use_second_factor(staff: Staff, code: str) -> str | None:
+    """'totp' or 'recovery' for a good code (used up, a recovery code with its row), None otherwise."""
+    if use_totp_code(staff, code):
+        return "totp"
+    if len(RecoveryCode.normalise(code)) == 12 and RecoveryCode.use(staff, code):
+        audit.record_by(staff, audit.Event.RECOVERY_CODE_USED)
+        return "recovery"
+    return None
+
+
+@transaction.atomic
+def signed_in(staff: Staff) -> None:
+    """Both factors passed (the session has started): the failure count starts again from zero."""
+    LoginThrottle.objects.filter(key=LoginThrottle.key_for(staff.username)).delete()
+    audit.record_by(staff, audit.Event.LOGIN)
+
+
+def start_authenticator_setup(staff: Staff) -> None:
+    """Give the account its TOTP secret the first time the set-up page is shown (kept until confirmed,
+    so a reload shows the same QR code)."""
+    if not staff.totp_secret:
+        staff.totp_secret = auth.new_totp_secret()
+        staff.save(update_fields=["totp_secret"])
+
+
+@transaction.atomic
+def enrol_authenticator(staff: Staff) -> list[str]:
+    """The first code from the authenticator app was right: the second factor is set up, and the
+    first recovery codes are issued (returned once, to be shown once; only their hashes are kept)."""
+    staff.totp_confirmed_at = timezone.now()
+    staff.save(update_fields=["totp_confirmed_at"])
+    codes = RecoveryCode.issue(staff)
+    audit.record_by(staff, audit.Event.MFA_ENROLLED)
+    return codes
+
+
+def step_up_confirmed(staff: Staff) -> None:
+    audit.record_by(staff, audit.Event.STEP_UP)
+
+
+def signed_out(staff: Staff) -> None:
+    """Recorded before the session ends (the caller then calls Django's ``logout``)."""
+    audit.record_by(staff, audit.Event.LOGOUT)
+
+
+def session_expired(staff: Staff) -> None:
+    audit.record_by(staff, audit.Event.SESSION_EXPIRED)
+
+
+@transaction.atomic
+def activate_account(invitation: Invitation, password: str) -> Staff:
+    """Set the invited person's password from their link; the link is then used up, and the
+    authenticator app is set up afresh at the first sign-in.  Refused when the link was used
+    meanwhile (a second tab, a double submit)."""
+    invitation = Invitation.objects.select_for_update().select_related("staff").get(pk=invitation.pk)
+    if invitation.used_at is not None:
+        raise Refused(_("This link has been used already."))
+    staff = invitation.staff
+    staff.set_password(password)
+    staff.totp_secret, staff.totp_confirmed_at = "", None
+    staff.save()
+    invitation.used_at = timezone.now()
+    invitation.save(update_fields=["used_at"])
+    audit.record_by(staff, audit.Event.STAFF_ACTIVATED, staff)
+    return staff
+
+
+# --- The user's own account ----------------------------------------------------------------------
+
+
+def _end_sessions(staff: Staff) -> int:
+    deleted, _rows = StaffSession.objects.filter(staff_id=staff.id).delete()
+    return deleted
+
+
+@transaction.atomic
+def end_session(staff: Staff, session: StaffSession) -> None:
+    """End one of the user's other sessions (for the current one, sign out instead)."""
+    StaffSession.objects.filter(pk=session.pk, staff_id=staff.id).delete()
+    audit.record_by(staff, audit.Event.SESSIONS_ENDED)
+
+
+@transaction.atomic
+def end_all_sessions(staff: Staff) -> int:
+    """Sign out everywhere, this browser included; returns how many sessions ended."""
+    ended = _end_sessions(staff)
+    audit.record_by(staff, audit.Event.SESSIONS_ENDED, staff)
+    return ended
+
+
+@transaction.atomic
+def renew_recovery_codes(staff: Staff) -> list[str]:
+    """New recovery codes replace all the old ones, used or not (returned once, to be shown once)."""
+    codes = RecoveryCode.issue(staff)
+    audit.record_by(staff, audit.Event.RECOVERY_CODES_RENEWED)
+    return codes
+
+
+def set_preferred_language(staff: Staff, language: str) -> None:
+    """The language the user's pages are in from their next sign-in (not audited: no record data)."""
+    Staff.objects.filter(pk=staff.pk).update(preferred_language=language)
+
+
+# --- Organisation admin --------------------------------------------------------------------------
+
+
+def _issue_invitation(admin: Staff | None, staff: Staff) -> str:
+    """A new activation link (earlier unused links stop working); returns the token, shown once."""
+    _invitation, token = Invitation.issue(staff, admin)
+    if admin is not None:
+        audit.record_by(admin, audit.Event.STAFF_INVITED, staff)
+    else:  # the first admin of a new organisation, from the command line
+        audit.record(audit.Event.STAFF_INVITED, org_id=staff.org_id, object_type="staff", object_id=staff.id)
+    return token
+
+
+@transaction.atomic
+def invite_staff(admin: Staff, username: str, display_name: str, email: str, roles: Iterable[str]) -> tuple[Staff, str]:
+    """A new account in the admin's organisation, without a password: the returned token is its
+    activation link (the caller shows it, and e-mails it when there is an address)."""
+    staff = Staff.objects.create_user(
+        username,
+        org=admin.org,
+        display_name=display_name,
+        email=email,
+        **{f"is_{role}": True for role in roles},  # type: ignore[arg-type]
+    )
+    return staff, _issue_invitation(admin, staff)
+
+
+@transaction.atomic
+def reinvite_staff(admin: Staff, staff: Staff) -> str:
+    """A fresh activation link for an account that has not been activated."""
+    if staff.has_usable_password():
+        raise Refused(_("This account is already active."))
+    return _issue_invitation(admin, staff)
+
+
+@transaction.atomic
+def change_roles(admin: Staff, staff: Staff, roles: Iterable[str]) -> Staff:
+    """Set exactly these roles; refused when it would leave the organisation with no active admin."""
+    chosen = set(roles)
+    staff = Staff.objects.select_for_update().get(pk=staff.pk)
+    others = Staff.objects.filter(org_id=staff.org_id, is_org_admin=True, is_active=True).exclude(pk=staff.pk)
+    if Role.ORG_ADMIN not in chosen and staff.is_org_admin and not others.exists():
+        raise Refused(_("An organisation needs at least one active admin. Add another admin first."))
+    for role in Role:
+        setattr(staff, f"is_{role.value}", role.value in chosen)
+    staff.save()
+    audit.record_by(admin, audit.Event.STAFF_ROLES_CHANGED, staff)
+    return staff
+
+
+@transaction.atomic
+def deactivate_staff(admin: Staff, staff: Staff) -> None:
+    """No more sign-in, and every session of theirs ends now.  Refused for one's own account."""
+    if staff.pk == admin.pk:
+        raise Refused(_("You cannot deactivate your own account."))
+    staff.is_active = False
+    staff.save(update_fields=["is_active"])
+    _end_sessions(staff)
+    audit.record_by(admin, audit.Event.STAFF_DEACTIVATED, staff)
+
+
+@transaction.atomic
+def reactivate_staff(admin: Staff, staff: Staff) -> None:
+    staff.is_active = True
+    staff.save(update_fields=["is_active"])
+    audit.record_by(admin, audit.Event.STAFF_REACTIVATED, staff)
+
+
+@transaction.atomic
+def change_org_settings(admin: Staff, form: OrganisationForm) -> Organisation:
+    org: Organisation = form.save()
+    audit.record_by(admin, audit.Event.ORG_SETTINGS_CHANGED, org)
+    return org
+
+
+@transaction.atomic
+def add_site(admin: Staff, form: SiteForm) -> Site:
+    site: Site = form.save(commit=False)
+    site.org = admin.org
+    site.save()
+    audit.record_by(admin, audit.Event.ORG_SETTINGS_CHANGED, admin.org)
+    return site
+
+
+@transaction.atomic
+def create_org(name: str, admin_username: str, admin_name: str) -> tuple[Organisation, Staff, str]:
+    """A new organisation with its first admin (no password yet); the token is the admin's
+    activation link.  Refused when the sign-in name is taken."""
+    username = Staff.normalize_login(admin_username)
+    if Staff.objects.filter(username=username).exists():
+        raise Refused("That sign-in name is taken.")
+    org = Organisation.objects.create(name=name)
+    admin = Staff.objects.create_user(username, org=org, display_name=admin_name, is_org_admin=True)
+    return org, admin, _issue_invitation(None, admin)
+
+
+# --- Demo data (development only; seed_demo refuses production) ---------------------------------
+
+
+@transaction.atomic
+def ensure_demo_org(name: str, sites: Iterable[str]) -> tuple[Organisation, bool]:
+    """The demo organisation and its sites, made once: ``(org, created)``."""
+    org, created = Organisation.objects.get_or_create(name=name)
+    for site in sites:
+        Site.objects.get_or_create(org=org, name=site)
+    if created:
+        audit.record(audit.Event.ORG_SETTINGS_CHANGED, org_id=org.id, object_type="organisation", object_id=org.id)
+    return org, created
+
+
+@transaction.atomic
+def ensure_demo_staff(org: Organisation, username: str, password: str, display_name: str, role: str) -> Staff:
+    """A demo account that is already active, with a confirmed authenticator key (printed by
+    seed_demo so a tester can sign in); made once, then returned as it is."""
+    staff = Staff.objects.filter(username=username).first()
+    if staff is not None:
+        return staff
+    staff = Staff.objects.create_user(
+        username,
+        org=org,
+        password=password,
+        display_name=display_name,
+        **{f"is_{role}": True},  # type: ignore[arg-type]
+    )
+    staff.totp_secret = auth.new_totp_secret()
+    staff.totp_confirmed_at = timezone.now()
+    staff.save(update_fields=["totp_secret", "totp_confirmed_at"])
+    audit.record(audit.Event.STAFF_ACTIVATED, org_id=org.id, object_type="staff", object_id=staff.id)
+    return staff
