@@ -41,8 +41,9 @@ messages: venv
 	WAYPOINT_ENV=test $(BIN)/python manage.py makemessages -l es --no-location --ignore=.venv --ignore=tests --ignore=bench
 	WAYPOINT_ENV=test $(BIN)/python manage.py compilemessages -l es --ignore=.venv
 
+# make bench BENCH_ARGS="--quick" for a short run of every part; --help lists the options.
 bench: venv
-	$(BIN)/python bench/run.py
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) var

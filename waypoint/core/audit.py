@@ -178,8 +178,8 @@ def record(
 ) -> AuditEvent:
     """Append one row to the organisation's chain inside the caller's transaction (or a new one)."""
     with transaction.atomic():
-        locktrace.chain_locked()
         head = _locked_head(org_id)
+        locktrace.chain_locked()  # held from here until the commit
         row = AuditEvent(
             seq=head.seq + 1,
             at=timezone.now(),

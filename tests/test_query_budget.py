@@ -1,0 +1,179 @@
+"""Queries per page: each main page has a declared budget, and its count must not grow with the rows
+it shows (an N+1 query shows up as a count that grows when the page lists more rows).
+
+Each page is requested once to warm it (the chain head, caches), then counted with
+``CaptureQueriesContext``; for the growth check more rows of everything the page lists are made,
+the page is warmed again and the count must be the same.  A budget is today's count: lower it when
+a page gets cheaper, never raise it to make a test pass without saying why."""
+
+from __future__ import annotations
+
+import datetime
+import itertools
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from tests import conftest
+from tests.conftest import OrgWorld, make_staff, sign_in
+from waypoint.contact.models import FollowUpTask
+from waypoint.core import audit
+from waypoint.encounters.models import Amendment, ComfortEvent, ComfortKind, Encounter, Mode, SeparationRequest
+from waypoint.orgs.models import Role, Staff
+from waypoint.people.events import PersonEvent
+from waypoint.people.models import Person
+from waypoint.referrals.models import ServiceRecord
+
+MORE = 4  # rows of each kind added before counting again
+_names = itertools.count(1)
+
+
+# --- Making more of what the pages list --------------------------------------------------------
+
+
+def more_staff(world: OrgWorld, role: Role = Role.PROVIDER) -> Staff:
+    return make_staff(world.org, f"extra{next(_names)}.{role.value}", role)
+
+
+def more_people(world: OrgWorld) -> list[Person]:
+    """Records assigned to the provider, each with an open encounter it leads, a plan due for
+    review, an open task due today and a service; and waiting front-desk requests."""
+    people = []
+    for n in range(MORE):
+        person = Person.objects.create(
+            org=world.org, name=f"Extra Person {next(_names)}", estimated_age=30, created_by_id=world.provider.id
+        )
+        person.assigned_staff.add(world.provider)
+        encounter = Encounter.objects.create(org=world.org, person=person, mode=Mode.IN_PERSON, lead=world.provider)
+        plan, _created = conftest.start_plan(person, world.provider, encounter)
+        type(plan).objects.filter(pk=plan.pk).update(review_on=timezone.localdate())
+        FollowUpTask.objects.create(
+            org=world.org, person=person, plan_id=plan.id, what=f"Task {n}", due_on=timezone.localdate(),
+            assigned_to=world.provider, created_by_id=world.provider.id,
+        )  # fmt: skip
+        more_services(world, person, 1)
+        SeparationRequest.objects.create(org=world.org, phrase="form_b", created_by_id=world.front_desk.id)
+        people.append(person)
+    return people
+
+
+def more_services(world: OrgWorld, person: Person | None = None, count: int = MORE) -> None:
+    """Services in the person's ledger, each added by another staff member."""
+    for n in range(count):
+        ServiceRecord.objects.create(
+            org=world.org, person=person or world.person, provider=f"Clinic {n}", service=f"Service {n}",
+            created_by_id=more_staff(world).id,
+        )  # fmt: skip
+
+
+def more_tasks(world: OrgWorld) -> None:
+    for n in range(MORE):
+        FollowUpTask.objects.create(
+            org=world.org, person=world.person, plan_id=world.plan.id, what=f"More {n}",
+            due_on=timezone.localdate() + datetime.timedelta(days=n), assigned_to=more_staff(world),
+            created_by_id=more_staff(world).id,
+        )  # fmt: skip
+
+
+def more_encounters(world: OrgWorld) -> None:
+    for _n in range(MORE):
+        lead = more_staff(world)
+        Encounter.objects.create(org=world.org, person=world.person, mode=Mode.PHONE, lead=lead)
+
+
+def more_viewers(world: OrgWorld) -> None:
+    """Reads of the record by other staff members ("who viewed this record")."""
+    for _n in range(MORE):
+        audit.record_by(more_staff(world), PersonEvent.VIEWED, world.person)
+
+
+def grow_record(world: OrgWorld) -> None:
+    more_encounters(world)
+    more_services(world)
+    more_tasks(world)
+    more_viewers(world)
+    for _n in range(MORE):
+        world.person.assigned_staff.add(more_staff(world))
+
+
+def grow_plan(world: OrgWorld) -> None:
+    more_tasks(world)
+    more_services(world)
+
+
+def grow_encounter(world: OrgWorld) -> None:
+    for n in range(MORE):
+        by = more_staff(world).id
+        ComfortEvent.objects.create(encounter=world.encounter, kind=list(ComfortKind)[n % len(ComfortKind)], by_id=by)
+        Amendment.objects.create(encounter=world.encounter, text=f"Correction {n}", by_id=by)
+
+
+def grow_audit_log(world: OrgWorld) -> None:
+    """Rows by different staff about different records and their encounters."""
+    for person in more_people(world):
+        encounter = Encounter.objects.filter(person=person).first()
+        audit.record_by(more_staff(world), PersonEvent.VIEWED, person)
+        audit.record_by(more_staff(world), PersonEvent.VIEWED, encounter, object_type="encounter")
+
+
+# --- The pages -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Page:
+    name: str
+    budget: int
+    path: Callable[[OrgWorld], str]
+    grow: Callable[[OrgWorld], Any]
+    reader: Role = Role.PROVIDER
+    grows: str = ""  # why the count grows with rows today (file:line of the N+1): the check is xfail
+
+    def param(self) -> Any:
+        marks = [pytest.mark.xfail(strict=True, reason=self.grows)] if self.grows else []
+        return pytest.param(self, id=self.name, marks=marks)
+
+
+PAGES = [
+    Page("home", 7, lambda w: "/", more_people),
+    Page("people_list", 9, lambda w: "/people/", more_people),
+    Page("person_detail", 17, lambda w: f"/people/{w.person.id}/", grow_record),
+    Page("plan_detail", 18, lambda w: f"/plans/{w.plan.id}/", grow_plan),
+    Page("encounter_detail", 17, lambda w: f"/encounters/{w.encounter.id}/", grow_encounter),
+    Page("timeline", 12, lambda w: f"/people/{w.person.id}/timeline/", grow_record),
+    Page("audit_log", 15, lambda w: "/oversight/audit/", grow_audit_log, reader=Role.AUDITOR),
+    Page("services", 10, lambda w: f"/people/{w.person.id}/services/", more_services),
+]
+
+
+def queries(client: Client, path: str) -> tuple[int, int]:
+    """The page's query count, and its length (to check that more rows were shown)."""
+    client.get(path)  # warm: anything made on first use is not the page's cost
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(path)
+    assert response.status_code == 200, f"{path} answered {response.status_code}"
+    return len(captured.captured_queries), len(response.content)
+
+
+@pytest.mark.parametrize("page", [pytest.param(p, id=p.name) for p in PAGES])
+def test_page_stays_within_its_query_budget(client: Client, world_a: OrgWorld, page: Page) -> None:
+    page.grow(world_a)  # a page with rows in every list (an empty list may skip its queries)
+    sign_in(client, world_a.staff[page.reader])
+    count, _length = queries(client, page.path(world_a))
+    assert count <= page.budget, f"{page.name}: {count} queries, budget {page.budget}"
+
+
+@pytest.mark.parametrize("page", [p.param() for p in PAGES])
+def test_page_query_count_does_not_grow_with_its_rows(client: Client, world_a: OrgWorld, page: Page) -> None:
+    page.grow(world_a)
+    sign_in(client, world_a.staff[page.reader])
+    before, shorter = queries(client, page.path(world_a))
+    page.grow(world_a)
+    after, longer = queries(client, page.path(world_a))
+    assert longer > shorter, f"{page.name} shows no more rows than before: the check checks nothing"
+    assert after == before, f"{page.name}: {before} queries, then {after} with more rows"
