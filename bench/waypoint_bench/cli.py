@@ -63,7 +63,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--code-root", type=Path, default=ROOT, help="the Waypoint tree the servers run (default: this one)"
     )
     parser.add_argument("--output", default="latest.json", help="file name under bench/results/ (default latest.json)")
-    parser.add_argument("--configs", default="2x4", help="gunicorn WORKERSxTHREADS for the pages under load (2x4)")
+    parser.add_argument(
+        "--configs",
+        default="2x1,2x4",
+        help="gunicorn WORKERSxTHREADS for the pages under load (2x1: the recommended shape, one request per "
+        "process at a time; 2x4: the shape measured before issue #8)",
+    )
     parser.add_argument("--connections", type=int, default=50)
     parser.add_argument("--threads", type=int, default=2, help="wrk threads (default 2)")
     parser.add_argument("--wrk-timeout", type=int, default=10, help="wrk per-request timeout, s (default 10)")

@@ -210,7 +210,9 @@ def verdicts(results: dict[str, Any]) -> list[tuple[str, str, str]]:
                 lock = config["targets"][key].get("locks", {}).get(kind, {})
                 if lock.get("p95") is not None:
                     ok = lock["p95"] < TARGET_LOCK_P95_MS
-                    rows.append((backend, f"{key} lock p95 < {TARGET_LOCK_P95_MS:g} ms", _v(ok, f"{lock['p95']} ms")))
+                    shape = f"{config['workers']}x{config['threads']}"
+                    target = f"{key} lock p95 < {TARGET_LOCK_P95_MS:g} ms ({shape})"
+                    rows.append((backend, target, _v(ok, f"{lock['p95']} ms")))
         pdf = figures.get("pdf") or {}
         doc = (pdf.get("documents") or {}).get("plan")
         if doc and doc["ms"]["p50"] is not None and doc["locks"][kind]["max"] is not None:

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -154,18 +154,31 @@ def row_digest(row: AuditEvent) -> str:
     )
 
 
-def _locked_head(org_id: uuid.UUID | None) -> AuditHead:
-    """The organisation's chain head, locked until the caller's transaction ends (created at seq 0
-    the first time; a concurrent creator wins and we lock theirs)."""
-    head = AuditHead.objects.select_for_update().filter(org_id=org_id).first()
-    if head is None:
-        try:
-            with transaction.atomic():
-                AuditHead.objects.create(org_id=org_id, seq=0, hash=GENESIS)
-        except IntegrityError:
-            pass
-        head = AuditHead.objects.select_for_update().get(org_id=org_id)
-    return head
+def _create_head(org_id: uuid.UUID | None) -> None:
+    """A chain's head at row 0, the first time an organisation writes (a concurrent creator wins)."""
+    try:
+        with transaction.atomic():
+            AuditHead.objects.create(org_id=org_id, seq=0, hash=GENESIS)
+    except IntegrityError:
+        pass
+
+
+# The append is a few precompiled statements, not ORM calls: the chain head stays locked only for
+# the read of the head, the insert and the head's move, with no query building in between (under
+# load, every Python step inside the lock is a chance for the holder to lose the CPU).
+_HEAD = "SELECT id, seq, hash FROM core_audithead WHERE org_id {match}{lock}"
+_INSERT = (
+    "INSERT INTO core_auditevent (seq, at, org_id, actor_id, event, object_type, object_id, prev_hash, hash) "
+    "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s) RETURNING id"
+)
+_MOVE_HEAD = "UPDATE core_audithead SET seq = %s, hash = %s WHERE id = %s"
+_UUID = AuditEvent._meta.get_field("org_id")
+_AT = AuditEvent._meta.get_field("at")
+
+
+def _head_sql(org_id: uuid.UUID | None) -> str:
+    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
+    return _HEAD.format(match="IS NULL" if org_id is None else "= %s", lock=lock)
 
 
 def record(
@@ -177,22 +190,29 @@ def record(
     object_id: uuid.UUID | None = None,
 ) -> AuditEvent:
     """Append one row to the organisation's chain inside the caller's transaction (or a new one)."""
-    with transaction.atomic():
-        head = _locked_head(org_id)
+    row = AuditEvent(
+        at=timezone.now(), org_id=org_id, actor_id=actor_id, event=str(event), object_type=object_type,
+        object_id=object_id,
+    )  # fmt: skip
+    at, org, actor, obj = (
+        _AT.get_db_prep_value(row.at, connection),
+        *(_UUID.get_db_prep_value(value, connection) for value in (org_id, actor_id, object_id)),
+    )
+    head_sql, head_params = _head_sql(org_id), [] if org_id is None else [org]
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(head_sql, head_params)
+        head = cursor.fetchone()
+        if head is None:
+            _create_head(org_id)
+            cursor.execute(head_sql, head_params)
+            head = cursor.fetchone()
         locktrace.chain_locked()  # held from here until the commit
-        row = AuditEvent(
-            seq=head.seq + 1,
-            at=timezone.now(),
-            org_id=org_id,
-            actor_id=actor_id,
-            event=str(event),
-            object_type=object_type,
-            object_id=object_id,
-            prev_hash=head.hash,
-        )
+        head_id, row.prev_hash, row.seq = head[0], head[2], head[1] + 1
         row.hash = row_digest(row)
-        row.save()
-        AuditHead.objects.filter(pk=head.pk).update(seq=row.seq, hash=row.hash)
+        cursor.execute(_INSERT, [row.seq, at, org, actor, row.event, object_type, obj, row.prev_hash, row.hash])
+        row.pk = cursor.fetchone()[0]
+        cursor.execute(_MOVE_HEAD, [row.seq, row.hash, head_id])
+    row._state.adding, row._state.db = False, connection.alias
     return row
 
 
