@@ -18,7 +18,6 @@ class EncounterEvent(StrEnum):
     SEPARATION_REQUESTED = "separation.requested"
     SEPARATION_UPDATED = "separation.updated"
     SEPARATION_VIEWED = "separation.viewed"
-    PROTOCOL_CHANGED = "separation.protocol_changed"
 
 
 audit.register(
@@ -31,7 +30,6 @@ audit.register(
         EncounterEvent.SEPARATION_REQUESTED: _("Separation requested"),
         EncounterEvent.SEPARATION_UPDATED: _("Separation recorded"),
         EncounterEvent.SEPARATION_VIEWED: _("Separation viewed"),
-        EncounterEvent.PROTOCOL_CHANGED: _("Separation protocol changed"),
     },
     reads=[EncounterEvent.VIEWED, EncounterEvent.SEPARATION_VIEWED],
 )
