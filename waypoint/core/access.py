@@ -3,11 +3,12 @@ access function per object type (for example ``waypoint.people.access.get_person
 
 Defends against: a view that forgets its check (a test walks the URL conf and fails on any view
 without a declared policy); existence leaks (outsiders and roles without access get 404, never 403);
-unaudited denials (each refused object lookup is written to the audit trail after the request's
-transaction, so the rollback of the failed request does not erase it).
+unaudited denials (each refused object lookup is written to the audit trail in its own transaction
+once the 404 is made, so nothing the request did can take it with it).
 
 Does not defend against: a view that builds its own queryset instead of asking the access module;
-review and the cross-organisation sweep test are the guard there.
+``tests/test_layering.py`` (no ``.objects`` in any views module) and the cross-organisation sweep
+are the guard there.
 """
 
 from __future__ import annotations
@@ -61,7 +62,8 @@ def policy(*roles: str, public: bool = False) -> Callable[[ViewFunc], ViewFunc]:
 
 
 def deny(request: HttpRequest, object_type: str = "", object_id: Any = None) -> NoReturn:
-    """Refuse as if the thing did not exist, and queue an audit row for after the rollback."""
+    """Refuse as if the thing did not exist, and queue an audit row, written once the 404 is made (by
+    ``DeniedAccessAuditMiddleware``, in its own transaction, so no failed change can take it with it)."""
     pending: list[tuple[str, uuid.UUID | None]] = getattr(request, "wp_denials", [])
     parsed: uuid.UUID | None
     try:

@@ -1,4 +1,4 @@
-"""The audit trail: every read of a record and every write, in the same transaction as the change.
+"""The audit trail: every read of a record, and every write in the same transaction as the change.
 
 Each organisation has its own hash chain and its own sequence (rows with no organisation, such as a
 failed sign-in for an unknown name, form a system chain).  So organisations never wait on each

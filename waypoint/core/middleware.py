@@ -1,5 +1,5 @@
 """Middleware every response passes through: page hygiene headers, the staff member's language, and
-the audit of refused access (written after the request's own transaction has rolled back)."""
+the audit of refused access (written once the 404 is made, in its own transaction)."""
 
 from __future__ import annotations
 
