@@ -839,3 +839,81 @@ def test_checkbox_errors_are_shown_next_to_the_box(
     missing = [i for i in described_by.split() if not page.locator(f"[id='{i}']").count()]
     assert not missing, f"aria-describedby points to ids that are not on the page: {missing}"
     assert page.locator("#id_shelter__needed_error").is_visible()
+
+
+# --------------------------------------------------------------------------------------------------
+# Contact rules: from the answers typed in a call to every place they are read
+
+RULES_SCRIPT = """() => {
+  const heading = [...document.querySelectorAll("main h2")].find(h =>
+    h.nextElementSibling && h.nextElementSibling.matches("dl")
+    && /Contact rules|Reglas de contacto/.test(h.textContent));
+  const pairs = {};
+  if (!heading) return pairs;
+  const terms = heading.nextElementSibling.querySelectorAll("dt");
+  terms.forEach(dt => { pairs[dt.textContent.trim()] = dt.nextElementSibling.textContent.trim(); });
+  return pairs;
+}"""
+
+
+def _phone_check(page: Any, server: LiveServer, person_path: str, answers: dict[str, str]) -> str:
+    """Start a call with this person, explain confidentiality, and give these safety-check answers
+    (question key -> note, or "no" for safe_to_talk); returns the page the answers lead to."""
+    page.goto(f"{server.url}{person_path}encounters/new/")
+    page.check("input[name=mode][value=phone]")
+    submit(page)
+    encounter = path_of(page)
+    assert ENCOUNTER_PATH.fullmatch(encounter), f"the call did not start: {page.url}"
+    page.goto(f"{server.url}{encounter}confidentiality/")
+    submit(page)
+    page.goto(f"{server.url}{encounter}safety-check/")
+    for key, note in answers.items():
+        page.check(f"input[name={key}__answer][value={'no' if note == 'no' else 'yes'}]")
+        page.check(f"input[name={key}__consented]")
+        if note != "no":
+            page.fill(f"[name={key}__note]", note)
+    submit(page)
+    return path_of(page)
+
+
+def test_call_answers_become_contact_rules_read_under_their_own_labels(
+    contexts: Any, wp_server: LiveServer, codes: CodeBook, provider_session: dict[str, Any]
+) -> None:
+    """Typed in a phone safety check, each rule is shown under its own label on the record page (in
+    English and Spanish) and read from the right field on a later call's not-safe-to-talk screen."""
+    tag = secrets.token_hex(3)
+    disconnected, someone_else = f"text the word kite, wait an hour {tag}", f"say it is the pharmacy {tag}"
+    page = provider_page(contexts, wp_server, codes, provider_session)
+    try:
+        page.goto(f"{wp_server.url}/people/new/")
+        page.fill("#id_estimated_age", "31")
+        page.select_option("#id_preferred_language", "es")
+        submit(page)
+        person_path = path_of(page)
+        assert re.fullmatch(r"/people/[0-9a-f-]{36}/", person_path), f"the record was not created: {page.url}"
+        lands = _phone_check(
+            page, wp_server, person_path,
+            {"safe_to_talk": "yes to talk", "disconnection": disconnected, "someone_on_line": someone_else},
+        )  # fmt: skip
+        assert ENCOUNTER_PATH.fullmatch(lands), f"the answers were not saved: {page.url}"
+
+        page.goto(f"{wp_server.url}{person_path}")
+        rules = page.evaluate(RULES_SCRIPT)
+        assert rules["If we get disconnected"] == disconnected
+        assert rules["If someone else answers"] == someone_else
+        assert rules["How to identify ourselves"] == "Not agreed: do not say who you are"
+        assert all(rules[c] == "Not asked (treated as not allowed)" for c in ("Voicemail", "Text message"))
+        set_language(page, "es")
+        rules = page.evaluate(RULES_SCRIPT)
+        assert rules["Si se corta la llamada"] == disconnected
+        assert rules["Si contesta otra persona"] == someone_else
+
+        cover = _phone_check(page, wp_server, person_path, {"safe_to_talk": "no"})
+        assert cover.endswith("/not-safe-to-talk/"), f"'no' must open the cover screen: {page.url}"
+        screen = str(page.inner_text("section.cover"))
+        assert f"Si hay otra persona en la línea: {someone_else}" in screen
+        assert disconnected not in screen, "the disconnection plan is not the cover for someone on the line"
+        METRICS["contact rules followed from a call to the record and the cover screen"] = "3 rules, en and es"
+    finally:
+        reset_language(page, wp_server)
+        page.close()
