@@ -15,20 +15,14 @@ import urllib.parse
 from pathlib import Path
 from typing import Any
 
+from tests.browser.helpers import CHROMIUM as BROWSER
+from tests.browser.helpers import LAUNCH_ARGS
 from waypoint_bench.common import READERS, Run, pcts
 from waypoint_bench.servers import BenchServer
 from waypoint_bench.sessions import PERSON_HREF, code_wait, fresh_code
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
+CHROMIUM = str(BROWSER)  # the same Chromium, with the same flags, as the browser tests
+CHROMIUM_ARGS = LAUNCH_ARGS
 EXIT_STUB = "<!doctype html><html lang=en><title>Weather</title><p>Local stand-in for the exit page.</p></html>"
 
 # Added after static/waypoint.js has bound its own submit handler, so it runs right after quickExit():
