@@ -3,7 +3,8 @@
 Off unless ``WAYPOINT_LOCK_TRACE`` names a file.  When on, every release of SQLite's writer queue
 (``waypoint.core.sqlite``) and every commit of a transaction that locked an audit chain head
 appends one line ``<kind> <milliseconds> <path>`` to that file, where path is the request's path
-(or ``-`` outside a request).  Nothing personal is written: paths carry random ids only.
+(or ``-`` outside a request).  Nothing personal is written: paths carry random ids only, and an
+activation link's token is replaced (``traceable``).
 """
 
 from __future__ import annotations
@@ -20,6 +21,12 @@ _FILE = os.environ.get("WAYPOINT_LOCK_TRACE", "")
 
 def enabled() -> bool:
     return bool(_FILE)
+
+
+def traceable(path: str) -> str:
+    """The path as the trace may keep it: ids are random UUIDs, but an activation link's token is a
+    secret, so it is replaced."""
+    return "/activate/-/" if path.startswith("/activate/") else path
 
 
 def set_path(path: str) -> contextvars.Token[str]:

@@ -23,7 +23,7 @@ class PageHygieneMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if locktrace.enabled():
-            token = locktrace.set_path(request.path)
+            token = locktrace.set_path(locktrace.traceable(request.path))
             try:
                 response = self.get_response(request)
             finally:

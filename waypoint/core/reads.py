@@ -34,9 +34,3 @@ def show(
     assert event in audit.read_events(), f"{event} is not declared as a read event"
     audit.record_for(request, event, obj, object_type)
     return TemplateResponse(request, template, context, status=status)
-
-
-def recorded(request: HttpRequest, event: str, obj: Any = None, object_type: str = "") -> None:
-    """For a response that is not a template (a PDF): its read row, before the body is made."""
-    assert event in audit.read_events(), f"{event} is not declared as a read event"
-    audit.record_for(request, event, obj, object_type)

@@ -72,11 +72,16 @@ SPOKEN_RULE_QUESTIONS = {
 }
 
 
-def _open(encounter: Encounter) -> Encounter:
-    """The encounter re-read under lock for this transaction; a closed one refuses every change."""
+def _open(encounter: Encounter, step: str | None = None) -> Encounter:
+    """The encounter re-read under lock for this transaction; a closed one refuses every change, and
+    a ``step`` it does not have, or that is still locked (privacy, confidentiality), is refused."""
     current = Encounter.objects.select_for_update().get(pk=encounter.pk)
     if current.is_closed:
         raise EncounterClosed()
+    if step is not None and not current.has_step(step):
+        raise Refused(gettext("This encounter has no such step."))
+    if step is not None and (locked := current.locked_reason(step)):
+        raise Refused(locked)
     return current
 
 
@@ -166,7 +171,7 @@ def record_safety_check(
     asked), against the version of the questions shown; phone answers about disconnection, someone
     else on the line and how to identify ourselves become their contact rules.  Returns where the
     answers send the provider at once, if anywhere."""
-    encounter = _open(encounter)
+    encounter = _open(encounter, Step.SAFETY_CHECK)
     if content_set_id != content.id:
         raise QuestionsChanged()
     for key, given in answers.items():
@@ -228,7 +233,7 @@ def add_comfort_event(staff: Staff, encounter: Encounter, kind: str) -> ComfortE
 @transaction.atomic
 def save_assessment(staff: Staff, encounter: Encounter, data: Mapping[str, Any]) -> Encounter:
     """The four areas of safety: a level and a note each (blank for what was not discussed)."""
-    encounter = _open(encounter)
+    encounter = _open(encounter, Step.ASSESSMENT)
     for domain in Domain.values:
         DomainAssessment.objects.update_or_create(
             encounter=encounter,
@@ -242,7 +247,7 @@ def save_assessment(staff: Staff, encounter: Encounter, data: Mapping[str, Any])
 @transaction.atomic
 def save_needs(staff: Staff, encounter: Encounter, data: Mapping[str, Any]) -> Encounter:
     """The emergency needs ticked now; a need no longer ticked is removed."""
-    encounter = _open(encounter)
+    encounter = _open(encounter, Step.NEEDS)
     for kind in NeedKind.values:
         if data.get(f"{kind}__needed"):
             EmergencyNeed.objects.update_or_create(
@@ -255,7 +260,7 @@ def save_needs(staff: Staff, encounter: Encounter, data: Mapping[str, Any]) -> E
 
 
 def _set_field(staff: Staff, encounter: Encounter, step: str, field: str, value: str) -> Encounter:
-    encounter = _open(encounter)
+    encounter = _open(encounter, step)
     setattr(encounter, field, value)
     encounter.version += 1
     encounter.save(update_fields=[field, "version"])
@@ -278,7 +283,7 @@ def record_education(staff: Staff, encounter: Encounter, education: str) -> Enco
 @transaction.atomic
 def save_child_protection_report(staff: Staff, encounter: Encounter, data: Mapping[str, Any]) -> ChildProtectionReport:
     """A minor's child protective services report, or why it is deferred."""
-    encounter = _open(encounter)
+    encounter = _open(encounter, Step.MINOR)
     report, _created = ChildProtectionReport.objects.update_or_create(
         encounter=encounter, defaults={**data, "by_id": staff.id}
     )

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from django.db import transaction
+from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -69,6 +70,15 @@ def use_second_factor(staff: Staff, code: str) -> str | None:
         audit.record_by(staff, audit.Event.RECOVERY_CODE_USED)
         return "recovery"
     return None
+
+
+@transaction.atomic
+def complete_sign_in(request: HttpRequest, staff: Staff) -> str:
+    """Both factors passed: the new session, the reset failure count and the sign-in's audit row in
+    one transaction (nobody is signed in without its row).  Returns where to go next."""
+    next_url = auth.complete_login(request, staff)
+    signed_in(staff)
+    return next_url
 
 
 @transaction.atomic
@@ -199,13 +209,19 @@ def reinvite_staff(admin: Staff, staff: Staff) -> str:
     return _issue_invitation(admin, staff)
 
 
+def _last_admin(staff: Staff) -> bool:
+    """Whether ``staff`` is their organisation's only active admin.  The admins' rows are locked, so
+    two admins removing each other at the same moment cannot both pass."""
+    admins = Staff.objects.select_for_update().filter(org_id=staff.org_id, is_org_admin=True, is_active=True)
+    return not any(pk != staff.pk for pk in admins.values_list("pk", flat=True))
+
+
 @transaction.atomic
 def change_roles(admin: Staff, staff: Staff, roles: Iterable[str]) -> Staff:
     """Set exactly these roles; refused when it would leave the organisation with no active admin."""
     chosen = set(roles)
     staff = Staff.objects.select_for_update().get(pk=staff.pk)
-    others = Staff.objects.filter(org_id=staff.org_id, is_org_admin=True, is_active=True).exclude(pk=staff.pk)
-    if Role.ORG_ADMIN not in chosen and staff.is_org_admin and not others.exists():
+    if Role.ORG_ADMIN not in chosen and staff.is_org_admin and _last_admin(staff):
         raise Refused(_("An organisation needs at least one active admin. Add another admin first."))
     for role in Role:
         setattr(staff, f"is_{role.value}", role.value in chosen)
@@ -219,6 +235,9 @@ def deactivate_staff(admin: Staff, staff: Staff) -> None:
     """No more sign-in, and every session of theirs ends now.  Refused for one's own account."""
     if staff.pk == admin.pk:
         raise Refused(_("You cannot deactivate your own account."))
+    staff = Staff.objects.select_for_update().get(pk=staff.pk)
+    if staff.is_org_admin and staff.is_active and _last_admin(staff):
+        raise Refused(_("An organisation needs at least one active admin. Add another admin first."))
     staff.is_active = False
     staff.save(update_fields=["is_active"])
     _end_sessions(staff)

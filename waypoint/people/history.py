@@ -14,7 +14,7 @@ from waypoint.people.events import PersonEvent
 from waypoint.people.models import Person
 
 RECORD_EVENTS = frozenset({PersonEvent.CREATED, PersonEvent.UPDATED})
-OWN_VIEW_EVENTS = frozenset({PersonEvent.VIEWED, PersonEvent.TIMELINE_VIEWED, *RECORD_EVENTS})
+OWN_VIEW_EVENTS = frozenset({PersonEvent.VIEWED, PersonEvent.TIMELINE_VIEWED, PersonEvent.CONFLICT, *RECORD_EVENTS})
 TIMELINE_LIMIT = 200
 
 
@@ -24,7 +24,7 @@ def _name(names: dict[uuid.UUID, str], staff_id: uuid.UUID | None) -> str:
 
 def view_events() -> frozenset[str]:
     """The reads and changes listed under "Who viewed this record": this app's and every part's."""
-    return frozenset(OWN_VIEW_EVENTS) | parts.record_events()
+    return OWN_VIEW_EVENTS | parts.record_events()
 
 
 def viewers(person: Person, limit: int = 20) -> list[dict[str, Any]]:

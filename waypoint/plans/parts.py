@@ -51,7 +51,9 @@ PART = RecordPart(
     key="plans",
     order=30,
     object_ids=_plan_ids,
-    events=frozenset({PlanEvent.STARTED, PlanEvent.VIEWED, PlanEvent.UPDATED, PlanEvent.VERSIONS_VIEWED}),
+    events=frozenset(
+        {PlanEvent.STARTED, PlanEvent.VIEWED, PlanEvent.UPDATED, PlanEvent.VERSIONS_VIEWED, PlanEvent.CONFLICT}
+    ),
     timeline=_timeline,
     context=_context,
     owners=_owners,

@@ -11,7 +11,13 @@ PART = RecordPart(
     key="printing",
     order=31,
     events=frozenset(
-        {PrintEvent.PLAN_PRINTED, PrintEvent.CARD_PRINTED, PrintEvent.REFUSED, PrintEvent.MEMORISE_VIEWED}
+        {
+            PrintEvent.PLAN_PRINTED,
+            PrintEvent.CARD_PRINTED,
+            PrintEvent.REFUSED,
+            PrintEvent.MEMORISE_VIEWED,
+            PrintEvent.PRINT_VIEWED,
+        }
     ),
 )
 

@@ -118,8 +118,8 @@ def print_plan(request: AuthenticatedHttpRequest, plan_id: uuid.UUID) -> HttpRes
     except PrintRefused as refusal:
         return _refused(request, refusal)
     discreet = form.cleaned_data["layout"] == Layout.DISCREET
-    context = {
-        "blocks": printable(content, sections or [], discreet),
+    context = {  # from the plan as it was when the gate was checked, not as this request first read it
+        "blocks": printable(printed.content, sections or [], discreet),
         "discreet": discreet,
         "org_name": printed.org.name,
     }
@@ -135,10 +135,10 @@ def print_card(request: AuthenticatedHttpRequest, plan_id: uuid.UUID) -> HttpRes
     form = CardForm(request.POST, choices=_card_choices(content))
     chosen = form.cleaned_data["contacts"] if form.is_valid() else None
     try:
-        actions.print_paper(request.user, plan, Paper.CARD, chosen)
+        printed = actions.print_paper(request.user, plan, Paper.CARD, chosen)
     except PrintRefused as refusal:
         return _refused(request, refusal)
-    contacts = card_contacts(content)
+    contacts = card_contacts(printed.content)  # as it was when the gate was checked
     context = {"contacts": [contacts[int(n)] for n in chosen or []], "call": HOTLINE_CALL, "text": HOTLINE_TEXT}
     return _pdf(render_pdf("printing/card_pdf.html", context, form.cleaned_data["language"]), Paper.CARD)
 

@@ -7,6 +7,7 @@ import time
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import authenticate, logout
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import redirect
@@ -72,8 +73,7 @@ def login_code(request: HttpRequest) -> HttpResponse:
                 actions.sign_in_failed(throttle, staff, audit.Event.MFA_FAILED)
             form.add_error("code", _("That code did not work. Codes change every 30 seconds; try the newest one."))
         else:
-            next_url = auth.complete_login(request, staff)
-            actions.signed_in(staff)
+            next_url = actions.complete_sign_in(request, staff)
             if kind == "recovery":
                 remaining = recovery_codes_left(staff)
                 text = ngettext(
@@ -113,8 +113,7 @@ def resume(request: HttpRequest) -> JsonResponse:
         return JsonResponse({"ok": False, "error": error}, status=400)
     if request.user.is_authenticated:
         logout(request)
-    auth.complete_login(request, staff)
-    actions.signed_in(staff)
+    actions.complete_sign_in(request, staff)
     return JsonResponse({"ok": True, "csrf": get_token(request), "idle_seconds": settings.SESSION_IDLE_SECONDS})
 
 
@@ -129,9 +128,9 @@ def mfa_setup(request: HttpRequest) -> HttpResponse:
     form = EnrolForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         if actions.use_totp_code(staff, form.cleaned_data["code"]):
-            codes = actions.enrol_authenticator(staff)
-            auth.complete_login(request, staff)
-            actions.signed_in(staff)
+            with transaction.atomic():  # enrolled, signed in and audited together, or none of it
+                codes = actions.enrol_authenticator(staff)
+                actions.complete_sign_in(request, staff)
             return TemplateResponse(request, "orgs/recovery_codes.html", {"codes": codes, "first_time": True})
         actions.sign_in_failed(auth.throttle_for(staff.username), staff, audit.Event.MFA_FAILED)
         form.add_error("code", _("That code did not work. Check the time on your device and try the newest code."))
