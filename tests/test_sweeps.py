@@ -47,7 +47,7 @@ CASES: dict[str, tuple[str, Kwargs, int | None]] = {
     "orgs:login_code": ("get", NONE, 302),  # no password step in this session: back to the login page
     "orgs:mfa_setup": ("get", NONE, 302),
     "orgs:resume": ("post", NONE, 400),  # no password or code: refused with a JSON error
-    "orgs:activate": ("get", lambda w: {"token": "not-a-real-token"}, 404),
+    "orgs:activate": ("get", NONE, 200),  # the code form; the token comes in a POST body, never the URL
     "orgs:logout": ("post", NONE, 302),
     "orgs:step_up": ("get", NONE, 200),
     "orgs:set_language": ("post", NONE, 302),
@@ -62,6 +62,7 @@ CASES: dict[str, tuple[str, Kwargs, int | None]] = {
     "orgs:staff_deactivate": ("post", STAFF, 302),
     "orgs:staff_reactivate": ("post", STAFF, 302),
     "orgs:staff_reinvite": ("post", STAFF, 302),  # already active: message and back to the page
+    "orgs:staff_unlock": ("post", STAFF, 302),
     "orgs:settings": ("get", NONE, 200),
     "orgs:site_add": ("post", NONE, 200),  # empty form: shown again with the error
     "people:list": ("get", NONE, 200),

@@ -167,6 +167,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "waypoint.orgs.validators.RepetitionValidator"},
+    {"NAME": "waypoint.orgs.validators.GuessableValidator"},  # zxcvbn's leaked-password and word lists
 ]
 PASSWORD_MAX_LENGTH = 1024
 if WAYPOINT_ENV == "test":
@@ -210,6 +211,9 @@ else:
     LANGUAGE_COOKIE_NAME = "wp_lang"
 if env_bool("WAYPOINT_BEHIND_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# How many reverse proxies in front append to X-Forwarded-For: the sign-in throttle counts the client
+# that many hops back (0: REMOTE_ADDR, so behind a proxy every client would share the proxy's count).
+TRUSTED_PROXY_HOPS = env_int("WAYPOINT_TRUSTED_PROXY_HOPS", 1 if env_bool("WAYPOINT_BEHIND_PROXY", False) else 0)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"  # no-referrer breaks Django's CSRF check in Chromium
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"

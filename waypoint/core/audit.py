@@ -59,6 +59,8 @@ class Event(StrEnum):
     STAFF_DEACTIVATED = "staff.deactivated"
     STAFF_REACTIVATED = "staff.reactivated"
     STAFF_ROLES_CHANGED = "staff.roles_changed"
+    STAFF_CLINICAL_ROLE_GRANTED = "staff.clinical_role_granted"
+    STAFF_UNLOCKED = "staff.unlocked"
     ORG_SETTINGS_CHANGED = "org.settings_changed"
     ACCESS_DENIED = "access.denied"
     AUDIT_VIEWED = "audit.viewed"
@@ -86,6 +88,8 @@ EVENT_LABELS: dict[str, Any] = {
     Event.STAFF_DEACTIVATED: _("Staff member deactivated"),
     Event.STAFF_REACTIVATED: _("Staff member reactivated"),
     Event.STAFF_ROLES_CHANGED: _("Roles changed"),
+    Event.STAFF_CLINICAL_ROLE_GRANTED: _("Role that opens records granted"),
+    Event.STAFF_UNLOCKED: _("Sign-in unlocked by an admin"),
     Event.ORG_SETTINGS_CHANGED: _("Organisation settings changed"),
     Event.ACCESS_DENIED: _("Access refused"),
     Event.AUDIT_VIEWED: _("Audit log viewed"),
@@ -136,8 +140,12 @@ def read_events() -> frozenset[str]:
 # --- Writing -------------------------------------------------------------------------------------
 
 
-def _digest(prev_hash: str, seq: int, at: str, org: str, actor: str, event: str, otype: str, oid: str) -> str:
+def _digest(
+    prev_hash: str, seq: int, at: str, org: str, actor: str, event: str, otype: str, oid: str, count: int | None
+) -> str:
     material = "|".join([prev_hash, str(seq), at, org, actor, event, otype, oid])
+    if count is not None:  # rows written before counts existed keep their digest
+        material += f"|n={count}"
     return hashlib.sha256(material.encode()).hexdigest()
 
 
@@ -151,6 +159,7 @@ def row_digest(row: AuditEvent) -> str:
         row.event,
         row.object_type,
         str(row.object_id or ""),
+        row.count,
     )
 
 
@@ -168,8 +177,8 @@ def _create_head(org_id: uuid.UUID | None) -> None:
 # load, every Python step inside the lock is a chance for the holder to lose the CPU).
 _HEAD = "SELECT id, seq, hash FROM core_audithead WHERE org_id {match}{lock}"
 _INSERT = (
-    "INSERT INTO core_auditevent (seq, at, org_id, actor_id, event, object_type, object_id, prev_hash, hash) "
-    "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s) RETURNING id"
+    "INSERT INTO core_auditevent (seq, at, org_id, actor_id, event, object_type, object_id, count, prev_hash, hash) "
+    "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s) RETURNING id"
 )
 _MOVE_HEAD = "UPDATE core_audithead SET seq = %s, hash = %s WHERE id = %s"
 _UUID = AuditEvent._meta.get_field("org_id")
@@ -188,11 +197,13 @@ def record(
     actor_id: uuid.UUID | None = None,
     object_type: str = "",
     object_id: uuid.UUID | None = None,
+    count: int | None = None,
 ) -> AuditEvent:
-    """Append one row to the organisation's chain inside the caller's transaction (or a new one)."""
+    """Append one row to the organisation's chain inside the caller's transaction (or a new one).
+    ``count`` is a number about the event (how many results a search found), never a field value."""
     row = AuditEvent(
         at=timezone.now(), org_id=org_id, actor_id=actor_id, event=str(event), object_type=object_type,
-        object_id=object_id,
+        object_id=object_id, count=count,
     )  # fmt: skip
     at, org, actor, obj = (
         _AT.get_db_prep_value(row.at, connection),
@@ -209,14 +220,16 @@ def record(
         locktrace.chain_locked()  # held from here until the commit
         head_id, row.prev_hash, row.seq = head[0], head[2], head[1] + 1
         row.hash = row_digest(row)
-        cursor.execute(_INSERT, [row.seq, at, org, actor, row.event, object_type, obj, row.prev_hash, row.hash])
+        cursor.execute(_INSERT, [row.seq, at, org, actor, row.event, object_type, obj, count, row.prev_hash, row.hash])
         row.pk = cursor.fetchone()[0]
         cursor.execute(_MOVE_HEAD, [row.seq, row.hash, head_id])
     row._state.adding, row._state.db = False, connection.alias
     return row
 
 
-def record_for(request: HttpRequest, event: str, obj: Any = None, object_type: str = "") -> AuditEvent:
+def record_for(
+    request: HttpRequest, event: str, obj: Any = None, object_type: str = "", count: int | None = None
+) -> AuditEvent:
     """Record an event by the signed-in user, about ``obj`` (any model with a UUID ``id``)."""
     user = request.user
     return record(
@@ -225,10 +238,11 @@ def record_for(request: HttpRequest, event: str, obj: Any = None, object_type: s
         actor_id=getattr(user, "id", None) if user.is_authenticated else None,
         object_type=object_type or (obj._meta.model_name if obj is not None else ""),
         object_id=getattr(obj, "id", None),
+        count=count,
     )
 
 
-def record_by(staff: Any, event: str, obj: Any = None, object_type: str = "") -> AuditEvent:
+def record_by(staff: Any, event: str, obj: Any = None, object_type: str = "", count: int | None = None) -> AuditEvent:
     """Record an event by ``staff`` (an action's actor), about ``obj``."""
     return record(
         event,
@@ -236,6 +250,7 @@ def record_by(staff: Any, event: str, obj: Any = None, object_type: str = "") ->
         actor_id=staff.id,
         object_type=object_type or (obj._meta.model_name if obj is not None else ""),
         object_id=getattr(obj, "id", None),
+        count=count,
     )
 
 

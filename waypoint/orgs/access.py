@@ -6,13 +6,15 @@ so no view builds its own queryset."""
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Max, Q, QuerySet
 from django.http import HttpRequest
+from django.utils import timezone
 
 from waypoint.core.access import deny
-from waypoint.orgs.models import RecoveryCode, Role, Staff, StaffSession
+from waypoint.orgs.models import LoginThrottle, RecoveryCode, Role, Staff, StaffSession
 
 
 def staff_for(user: Any) -> QuerySet[Staff]:
@@ -45,3 +47,17 @@ def own_sessions(staff: Staff) -> QuerySet[StaffSession]:
 
 def recovery_codes_left(staff: Staff) -> int:
     return RecoveryCode.objects.filter(staff=staff, used_at__isnull=True).count()
+
+
+def recovery_codes_outdated(staff: Staff) -> bool:
+    """Unused recovery codes of the older, shorter kind remain (the account page asks to replace them)."""
+    return RecoveryCode.legacy_left(staff)
+
+
+def sign_in_paused_until(staff: Staff) -> datetime | None:
+    """The latest running sign-in pause on this staff member's name, from any client (for the admin
+    page that can unlock it); None when nothing is locked."""
+    name_key = LoginThrottle.key_for(staff.username)
+    rows = LoginThrottle.objects.filter(Q(key=name_key) | Q(name_key=name_key), locked_until__gt=timezone.now())
+    latest: datetime | None = rows.aggregate(latest=Max("locked_until"))["latest"]
+    return latest

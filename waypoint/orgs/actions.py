@@ -3,13 +3,15 @@ transaction that writes its own audit row (the same rows, one per change, as the
 wrote); the sign-in, account and admin pages, the session middleware and ``create_org`` call these.
 
 The rules live here: an organisation keeps at least one active admin; nobody deactivates their own
-account; an invitation link works once; a failed sign-in counts towards the lockout."""
+account or changes their own roles; an invitation link works once; a failed sign-in counts towards
+the lockout of that client and that name, and an admin can unlock a name."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
 from django.db import transaction
+from django.db.models import Q
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -17,7 +19,21 @@ from django.utils.translation import gettext as _
 from waypoint.core import audit
 from waypoint.orgs import auth
 from waypoint.orgs.forms import OrganisationForm, SiteForm
-from waypoint.orgs.models import Invitation, LoginThrottle, Organisation, RecoveryCode, Role, Site, Staff, StaffSession
+from waypoint.orgs.models import (
+    NAME_LOCK_MAX_SECONDS,
+    Invitation,
+    LoginThrottle,
+    Organisation,
+    RecoveryCode,
+    Role,
+    Site,
+    Staff,
+    StaffSession,
+)
+
+# The roles that open people records (waypoint.people.access.READERS): granting one is step-up
+# protected and audited on its own.
+CLINICAL_ROLES = frozenset({Role.PROVIDER, Role.SUPERVISOR})
 
 
 class Refused(Exception):
@@ -32,13 +48,19 @@ class Refused(Exception):
 
 
 @transaction.atomic
-def sign_in_failed(throttle: LoginThrottle, staff: Staff | None, event: audit.Event) -> None:
-    """A wrong password or code (``event`` says which step): one row, counted towards the lockout of
-    that sign-in name, and a lockout row when this failure starts one."""
+def sign_in_failed(gate: auth.SignInGate, staff: Staff | None, event: audit.Event) -> None:
+    """A wrong password or code (``event`` says which step): one row, counted for this client and
+    the sign-in name (not for the name while its pause runs, so strangers cannot stretch it), and a
+    lockout row when this failure starts a lock.  Both rows are locked (name first, always), so
+    concurrent failures all count."""
     org_id, actor_id = (staff.org_id, staff.id) if staff else (None, None)
     audit.record(event, org_id=org_id, actor_id=actor_id)
-    throttle = LoginThrottle.objects.select_for_update().get(pk=throttle.pk)  # concurrent failures all count
-    if throttle.register_failure():
+    name = LoginThrottle.objects.select_for_update().get(pk=gate.name.pk)
+    client = LoginThrottle.objects.select_for_update().get(pk=gate.client.pk)
+    started = client.register_failure()
+    if not name.is_locked():
+        started = name.register_failure(max_seconds=NAME_LOCK_MAX_SECONDS) or started
+    if started:
         audit.record(audit.Event.LOCKOUT, org_id=org_id, actor_id=actor_id)
 
 
@@ -66,7 +88,7 @@ def use_second_factor(staff: Staff, code: str) -> str | None:
     """'totp' or 'recovery' for a good code (used up, a recovery code with its row), None otherwise."""
     if use_totp_code(staff, code):
         return "totp"
-    if len(RecoveryCode.normalise(code)) == 12 and RecoveryCode.use(staff, code):
+    if RecoveryCode.looks_like(code) and RecoveryCode.use(staff, code):
         audit.record_by(staff, audit.Event.RECOVERY_CODE_USED)
         return "recovery"
     return None
@@ -76,15 +98,22 @@ def use_second_factor(staff: Staff, code: str) -> str | None:
 def complete_sign_in(request: HttpRequest, staff: Staff) -> str:
     """Both factors passed: the new session, the reset failure count and the sign-in's audit row in
     one transaction (nobody is signed in without its row).  Returns where to go next."""
+    client = auth.client_address(request)
     next_url = auth.complete_login(request, staff)
-    signed_in(staff)
+    signed_in(staff, client)
     return next_url
 
 
 @transaction.atomic
-def signed_in(staff: Staff) -> None:
-    """Both factors passed (the session has started): the failure count starts again from zero."""
-    LoginThrottle.objects.filter(key=LoginThrottle.key_for(staff.username)).delete()
+def signed_in(staff: Staff, client: str = "") -> None:
+    """Both factors passed (the session has started): the name's failure count starts again from
+    zero, and this client is known for this name (a stranger's failures no longer keep it out)."""
+    name_key = LoginThrottle.key_for(staff.username)
+    LoginThrottle.objects.filter(key=name_key).delete()
+    LoginThrottle.objects.update_or_create(
+        key=LoginThrottle.client_key_for(staff.username, client),
+        defaults={"name_key": name_key, "failures": 0, "lockouts": 0, "locked_until": None, "known_at": timezone.now()},
+    )
     audit.record_by(staff, audit.Event.LOGIN)
 
 
@@ -191,14 +220,18 @@ def _issue_invitation(admin: Staff | None, staff: Staff) -> str:
 def invite_staff(admin: Staff, username: str, display_name: str, email: str, roles: Iterable[str]) -> tuple[Staff, str]:
     """A new account in the admin's organisation, without a password: the returned token is its
     activation link (the caller shows it, and e-mails it when there is an address)."""
+    chosen = set(roles)
     staff = Staff.objects.create_user(
         username,
         org=admin.org,
         display_name=display_name,
         email=email,
-        **{f"is_{role}": True for role in roles},  # type: ignore[arg-type]
+        **{f"is_{role}": True for role in chosen},  # type: ignore[arg-type]
     )
-    return staff, _issue_invitation(admin, staff)
+    token = _issue_invitation(admin, staff)
+    if chosen & {role.value for role in CLINICAL_ROLES}:
+        audit.record_by(admin, audit.Event.STAFF_CLINICAL_ROLE_GRANTED, staff)
+    return staff, token
 
 
 @transaction.atomic
@@ -218,15 +251,23 @@ def _last_admin(staff: Staff) -> bool:
 
 @transaction.atomic
 def change_roles(admin: Staff, staff: Staff, roles: Iterable[str]) -> Staff:
-    """Set exactly these roles; refused when it would leave the organisation with no active admin."""
+    """Set exactly these roles.  Refused for one's own account (another admin must do it, so nobody
+    hands themselves a role that opens records) and when it would leave the organisation with no
+    active admin.  Granting a role that opens records writes its own row besides the roles row; the
+    page asks for step-up first."""
+    if staff.pk == admin.pk:
+        raise Refused(_("You cannot change your own roles. Another admin of your organisation must do it."))
     chosen = set(roles)
-    staff = Staff.objects.select_for_update().get(pk=staff.pk)
+    staff = Staff.objects.select_for_update().get(pk=staff.pk, org_id=admin.org_id)
     if Role.ORG_ADMIN not in chosen and staff.is_org_admin and _last_admin(staff):
         raise Refused(_("An organisation needs at least one active admin. Add another admin first."))
+    granted = {role for role in Role if role.value in chosen} - staff.roles
     for role in Role:
         setattr(staff, f"is_{role.value}", role.value in chosen)
     staff.save()
     audit.record_by(admin, audit.Event.STAFF_ROLES_CHANGED, staff)
+    if granted & CLINICAL_ROLES:
+        audit.record_by(admin, audit.Event.STAFF_CLINICAL_ROLE_GRANTED, staff)
     return staff
 
 
@@ -246,9 +287,25 @@ def deactivate_staff(admin: Staff, staff: Staff) -> None:
 
 @transaction.atomic
 def reactivate_staff(admin: Staff, staff: Staff) -> None:
+    """Sign-in works again (the page asks for step-up first).  The account is re-read under a row
+    lock: refused when it is already active, so two admins or a double submit write one row."""
+    staff = Staff.objects.select_for_update().get(pk=staff.pk, org_id=admin.org_id)
+    if staff.is_active:
+        raise Refused(_("This account is already active."))
     staff.is_active = True
     staff.save(update_fields=["is_active"])
     audit.record_by(admin, audit.Event.STAFF_REACTIVATED, staff)
+
+
+@transaction.atomic
+def unlock_sign_in(admin: Staff, staff: Staff) -> None:
+    """End a sign-in pause on a staff member of the admin's organisation: every count for that name,
+    from every client, starts again (clients it signed in from stay known)."""
+    staff = Staff.objects.get(pk=staff.pk, org_id=admin.org_id)
+    name_key = LoginThrottle.key_for(staff.username)
+    rows = LoginThrottle.objects.select_for_update().filter(Q(key=name_key) | Q(name_key=name_key))
+    rows.update(failures=0, lockouts=0, locked_until=None)
+    audit.record_by(admin, audit.Event.STAFF_UNLOCKED, staff)
 
 
 @transaction.atomic

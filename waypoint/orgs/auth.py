@@ -1,8 +1,10 @@
 """Sign-in mechanics: TOTP, the failure throttle, and the pre-authentication state.  What a sign-in
 records (failures, lockouts, the sign-in itself) is written by ``waypoint.orgs.actions``.
 
-Defends against: password guessing (10 consecutive failures lock the sign-in name for 15 minutes,
-doubling on each repeat up to a day, never permanently); account enumeration (unknown names and
+Defends against: password guessing (10 failures from one client lock that client out of that
+sign-in name for 15 minutes, doubling on each repeat up to a day; 10 failures from anywhere pause
+the name for clients it has never signed in from, for at most an hour; counts decay and an org admin
+can unlock, so nobody can keep an account locked for ever); account enumeration (unknown names and
 wrong passwords get the same answer and are throttled alike; the password hasher runs for unknown
 names too); code replay (a TOTP time step is accepted once); single-factor access (Django's login()
 runs only after the second factor, so no application page is reachable with a password alone).
@@ -16,8 +18,11 @@ from __future__ import annotations
 import base64
 import hmac
 import io
+import ipaddress
 import secrets
 import time
+from dataclasses import dataclass
+from datetime import datetime
 from functools import wraps
 from typing import Any
 
@@ -28,9 +33,10 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.db import transaction
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
@@ -69,8 +75,9 @@ def provisioning_qr_svg(staff: Staff) -> str:
 
 def matching_totp_step(staff: Staff, code: str) -> int | None:
     """The time step ``code`` belongs to: the current step or one either side, and only a step later
-    than the last one used (so each step is accepted once; ``actions.use_totp_code`` records it)."""
-    code = "".join(ch for ch in code if ch.isdigit())
+    than the last one used (so each step is accepted once; ``actions.use_totp_code`` records it).
+    Only ASCII digits count (the forms turn other digit forms into them first)."""
+    code = "".join(ch for ch in code if ch in "0123456789")
     if len(code) != 6 or not staff.totp_secret:
         return None
     now_step = int(time.time()) // TOTP_STEP
@@ -81,8 +88,59 @@ def matching_totp_step(staff: Staff, code: str) -> int | None:
 
 
 def throttle_for(username: str) -> LoginThrottle:
+    """The sign-in name's own failure count (see ``LoginThrottle``)."""
     throttle, _created = LoginThrottle.objects.get_or_create(key=LoginThrottle.key_for(username))
     return throttle
+
+
+def client_address(request: HttpRequest) -> str:
+    """The client a sign-in attempt comes from: ``REMOTE_ADDR``, or, when ``TRUSTED_PROXY_HOPS`` says
+    how many proxies of ours stand in front, the address they saw (from the right of
+    X-Forwarded-For, so a client cannot choose it).  IPv6 clients count by their /64 network, which
+    one household or attacker usually holds whole."""
+    address = str(request.META.get("REMOTE_ADDR", ""))
+    hops = int(getattr(settings, "TRUSTED_PROXY_HOPS", 0))
+    if hops > 0:
+        forwarded = [part.strip() for part in request.headers.get("X-Forwarded-For", "").split(",") if part.strip()]
+        if len(forwarded) >= hops:
+            address = forwarded[-hops]
+    try:
+        parsed = ipaddress.ip_address(address)
+    except ValueError:
+        return address[:64]
+    if parsed.version == 6:
+        return str(ipaddress.ip_network(f"{parsed}/64", strict=False))
+    return str(parsed)
+
+
+@dataclass
+class SignInGate:
+    """The two counts a sign-in attempt is checked against: the name's and this client's for it."""
+
+    name: LoginThrottle
+    client: LoginThrottle
+
+    def client_locked(self) -> bool:
+        """This client failed too often for this name: nothing it sends is checked."""
+        return self.client.is_locked()
+
+    def blocks(self) -> bool:
+        """Whether this attempt is refused: the client is locked, or the name is paused and this
+        client has not signed in as it before (a known client gets past a stranger's failures)."""
+        return self.client.is_locked() or (self.name.is_locked() and not self.client.is_known())
+
+    def paused_until(self) -> datetime | None:
+        """When sign-in opens again for this client (for someone who proved the password)."""
+        times = [t for t in (self.client.locked_until, self.name.locked_until) if t and t > timezone.now()]
+        return max(times) if times else None
+
+
+def gate_for(request: HttpRequest, username: str) -> SignInGate:
+    client_key = LoginThrottle.client_key_for(username, client_address(request))
+    client, _created = LoginThrottle.objects.get_or_create(
+        key=client_key, defaults={"name_key": LoginThrottle.key_for(username)}
+    )
+    return SignInGate(name=throttle_for(username), client=client)
 
 
 def start_preauth(request: HttpRequest, staff: Staff, next_url: str) -> None:
@@ -133,9 +191,14 @@ def require_step_up(view: Any) -> Any:
     def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
         if step_up_is_recent(request):
             return view(request, *args, **kwargs)
-        messages.info(request, _("Please confirm it is you before this action."))
         back = request.get_full_path() if request.method == "GET" else request.POST.get("return_to", "")
-        query = urlencode({"next": safe_next(request, back)})
-        return redirect(f"{reverse('orgs:step_up')}?{query}")
+        return step_up_redirect(request, back)
 
     return wrapped
+
+
+def step_up_redirect(request: HttpRequest, back: str) -> HttpResponse:
+    """To the step-up page, and from there back to ``back`` (a path on this site) to repeat the action."""
+    messages.info(request, _("Please confirm it is you before this action."))
+    query = urlencode({"next": safe_next(request, back)})
+    return redirect(f"{reverse('orgs:step_up')}?{query}")

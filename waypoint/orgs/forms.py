@@ -3,6 +3,7 @@ fields explicitly, so a request cannot set anything else (no mass assignment).""
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Any
 
 from django import forms
@@ -13,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from waypoint.core.forms import SafeForm, SafeModelForm
 from waypoint.orgs.models import ROLE_LABELS, Organisation, Role, Site, Staff
+from waypoint.orgs.validators import GuessableValidator
 
 ROLE_CHOICES = [(role.value, ROLE_LABELS[role]) for role in Role]
 
@@ -30,10 +32,43 @@ class LoginForm(SafeForm):
     next = forms.CharField(required=False, max_length=500, widget=forms.HiddenInput)
 
 
+CODE_SEPARATORS = frozenset(" -_.\u00a0\u2010\u2011\u2012\u2013\u2014\u2212\u30fc\uff0d")
+
+
+def normalise_code(value: str) -> str:
+    """A sign-in, step-up, resume or recovery code as plain ASCII: every decimal digit form
+    (full-width, Arabic-Indic, Devanagari...) becomes its ASCII digit, full-width letters their
+    ASCII letters (NFKC), spaces and dashes go.  Anything else is refused with a message, never
+    passed on (non-ASCII text made the code check raise, a 500)."""
+    out = []
+    for ch in unicodedata.normalize("NFKC", value):
+        digit = unicodedata.decimal(ch, None)
+        if digit is not None:
+            out.append(str(digit))
+        elif ch.isascii() and ch.isalnum():
+            out.append(ch.lower())
+        elif ch.isspace() or ch in CODE_SEPARATORS:
+            continue
+        else:
+            raise ValidationError(_("Type the code with digits and letters only."), code="characters")
+    return "".join(out)
+
+
+class CodeField(forms.CharField):
+    """A code field that accepts any digit form people's keyboards produce (see ``normalise_code``)."""
+
+    def clean(self, value: Any) -> str:
+        text = super().clean(value)
+        code = normalise_code(text)
+        if self.required and not code:
+            raise ValidationError(self.error_messages["required"], code="required")
+        return code
+
+
 class CodeForm(SafeForm):
-    code = forms.CharField(
+    code = CodeField(
         label=_("Code from your authenticator app, or a recovery code"),
-        max_length=20,
+        max_length=40,
         widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "text"}),
     )
 
@@ -41,28 +76,57 @@ class CodeForm(SafeForm):
 class ResumeForm(LoginForm):
     """Password and code together, from a page locked after the idle limit (see ``orgs:resume``)."""
 
-    code = forms.CharField(label=_("Code from your authenticator app, or a recovery code"), max_length=20)
+    code = CodeField(label=_("Code from your authenticator app, or a recovery code"), max_length=40)
     staff = forms.UUIDField(widget=forms.HiddenInput)
 
 
 class EnrolForm(SafeForm):
-    code = forms.CharField(
+    code = CodeField(
         label=_("Six-digit code from your authenticator app"),
-        max_length=10,
+        max_length=20,
         widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
     )
 
 
 class StepUpForm(SafeForm):
     password = forms.CharField(
-        label=_("Password"), max_length=settings.PASSWORD_MAX_LENGTH, strip=False, widget=forms.PasswordInput
+        label=_("Password"),
+        max_length=settings.PASSWORD_MAX_LENGTH,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )
-    code = forms.CharField(
+    code = CodeField(
         label=_("Code from your authenticator app"),
         max_length=20,
         widget=forms.TextInput(attrs={"autocomplete": "one-time-code"}),
     )
     next = forms.CharField(required=False, max_length=500, widget=forms.HiddenInput)
+
+
+class ActivationCodeForm(SafeForm):
+    """The activation code from the invitation link.  It travels in the link's #fragment (never
+    sent to any server, so never in an access log) and reaches us only in a POST body: our own
+    script copies it into this field, and without script it can be pasted."""
+
+    token = forms.CharField(
+        label=_("Activation code"),
+        max_length=100,
+        help_text=_("The part of your invitation link after the # sign."),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false", "autocapitalize": "none"}),
+    )
+
+    def clean_token(self) -> str:
+        value: str = self.cleaned_data["token"]
+        return value.strip().rsplit("#", 1)[-1].strip()
+
+
+def password_validators() -> list[Any]:
+    """Django's configured validators, plus the guessable-password check when the settings do not
+    list it already (activation is the one place a password is chosen)."""
+    validators = list(password_validation.get_default_password_validators())
+    if not any(isinstance(v, GuessableValidator) for v in validators):
+        validators.append(GuessableValidator())
+    return validators
 
 
 class SetPasswordForm(SafeForm):
@@ -91,7 +155,7 @@ class SetPasswordForm(SafeForm):
             self.add_error("password2", _("The two passwords are different."))
         elif first:
             try:
-                password_validation.validate_password(first, self.staff)
+                password_validation.validate_password(first, self.staff, password_validators=password_validators())
             except ValidationError as error:
                 self.add_error("password1", error)
         return data

@@ -12,6 +12,7 @@ from typing import Any, ClassVar
 
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.contrib.auth.hashers import check_password, make_password
 from django.contrib.sessions.base_session import AbstractBaseSession
 from django.db import models
 from django.utils import timezone
@@ -135,30 +136,70 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+RECOVERY_ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"  # Crockford's base32: no i, l, o or u to misread
+RECOVERY_LOOKUP_CHARS = 4  # public part, stored as it is, so one attempt costs one slow hash
+RECOVERY_SECRET_CHARS = 20  # 100 random bits, stored only as a salted slow hash
+RECOVERY_MISREAD = str.maketrans({"o": "0", "i": "1", "l": "1"})
+LEGACY_RECOVERY_LENGTH = 12  # the first kind: 48-bit hex codes, stored as unsalted SHA-256
+
+
 class RecoveryCode(models.Model):
-    """Single-use recovery codes, stored only as SHA-256 (they carry 48 random bits and sign-in is rate limited)."""
+    """Single-use recovery codes.  A code is 24 characters of Crockford base32: the first four are a
+    lookup prefix stored as they are, the whole code is stored only as a salted slow hash (Django's
+    configured password hasher), so a stolen database gives nothing to try offline cheaply and one
+    attempt costs one hash, not ten.  Rows of the older kind (12 hex characters, SHA-256, empty
+    ``lookup``) keep working until the user replaces them; the account page asks them to."""
 
     staff = models.ForeignKey(Staff, on_delete=models.CASCADE, related_name="recovery_codes")
-    code_hash = models.CharField(max_length=64)
+    lookup = models.CharField(max_length=8, blank=True, default="")
+    code_hash = models.CharField(max_length=200)
     used_at = models.DateTimeField(null=True, blank=True)
 
     @staticmethod
     def normalise(code: str) -> str:
-        return "".join(ch for ch in code.lower() if ch.isalnum())
+        return "".join(ch for ch in code.lower() if ch.isascii() and ch.isalnum())
+
+    @classmethod
+    def looks_like(cls, code: str) -> bool:
+        """Whether ``code`` could be a recovery code at all (new or legacy kind)."""
+        return len(cls.normalise(code)) in (LEGACY_RECOVERY_LENGTH, RECOVERY_LOOKUP_CHARS + RECOVERY_SECRET_CHARS)
 
     @classmethod
     def issue(cls, staff: Staff, count: int = 10) -> list[str]:
         cls.objects.filter(staff=staff).delete()
-        codes = ["-".join(secrets.token_hex(2) for _ in range(3)) for _ in range(count)]
-        cls.objects.bulk_create([cls(staff=staff, code_hash=hash_token(cls.normalise(c))) for c in codes])  # type: ignore[misc]
-        return codes
+        length = RECOVERY_LOOKUP_CHARS + RECOVERY_SECRET_CHARS
+        raw = ["".join(secrets.choice(RECOVERY_ALPHABET) for _ in range(length)) for _ in range(count)]
+        cls.objects.bulk_create(
+            [cls(staff=staff, lookup=code[:RECOVERY_LOOKUP_CHARS], code_hash=make_password(code)) for code in raw]  # type: ignore[misc]
+        )
+        return ["-".join(code[i : i + 4] for i in range(0, length, 4)) for code in raw]
 
     @classmethod
     def use(cls, staff: Staff, code: str) -> bool:
-        updated = cls.objects.filter(
-            staff=staff, code_hash=hash_token(cls.normalise(code)), used_at__isnull=True
-        ).update(used_at=timezone.now())
-        return updated == 1
+        """Use up the matching unused code; True when there was one.  Two requests with the same code
+        cannot both succeed (the used mark is a conditional update)."""
+        normalised = cls.normalise(code)
+        if len(normalised) == LEGACY_RECOVERY_LENGTH:
+            found = cls.objects.filter(staff=staff, lookup="", code_hash=hash_token(normalised), used_at__isnull=True)
+            return found.update(used_at=timezone.now()) == 1
+        normalised = normalised.translate(RECOVERY_MISREAD)
+        if len(normalised) != RECOVERY_LOOKUP_CHARS + RECOVERY_SECRET_CHARS:
+            return False
+        candidates = cls.objects.filter(staff=staff, lookup=normalised[:RECOVERY_LOOKUP_CHARS], used_at__isnull=True)
+        for row in candidates:
+            if check_password(normalised, row.code_hash):
+                return cls.objects.filter(pk=row.pk, used_at__isnull=True).update(used_at=timezone.now()) == 1
+        return False
+
+    @classmethod
+    def legacy_left(cls, staff: Staff) -> bool:
+        """Whether unused codes of the older, shorter kind remain (the user should replace them)."""
+        return cls.objects.filter(staff=staff, lookup="", used_at__isnull=True).exists()
+
+
+def activation_link(activate_url: str, token: str) -> str:
+    """The link an invited person opens: the token after ``#``, so no server or log ever sees it."""
+    return f"{activate_url}#{token}"
 
 
 class Invitation(models.Model):
@@ -185,6 +226,20 @@ class Invitation(models.Model):
         return invitation, token
 
     @classmethod
+    def usable_by_id(cls, pk: Any) -> Invitation | None:
+        """The unused, unexpired invitation with this id (kept in the session after its code was
+        checked); None for anything else, a malformed id included."""
+        try:
+            key = uuid.UUID(str(pk))
+        except ValueError:
+            return None
+        return (
+            cls.objects.select_related("staff", "staff__org")
+            .filter(pk=key, used_at__isnull=True, expires_at__gt=timezone.now())
+            .first()
+        )
+
+    @classmethod
     def find_usable(cls, token: str) -> Invitation | None:
         return (
             cls.objects.select_related("staff", "staff__org")
@@ -193,13 +248,28 @@ class Invitation(models.Model):
         )
 
 
+FAILURE_WINDOW_SECONDS = 60 * 60  # failures older than this are forgotten
+LOCK_MEMORY_SECONDS = 24 * 60 * 60  # a lock that ended longer ago no longer doubles the next one
+NAME_LOCK_MAX_SECONDS = 60 * 60  # what strangers can do to a sign-in name stops doubling here
+KNOWN_CLIENT_SECONDS = 90 * 24 * 60 * 60  # a client that signed in as a name is "known" this long
+
+
 class LoginThrottle(models.Model):
-    """Consecutive sign-in failures per sign-in name (stored as a keyed hash, never the name)."""
+    """Sign-in failures, counted twice: per sign-in name (``name_key`` empty) and per sign-in name and
+    client together (``name_key`` set).  Both are keyed hashes: neither the name nor the client
+    address is ever stored.
+
+    The pair row locks one client hard (15 minutes, doubling up to a day).  The name row locks the
+    name only for clients that have never signed in as it, and for at most an hour, so a stranger
+    who fails ten times cannot keep the real user out on the device they use.  Counts decay: failures
+    older than an hour are forgotten, and a lock that ended more than a day ago no longer doubles."""
 
     key = models.CharField(max_length=64, unique=True)
+    name_key = models.CharField(max_length=64, blank=True, default="", db_index=True)
     failures = models.PositiveIntegerField(default=0)
     lockouts = models.PositiveIntegerField(default=0)
     locked_until = models.DateTimeField(null=True, blank=True)
+    known_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     @staticmethod
@@ -208,19 +278,36 @@ class LoginThrottle(models.Model):
         key = hmac.new(settings.SECRET_KEY.encode(), Staff.normalize_login(username).encode(), hashlib.sha256)
         return key.hexdigest()
 
+    @staticmethod
+    def client_key_for(username: str, client: str) -> str:
+        """The keyed hash a (sign-in name, client address) pair is counted under."""
+        message = f"sign-in client\x00{Staff.normalize_login(username)}\x00{client}".encode()
+        return hmac.new(settings.SECRET_KEY.encode(), message, hashlib.sha256).hexdigest()
+
     def is_locked(self) -> bool:
         return self.locked_until is not None and self.locked_until > timezone.now()
 
-    def register_failure(self) -> bool:
-        """Count a failure; return True when this failure starts a lockout."""
+    def is_known(self) -> bool:
+        """A pair row whose client completed a sign-in as this name recently."""
+        return self.known_at is not None and self.known_at > timezone.now() - timedelta(seconds=KNOWN_CLIENT_SECONDS)
+
+    def register_failure(self, max_seconds: int | None = None) -> bool:
+        """Count a failure; return True when this failure starts a lockout.  Old failures and old
+        locks decay first, so no sequence of failures spread over time locks an account for ever."""
+        now = timezone.now()
+        if self.updated_at is not None and now - self.updated_at > timedelta(seconds=FAILURE_WINDOW_SECONDS):
+            self.failures = 0
+        if self.locked_until is not None and now - self.locked_until > timedelta(seconds=LOCK_MEMORY_SECONDS):
+            self.lockouts = 0
         self.failures += 1
         if self.failures < settings.LOCKOUT_THRESHOLD:
             self.save()
             return False
-        seconds = min(settings.LOCKOUT_BASE_SECONDS * 2**self.lockouts, settings.LOCKOUT_MAX_SECONDS)
+        cap = min(max_seconds or settings.LOCKOUT_MAX_SECONDS, settings.LOCKOUT_MAX_SECONDS)
+        seconds = min(settings.LOCKOUT_BASE_SECONDS * 2 ** min(self.lockouts, 20), cap)
         self.lockouts += 1
         self.failures = 0
-        self.locked_until = timezone.now() + timedelta(seconds=seconds)
+        self.locked_until = now + timedelta(seconds=seconds)
         self.save()
         return True
 

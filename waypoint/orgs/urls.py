@@ -9,7 +9,7 @@ urlpatterns = [
     path("login/code/", auth.login_code, name="login_code"),
     path("login/setup/", auth.mfa_setup, name="mfa_setup"),
     path("login/resume/", auth.resume, name="resume"),
-    path("activate/<str:token>/", auth.activate, name="activate"),
+    path("activate/", auth.activate, name="activate"),
     path("logout/", auth.logout_view, name="logout"),
     path("confirm/", auth.step_up, name="step_up"),
     path("language/", account.set_language, name="set_language"),
@@ -26,6 +26,7 @@ urlpatterns = [
     path("staff/<uuid:staff_id>/deactivate/", staff.staff_deactivate, name="staff_deactivate"),
     path("staff/<uuid:staff_id>/reactivate/", staff.staff_reactivate, name="staff_reactivate"),
     path("staff/<uuid:staff_id>/reinvite/", staff.staff_reinvite, name="staff_reinvite"),
+    path("staff/<uuid:staff_id>/unlock/", staff.staff_unlock, name="staff_unlock"),
     path("settings/", staff.org_settings, name="settings"),
     path("settings/sites/", staff.site_add, name="site_add"),
 ]

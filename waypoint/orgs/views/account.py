@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_POST
 from waypoint.core.access import deny, policy
 from waypoint.core.urls_util import safe_next
 from waypoint.orgs import actions, auth
-from waypoint.orgs.access import own_sessions, recovery_codes_left
+from waypoint.orgs.access import own_sessions, recovery_codes_left, recovery_codes_outdated
 from waypoint.orgs.forms import LanguageForm
 from waypoint.orgs.http import AuthenticatedHttpRequest
 from waypoint.orgs.models import Staff
@@ -24,7 +24,11 @@ from waypoint.orgs.models import Staff
 @require_GET
 def account(request: AuthenticatedHttpRequest) -> HttpResponse:
     staff = request.user
-    context = {"staff": staff, "recovery_remaining": recovery_codes_left(staff)}
+    context = {
+        "staff": staff,
+        "recovery_remaining": recovery_codes_left(staff),
+        "recovery_outdated": recovery_codes_outdated(staff),
+    }
     return TemplateResponse(request, "orgs/account.html", context)
 
 

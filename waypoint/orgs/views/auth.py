@@ -12,6 +12,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
@@ -21,7 +22,15 @@ from waypoint.core.access import policy
 from waypoint.core.urls_util import safe_next
 from waypoint.orgs import actions, auth
 from waypoint.orgs.access import recovery_codes_left, staff_by_login
-from waypoint.orgs.forms import CodeForm, EnrolForm, LoginForm, ResumeForm, SetPasswordForm, StepUpForm
+from waypoint.orgs.forms import (
+    ActivationCodeForm,
+    CodeForm,
+    EnrolForm,
+    LoginForm,
+    ResumeForm,
+    SetPasswordForm,
+    StepUpForm,
+)
 from waypoint.orgs.http import AuthenticatedHttpRequest
 from waypoint.orgs.models import Invitation, Staff
 
@@ -30,27 +39,44 @@ def _failed_message() -> str:
     # The same words for an unknown name, a wrong password and a locked name: nothing to enumerate.
     return _(
         "That sign-in name and password did not work, or sign-in is paused after too many attempts. "
-        "Check them and try again in a few minutes."
+        "Check them and try again in a few minutes. If you are sure they are right, your "
+        "organisation's admin can unlock your account."
     )
+
+
+def _paused_message(gate: auth.SignInGate) -> str:
+    """Only for someone who gave the right password: how to get in while the name is paused."""
+    until = gate.paused_until()
+    when = formats.time_format(timezone.localtime(until), "H:i") if until else ""
+    return _(
+        "Your password is right, but sign-in to this account is paused after too many failed attempts. "
+        "Ask your organisation's admin to unlock your account, or wait until %(time)s and try again."
+    ) % {"time": when}
 
 
 @policy(public=True)
 @require_http_methods(["GET", "POST"])
 def login_view(request: HttpRequest) -> HttpResponse:
+    """A client locked for this name has nothing it sends checked (the same answer as a wrong
+    password); while the name alone is paused, a client it never signed in from still has its
+    password checked (counted against that client), and only the right password learns of the pause."""
     if request.user.is_authenticated:
         return redirect("core:home")
     form = LoginForm(request.POST or None, initial={"next": request.GET.get("next", "")})
     if request.method == "POST" and form.is_valid():
         username = form.cleaned_data["username"]
-        throttle = auth.throttle_for(username)
+        gate = auth.gate_for(request, username)
         staff = authenticate(request, username=Staff.normalize_login(username), password=form.cleaned_data["password"])
         known = staff_by_login(username)
-        if throttle.is_locked() or not isinstance(staff, Staff):
-            if not throttle.is_locked():
-                actions.sign_in_failed(throttle, known, audit.Event.LOGIN_FAILED)
-            else:
-                actions.sign_in_refused_while_locked(known)
+        if gate.client_locked():
+            actions.sign_in_refused_while_locked(known)
             form.add_error(None, _failed_message())
+        elif not isinstance(staff, Staff):
+            actions.sign_in_failed(gate, known, audit.Event.LOGIN_FAILED)
+            form.add_error(None, _failed_message())
+        elif gate.blocks():
+            actions.sign_in_refused_while_locked(staff)
+            form.add_error(None, _paused_message(gate))
         else:
             auth.start_preauth(request, staff, safe_next(request, form.cleaned_data["next"], ""))
             return redirect("orgs:login_code" if staff.mfa_enrolled else "orgs:mfa_setup")
@@ -66,11 +92,11 @@ def login_code(request: HttpRequest) -> HttpResponse:
         return redirect("orgs:login")
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        throttle = auth.throttle_for(staff.username)
-        kind = None if throttle.is_locked() else actions.use_second_factor(staff, form.cleaned_data["code"])
+        gate = auth.gate_for(request, staff.username)
+        kind = None if gate.blocks() else actions.use_second_factor(staff, form.cleaned_data["code"])
         if kind is None:
-            if not throttle.is_locked():
-                actions.sign_in_failed(throttle, staff, audit.Event.MFA_FAILED)
+            if not gate.blocks():
+                actions.sign_in_failed(gate, staff, audit.Event.MFA_FAILED)
             form.add_error("code", _("That code did not work. Codes change every 30 seconds; try the newest one."))
         else:
             next_url = actions.complete_sign_in(request, staff)
@@ -97,18 +123,21 @@ def resume(request: HttpRequest) -> JsonResponse:
     if not form.is_valid():
         return JsonResponse({"ok": False, "error": _failed_message()}, status=400)
     username = Staff.normalize_login(form.cleaned_data["username"])
-    throttle = auth.throttle_for(username)
+    gate = auth.gate_for(request, username)
     known = staff_by_login(username)
     staff = authenticate(request, username=username, password=form.cleaned_data["password"])
-    if throttle.is_locked():
+    if gate.client_locked():
         actions.sign_in_refused_while_locked(known)
         return JsonResponse({"ok": False, "error": _failed_message()}, status=400)
     if not isinstance(staff, Staff) or staff.id != form.cleaned_data["staff"] or not staff.mfa_enrolled:
-        actions.sign_in_failed(throttle, known, audit.Event.LOGIN_FAILED)
+        actions.sign_in_failed(gate, known, audit.Event.LOGIN_FAILED)
         return JsonResponse({"ok": False, "error": _failed_message()}, status=400)
+    if gate.blocks():
+        actions.sign_in_refused_while_locked(staff)
+        return JsonResponse({"ok": False, "error": _paused_message(gate)}, status=400)
     kind = actions.use_second_factor(staff, form.cleaned_data["code"])
     if kind is None:
-        actions.sign_in_failed(throttle, staff, audit.Event.MFA_FAILED)
+        actions.sign_in_failed(gate, staff, audit.Event.MFA_FAILED)
         error = _("That code did not work. Codes change every 30 seconds; try the newest one.")
         return JsonResponse({"ok": False, "error": error}, status=400)
     if request.user.is_authenticated:
@@ -127,12 +156,16 @@ def mfa_setup(request: HttpRequest) -> HttpResponse:
     actions.start_authenticator_setup(staff)
     form = EnrolForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        if actions.use_totp_code(staff, form.cleaned_data["code"]):
+        gate = auth.gate_for(request, staff.username)
+        if not gate.blocks() and actions.use_totp_code(staff, form.cleaned_data["code"]):
             with transaction.atomic():  # enrolled, signed in and audited together, or none of it
                 codes = actions.enrol_authenticator(staff)
                 actions.complete_sign_in(request, staff)
             return TemplateResponse(request, "orgs/recovery_codes.html", {"codes": codes, "first_time": True})
-        actions.sign_in_failed(auth.throttle_for(staff.username), staff, audit.Event.MFA_FAILED)
+        if gate.blocks():
+            actions.sign_in_refused_while_locked(staff)
+        else:
+            actions.sign_in_failed(gate, staff, audit.Event.MFA_FAILED)
         form.add_error("code", _("That code did not work. Check the time on your device and try the newest code."))
     context = {
         "form": form,
@@ -142,12 +175,33 @@ def mfa_setup(request: HttpRequest) -> HttpResponse:
     return TemplateResponse(request, "orgs/mfa_setup.html", context)
 
 
+ACTIVATION_KEY = "wp_activation"
+
+
 @policy(public=True)
 @require_http_methods(["GET", "POST"])
-def activate(request: HttpRequest, token: str) -> HttpResponse:
-    invitation = Invitation.find_usable(token)
+def activate(request: HttpRequest) -> HttpResponse:
+    """Set a password from an invitation.  The link is ``/activate/#<code>``: the code is in the
+    fragment, which browsers never send, so it is in no access log or proxy log.  ``activate.js``
+    (this page only) moves it into the form and posts it; without script it can be pasted.  A good
+    code puts the invitation's id (never the code) in this browser's server-side session and comes
+    back here by GET, where the password form is shown; the invitation is checked again on every
+    request, and the password POST uses it up."""
+    invitation = Invitation.usable_by_id(request.session.get(ACTIVATION_KEY))
+    if request.method == "POST" and "token" in request.POST:
+        code_form = ActivationCodeForm(request.POST)
+        if not code_form.is_valid():
+            return TemplateResponse(request, "orgs/activate_code.html", {"form": code_form})
+        invitation = Invitation.find_usable(code_form.cleaned_data["token"])
+        if invitation is None:
+            request.session.pop(ACTIVATION_KEY, None)
+            return TemplateResponse(request, "orgs/activate_invalid.html", status=404)
+        request.session[ACTIVATION_KEY] = str(invitation.id)
+        return redirect("orgs:activate")
     if invitation is None:
-        return TemplateResponse(request, "orgs/activate_invalid.html", status=404)
+        if request.method == "POST":  # a password for an invitation that is gone (used, expired)
+            return TemplateResponse(request, "orgs/activate_invalid.html", status=404)
+        return TemplateResponse(request, "orgs/activate_code.html", {"form": ActivationCodeForm()})
     staff = invitation.staff
     form = SetPasswordForm(staff, request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -155,6 +209,7 @@ def activate(request: HttpRequest, token: str) -> HttpResponse:
             actions.activate_account(invitation, form.cleaned_data["password1"])
         except actions.Refused:  # used meanwhile, from another tab
             return TemplateResponse(request, "orgs/activate_invalid.html", status=404)
+        request.session.pop(ACTIVATION_KEY, None)
         messages.success(request, _("Your password is set. Sign in to set up your authenticator app."))
         return redirect("orgs:login")
     return TemplateResponse(request, "orgs/activate.html", {"form": form, "staff": staff})
@@ -167,9 +222,9 @@ def step_up(request: AuthenticatedHttpRequest) -> HttpResponse:
     staff = request.user
     form = StepUpForm(request.POST or None, initial={"next": request.GET.get("next", "")})
     if request.method == "POST" and form.is_valid():
-        throttle = auth.throttle_for(staff.username)
+        gate = auth.gate_for(request, staff.username)
         ok = (
-            not throttle.is_locked()
+            not gate.blocks()
             and staff.check_password(form.cleaned_data["password"])
             and actions.use_totp_code(staff, form.cleaned_data["code"])
         )
@@ -177,7 +232,10 @@ def step_up(request: AuthenticatedHttpRequest) -> HttpResponse:
             request.session["wp_step_up_at"] = time.time()
             actions.step_up_confirmed(staff)
             return redirect(safe_next(request, form.cleaned_data["next"]))
-        actions.sign_in_failed(throttle, staff, audit.Event.STEP_UP_FAILED)
+        if gate.blocks():
+            actions.sign_in_refused_while_locked(staff)
+        else:
+            actions.sign_in_failed(gate, staff, audit.Event.STEP_UP_FAILED)
         form.add_error(None, _("The password or the code did not work. Try again with the newest code."))
     return TemplateResponse(request, "orgs/step_up.html", {"form": form})
 

@@ -16,12 +16,14 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from waypoint.core.access import policy
 from waypoint.orgs import actions, auth
-from waypoint.orgs.access import get_staff, staff_for
+from waypoint.orgs.access import get_staff, sign_in_paused_until, staff_for
+from waypoint.orgs.actions import CLINICAL_ROLES
 from waypoint.orgs.forms import InviteForm, OrganisationForm, RolesForm, SiteForm
 from waypoint.orgs.http import AuthenticatedHttpRequest
-from waypoint.orgs.models import Role, Staff
+from waypoint.orgs.models import Role, Staff, activation_link
 
 ADMIN = Role.ORG_ADMIN
+CLINICAL = {role.value for role in CLINICAL_ROLES}
 
 
 @policy(ADMIN)
@@ -33,7 +35,7 @@ def staff_list(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 def _invitation_page(request: AuthenticatedHttpRequest, staff: Staff, token: str) -> HttpResponse:
     """Show the activation link once, and e-mail it when the account has an address."""
-    link = request.build_absolute_uri(reverse("orgs:activate", args=[token]))
+    link = activation_link(request.build_absolute_uri(reverse("orgs:activate")), token)
     if staff.email:
         send_mail(
             _("Your Waypoint account"),
@@ -51,6 +53,8 @@ def staff_invite(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = InviteForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
+        if set(data["roles"]) & CLINICAL and not auth.step_up_is_recent(request):
+            return auth.step_up_redirect(request, reverse("orgs:staff_invite"))  # nothing made yet
         staff, token = actions.invite_staff(
             request.user, data["username"], data["display_name"], data["email"], data["roles"]
         )
@@ -61,7 +65,12 @@ def staff_invite(request: AuthenticatedHttpRequest) -> HttpResponse:
 @policy(ADMIN)
 @require_http_methods(["GET", "POST"])
 def staff_detail(request: AuthenticatedHttpRequest, staff_id: uuid.UUID) -> HttpResponse:
+    """Roles.  Changing them needs a recent step-up (a POST without one changes nothing and comes
+    back here through the step-up page); one's own roles are not offered (another admin changes them)."""
     staff = get_staff(request, staff_id)
+    here = reverse("orgs:staff_detail", kwargs={"staff_id": staff.id})
+    if request.method == "POST" and not auth.step_up_is_recent(request):
+        return auth.step_up_redirect(request, here)
     form = RolesForm(request.POST or None, initial={"roles": [r.value for r in staff.roles]})
     if request.method == "POST" and form.is_valid():
         try:
@@ -70,12 +79,13 @@ def staff_detail(request: AuthenticatedHttpRequest, staff_id: uuid.UUID) -> Http
             form.add_error("roles", refused.message)
         else:
             messages.success(request, _("Roles saved. They apply from this person's next page."))
-            return redirect("orgs:staff_detail", staff_id=staff.id)
+            return redirect(here)
     context = {
         "member": staff,
         "form": form,
         "pending": staff.invitation_pending,
         "is_self": staff.pk == request.user.pk,
+        "paused_until": sign_in_paused_until(staff),
     }
     return TemplateResponse(request, "orgs/staff_detail.html", context)
 
@@ -96,10 +106,26 @@ def staff_deactivate(request: AuthenticatedHttpRequest, staff_id: uuid.UUID) -> 
 
 @policy(ADMIN)
 @require_POST
+@auth.require_step_up
 def staff_reactivate(request: AuthenticatedHttpRequest, staff_id: uuid.UUID) -> HttpResponse:
+    """Reactivation gives sign-in back, with every role the account holds: step-up first."""
     staff = get_staff(request, staff_id)
-    actions.reactivate_staff(request.user, staff)
-    messages.success(request, _("Reactivated. This person can sign in again."))
+    try:
+        actions.reactivate_staff(request.user, staff)
+    except actions.Refused as refused:
+        messages.error(request, refused.message)
+    else:
+        messages.success(request, _("Reactivated. This person can sign in again."))
+    return redirect("orgs:staff_detail", staff_id=staff.id)
+
+
+@policy(ADMIN)
+@require_POST
+def staff_unlock(request: AuthenticatedHttpRequest, staff_id: uuid.UUID) -> HttpResponse:
+    """End a sign-in pause (after too many failed attempts) for a staff member of this organisation."""
+    staff = get_staff(request, staff_id)
+    actions.unlock_sign_in(request.user, staff)
+    messages.success(request, _("Sign-in is unlocked. This person can try again now."))
     return redirect("orgs:staff_detail", staff_id=staff.id)
 
 

@@ -9,6 +9,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 
 from waypoint.orgs import actions
+from waypoint.orgs.models import activation_link
 
 
 class Command(BaseCommand):
@@ -25,4 +26,5 @@ class Command(BaseCommand):
             _org, _admin, token = actions.create_org(options["name"], options["admin"], options["admin_name"])
         except actions.Refused as refused:
             raise CommandError(refused.message) from refused
-        self.stdout.write(f"{options['base_url'].rstrip('/')}/activate/{token}/")
+        # The token goes after "#": browsers never send the fragment, so it reaches no access log.
+        self.stdout.write(activation_link(f"{options['base_url'].rstrip('/')}/activate/", token))
