@@ -15,6 +15,7 @@ class AuditEvent(models.Model):
     event = models.CharField(max_length=40, db_index=True)
     object_type = models.CharField(max_length=20, blank=True)
     object_id = models.UUIDField(null=True, db_index=True)
+    count = models.PositiveIntegerField(null=True, blank=True)  # e.g. a search's result count; never a value
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64)
 

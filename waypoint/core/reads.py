@@ -29,8 +29,10 @@ def show(
     obj: Any = None,
     object_type: str = "",
     status: int = 200,
+    count: int | None = None,
 ) -> TemplateResponse:
-    """Record that ``obj`` was shown to the signed-in user (event ``event``), then return the page."""
+    """Record that ``obj`` was shown to the signed-in user (event ``event``; ``count``, when given, is
+    how many rows the page lists, such as a search's results), then return the page."""
     assert event in audit.read_events(), f"{event} is not declared as a read event"
-    audit.record_for(request, event, obj, object_type)
+    audit.record_for(request, event, obj, object_type, count=count)
     return TemplateResponse(request, template, context, status=status)
