@@ -1,5 +1,6 @@
 """Canary: names and notes written through the app never appear in plain text in the database file,
-its WAL, a backup, the log file or the session store."""
+its WAL, a backup, the log file or the session store; in the backup, every column that describes the
+person's situation (choices, flags, ages, times) holds only ciphertext."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import secrets
 import sqlite3
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from django.core import signing
@@ -54,6 +56,11 @@ def test_no_plaintext_anywhere(server: LiveServer) -> None:
         "their_words": f"canaryword{tag} = the boss",
         "notes": f"Canarynote{tag} met at the bus station",
     }
+    situation_canaries = {
+        "interpreter_language": f"Canarylang{tag}",
+        "separator": f"Canaryseparator{tag}",
+        "reason_given": f"Canaryreason{tag}",
+    }
     plan_canaries = {
         "step": f"Canarystep{tag} hide the key",
         "contact": f"Canarycontact{tag}",
@@ -72,13 +79,15 @@ def test_no_plaintext_anywhere(server: LiveServer) -> None:
         "interviewer_gender": "none",
         "form_token": str(uuid.uuid4()),
         "date_of_birth": "1990-04-03",
+        "interpreter_needed": "on",
+        "interpreter_language": situation_canaries["interpreter_language"],
     }
     status, _body, headers = client.post("/people/new/", data)
     assert status == 302
     person_path = headers["Location"]
     status, body, _h = client.get(person_path)
     assert status == 200 and canaries["name"] in body  # the app itself can read it
-    client.post("/people/search/", {"query": canaries["name"]})
+    client.post("/people/search/", {"wp_find": canaries["name"]})
     edited = {**data, "notes": canaries["notes"] + " edited", "version": "1"}
     assert client.post(person_path + "edit/", edited)[0] == 302
 
@@ -98,9 +107,24 @@ def test_no_plaintext_anywhere(server: LiveServer) -> None:
     assert client.post(plan_path + "resources/follow_up/", task)[0] == 302
     service = {"provider": "Clinic", "service": plan_canaries["service"], "status": "ongoing"}
     assert client.post(person_path + "services/", service)[0] == 302
+    permissions = {"version": "5", "status": "filled", "voicemail": "allowed", "text": "not_allowed"}
+    permissions |= {"email": "unknown", "chat": "not_allowed"}
+    assert client.post(plan_path + "resources/permissions/", permissions)[0] == 302
+
+    # An encounter: privacy gate, separation run, consent; the situation is in choice columns.
+    status, _b, headers = client.post(
+        person_path + "encounters/new/", {"mode": "in_person", "form_token": str(uuid.uuid4())}
+    )
+    assert status == 302
+    encounter_path = "/encounters/" + headers["Location"].split("/")[2] + "/"
+    run = {"separator": situation_canaries["separator"], "reason_given": situation_canaries["reason_given"]}
+    assert client.post(encounter_path + "separation/", {**run, "outcome": "separated"})[0] == 302
+    gate = {"gate": "not_possible", "gate_reason": "", "interpreter": "unavailable"}
+    assert client.post(encounter_path + "privacy/", gate)[0] in (200, 302)
     status, body_plan, _h = client.get(plan_path)
     assert status == 200 and plan_canaries["step"] in body_plan and plan_canaries["task"] in body_plan
     canaries.update(plan_canaries)
+    canaries.update(situation_canaries)
 
     backup = server.data_dir / "backup.sqlite3"
     server.manage("backup", str(backup))
@@ -124,3 +148,29 @@ def test_no_plaintext_anywhere(server: LiveServer) -> None:
     keeper.close()
     print(f"canary plaintext hits: {hits}")
     assert sum(hits.values()) == 0, hits
+    plain_cells = _plain_situation_cells(backup)
+    print(f"plain cells in sensitive columns of the backup: {len(plain_cells)}")
+    assert not plain_cells, plain_cells[:10]
+
+
+def _plain_situation_cells(path: Path) -> list[str]:
+    """Every value of the typed encrypted columns (choices, flags, ages, times) must be ciphertext:
+    choice words like "allowed" or "refused" also occur elsewhere, so the columns are read."""
+    from django.apps import apps
+
+    connection = sqlite3.connect(path)
+    try:
+        plain, rows = [], 0
+        for model in apps.get_models():
+            for field in model._meta.concrete_fields:
+                if not getattr(field, "hides_empty", False):
+                    continue
+                table, column = model._meta.db_table, field.column
+                for (value,) in connection.execute(f'SELECT "{column}" FROM "{table}"'):  # noqa: S608
+                    rows += 1
+                    if not (isinstance(value, str) and value.startswith("wp1:")):
+                        plain.append(f"{table}.{column}={value!r}")
+    finally:
+        connection.close()
+    assert rows > 20, "too few rows to check"
+    return plain

@@ -12,7 +12,7 @@ import uuid
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from waypoint.core.fields import EncryptedTextField
+from waypoint.core.fields import EncryptedCharField, EncryptedTextField
 from waypoint.orgs.models import Organisation, Staff
 from waypoint.people.models import Person
 
@@ -31,10 +31,11 @@ class ContactRules(models.Model):
     identify_as = EncryptedTextField(blank=True)
     if_someone_answers = EncryptedTextField(blank=True)
     disconnection_plan = EncryptedTextField(blank=True)
-    voicemail = models.CharField(max_length=12, choices=Channel.choices, default=Channel.UNKNOWN)
-    text = models.CharField(max_length=12, choices=Channel.choices, default=Channel.UNKNOWN)
-    email = models.CharField(max_length=12, choices=Channel.choices, default=Channel.UNKNOWN)
-    chat = models.CharField(max_length=12, choices=Channel.choices, default=Channel.UNKNOWN)
+    # Encrypted: which channels are safe tells how closely the person is watched.
+    voicemail = EncryptedCharField(max_length=12, choices=Channel.choices, default=Channel.UNKNOWN)
+    text = EncryptedCharField(max_length=12, choices=Channel.choices, default=Channel.UNKNOWN)
+    email = EncryptedCharField(max_length=12, choices=Channel.choices, default=Channel.UNKNOWN)
+    chat = EncryptedCharField(max_length=12, choices=Channel.choices, default=Channel.UNKNOWN)
     source_encounter_id = models.UUIDField(null=True, blank=True)
     confirmed_at = models.DateTimeField(null=True, blank=True)
     confirmed_by_id = models.UUIDField(null=True, blank=True)

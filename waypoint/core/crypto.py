@@ -149,10 +149,17 @@ def normalise_for_index(value: str) -> str:
     return " ".join(unicodedata.normalize("NFKC", value).casefold().split())
 
 
-def blind_index(value: str, purpose: str) -> str:
-    """Keyed hash for exact-match lookup; the plaintext is never stored."""
+def blind_index(value: str, purpose: str, scope: str = "") -> str:
+    """Keyed hash for exact-match lookup; the plaintext is never stored.
+
+    With a ``scope`` (an organisation id) the hash key is derived from the index key and the scope,
+    so the same value gives unrelated indexes in different scopes: the database alone does not show
+    that two organisations hold the same name.  ``scope`` "" is the unscoped index."""
     normalised = normalise_for_index(value)
     if not normalised:
         return ""
+    key = key_ring().index_key
+    if scope:
+        key = hmac.new(key, f"scope\x00{scope}".encode(), hashlib.sha256).digest()
     message = f"{purpose}\x00{normalised}".encode()
-    return hmac.new(key_ring().index_key, message, hashlib.sha256).hexdigest()
+    return hmac.new(key, message, hashlib.sha256).hexdigest()

@@ -86,10 +86,11 @@ def _open(encounter: Encounter, step: str | None = None) -> Encounter:
 
 
 def _mark(staff: Staff, encounter: Encounter, step: str, status: str, reason: str = "") -> None:
-    """The step's state, and the one audit row of the change it belongs to."""
-    StepState.objects.update_or_create(
-        encounter=encounter, step=step, defaults={"status": status, "reason": reason, "by_id": staff.id}
-    )
+    """The step's state, and the one audit row of the change it belongs to.  The step is encrypted:
+    its row is found among the encounter's few states (the caller holds the encounter's lock)."""
+    state = encounter.step_status().get(step) or StepState(encounter=encounter, step=step)
+    state.status, state.reason, state.by_id = status, reason, staff.id
+    state.save()
     audit.record_by(staff, EncounterEvent.UPDATED, encounter)
 
 
@@ -248,13 +249,19 @@ def save_assessment(staff: Staff, encounter: Encounter, data: Mapping[str, Any])
 def save_needs(staff: Staff, encounter: Encounter, data: Mapping[str, Any]) -> Encounter:
     """The emergency needs ticked now; a need no longer ticked is removed."""
     encounter = _open(encounter, Step.NEEDS)
+    kept: dict[str, EmergencyNeed] = {}
+    for need in EmergencyNeed.objects.filter(encounter=encounter):  # the kind is encrypted: matched here
+        if need.kind in kept:
+            need.delete()  # never two rows of one kind
+        else:
+            kept[need.kind] = need
     for kind in NeedKind.values:
         if data.get(f"{kind}__needed"):
-            EmergencyNeed.objects.update_or_create(
-                encounter=encounter, kind=kind, defaults={"note": data.get(f"{kind}__note") or ""}
-            )
-        else:
-            EmergencyNeed.objects.filter(encounter=encounter, kind=kind).delete()
+            need = kept.get(kind) or EmergencyNeed(encounter=encounter, kind=kind)
+            need.note = data.get(f"{kind}__note") or ""
+            need.save()
+        elif kind in kept:
+            kept[kind].delete()
     _mark(staff, encounter, Step.NEEDS, StepStatus.DONE)
     return encounter
 

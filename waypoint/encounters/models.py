@@ -6,6 +6,7 @@ possible.  A closed encounter is locked; later corrections are amendments (who a
 
 from __future__ import annotations
 
+import datetime
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -17,7 +18,12 @@ from django.utils.translation import gettext_lazy as _
 
 from waypoint.content.models import ContentSet
 from waypoint.content.vocabulary import SafetyDomain
-from waypoint.core.fields import EncryptedTextField
+from waypoint.core.fields import (
+    EncryptedBooleanField,
+    EncryptedCharField,
+    EncryptedDateTimeField,
+    EncryptedTextField,
+)
 from waypoint.orgs.models import Organisation, Site, Staff
 from waypoint.people.models import Person
 
@@ -127,15 +133,16 @@ class Encounter(models.Model):
     started_at = models.DateTimeField(auto_now_add=True)
     closed_at = models.DateTimeField(null=True, blank=True)
     closed_by_id = models.UUIDField(null=True, blank=True)
-    gate = models.CharField(max_length=14, choices=Gate.choices, blank=True)
+    # What the person said or what their situation is: encrypted, empty values included.
+    gate = EncryptedCharField(max_length=14, choices=Gate.choices, blank=True)
     gate_reason = EncryptedTextField(blank=True)
-    interpreter = models.CharField(max_length=14, choices=Interpreter.choices, blank=True)
-    gender_preference_offered = models.BooleanField(default=False)
-    consent = models.CharField(max_length=10, choices=Consent.choices, default=Consent.NOT_ASKED)
-    education = models.CharField(max_length=10, choices=Education.choices, blank=True)
-    is_minor = models.BooleanField(default=False, help_text="Derived from the record when the encounter started")
-    emergency_call = models.CharField(max_length=12, choices=EmergencyCall.choices, blank=True)
-    emergency_call_at = models.DateTimeField(null=True, blank=True)
+    interpreter = EncryptedCharField(max_length=14, choices=Interpreter.choices, blank=True)
+    gender_preference_offered = models.BooleanField(default=False)  # what staff offered, not an answer
+    consent = EncryptedCharField(max_length=10, choices=Consent.choices, default=Consent.NOT_ASKED)
+    education = EncryptedCharField(max_length=10, choices=Education.choices, blank=True)
+    is_minor = EncryptedBooleanField(default=False, help_text="Derived from the record when the encounter started")
+    emergency_call = EncryptedCharField(max_length=12, choices=EmergencyCall.choices, blank=True)
+    emergency_call_at = EncryptedDateTimeField(null=True, blank=True)
     callback_plan = EncryptedTextField(blank=True)
     version = models.PositiveIntegerField(default=1)
 
@@ -238,22 +245,22 @@ def escalation_target(answers: Mapping[str, CheckAnswer]) -> Escalation | None:
 
 
 class StepState(models.Model):
+    """One per step of an encounter (kept so by ``actions``, under the encounter's lock: the step is
+    encrypted, since a "minor" step would show the minor flag, so no unique constraint can)."""
+
     encounter = models.ForeignKey(Encounter, on_delete=models.CASCADE, related_name="step_states")
-    step = models.CharField(max_length=20, choices=Step.choices)
+    step = EncryptedCharField(max_length=20, choices=Step.choices)
     status = models.CharField(max_length=10, choices=StepStatus.choices)
     reason = EncryptedTextField(blank=True)
     at = models.DateTimeField(auto_now=True)
     by_id = models.UUIDField()
-
-    class Meta:
-        constraints = [models.UniqueConstraint(fields=["encounter", "step"], name="one_state_per_step")]
 
 
 class SafetyAnswer(models.Model):
     encounter = models.ForeignKey(Encounter, on_delete=models.CASCADE, related_name="answers")
     content_set = models.ForeignKey(ContentSet, on_delete=models.PROTECT)
     question_key = models.CharField(max_length=40)
-    answer = models.CharField(max_length=10, choices=Answer.choices, blank=True)
+    answer = EncryptedCharField(max_length=10, choices=Answer.choices, blank=True)  # the key is only the question
     note = EncryptedTextField(blank=True)
     consented = models.BooleanField(default=False)
     at = models.DateTimeField(auto_now=True)
@@ -267,7 +274,7 @@ class SafetyAnswer(models.Model):
 
 class ComfortEvent(models.Model):
     encounter = models.ForeignKey(Encounter, on_delete=models.CASCADE, related_name="comfort_events")
-    kind = models.CharField(max_length=20, choices=ComfortKind.choices)
+    kind = EncryptedCharField(max_length=20, choices=ComfortKind.choices)  # "break taken" describes them
     at = models.DateTimeField(auto_now_add=True)
     by_id = models.UUIDField()
 
@@ -278,7 +285,7 @@ class ComfortEvent(models.Model):
 class DomainAssessment(models.Model):
     encounter = models.ForeignKey(Encounter, on_delete=models.CASCADE, related_name="assessments")
     domain = models.CharField(max_length=16, choices=Domain.choices)
-    level = models.CharField(max_length=8, choices=Level.choices, blank=True)
+    level = EncryptedCharField(max_length=8, choices=Level.choices, blank=True)  # every domain has a row
     note = EncryptedTextField(blank=True)
 
     class Meta:
@@ -286,12 +293,11 @@ class DomainAssessment(models.Model):
 
 
 class EmergencyNeed(models.Model):
-    encounter = models.ForeignKey(Encounter, on_delete=models.CASCADE, related_name="needs")
-    kind = models.CharField(max_length=12, choices=NeedKind.choices)
-    note = EncryptedTextField(blank=True)
+    """One per need ticked (kept so by ``actions`` under the encounter's lock; the kind is encrypted)."""
 
-    class Meta:
-        constraints = [models.UniqueConstraint(fields=["encounter", "kind"], name="one_need_per_kind")]
+    encounter = models.ForeignKey(Encounter, on_delete=models.CASCADE, related_name="needs")
+    kind = EncryptedCharField(max_length=12, choices=NeedKind.choices)
+    note = EncryptedTextField(blank=True)
 
 
 class ChildProtectionReport(models.Model):
@@ -299,9 +305,9 @@ class ChildProtectionReport(models.Model):
 
     encounter = models.OneToOneField(Encounter, on_delete=models.CASCADE, related_name="cps_report")
     agency = EncryptedTextField(blank=True)
-    reported_at = models.DateTimeField(null=True, blank=True)
+    reported_at = EncryptedDateTimeField(null=True, blank=True)
     reference = EncryptedTextField(blank=True)
-    told_first = models.BooleanField(default=False)
+    told_first = EncryptedBooleanField(default=False)
     told_by = EncryptedTextField(blank=True)
     deferred_reason = EncryptedTextField(blank=True)
     by_id = models.UUIDField()
@@ -317,6 +323,18 @@ class Amendment(models.Model):
 
     class Meta:
         ordering = ["at"]
+
+
+def latest_unsafe_carry_signal(person_id: uuid.UUID, question_key: str) -> datetime.datetime | None:
+    """When the person last said paper is not safe to carry: the hotline card recorded as unsafe,
+    or "no" / "unsure" to ``question_key``.  Education and answers are encrypted, so the narrow
+    query selects this person's rows and the values are compared here."""
+    cards = Encounter.objects.filter(person_id=person_id).only("started_at", "education")
+    answers = SafetyAnswer.objects.filter(encounter__person_id=person_id, question_key=question_key)
+    answers = answers.only("at", "answer")
+    found = [e.started_at for e in cards if e.education == Education.UNSAFE]
+    found += [a.at for a in answers if a.answer in (Answer.NO, Answer.UNSURE)]
+    return max(found) if found else None
 
 
 from waypoint.encounters.separation import (  # noqa: E402  (models Django must discover)

@@ -42,8 +42,8 @@ def _owners(org_id: uuid.UUID, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, uuid
 def _age_refusal(person: Person, is_minor: bool) -> str:
     """An open encounter follows the adult or the minor branch it started on: a new age that
     contradicts it is refused ("" when it does not)."""
-    open_encounters = Encounter.objects.filter(person_id=person.pk, closed_at__isnull=True)
-    if open_encounters.exclude(is_minor=is_minor).exists():
+    open_encounters = Encounter.objects.filter(person_id=person.pk, closed_at__isnull=True).only("id", "is_minor")
+    if any(encounter.is_minor != is_minor for encounter in open_encounters):  # encrypted: compared here
         return _(
             "This contradicts the minor status of an open encounter. Check the age, or "
             "close that encounter first and start a new one."

@@ -11,7 +11,7 @@ import uuid
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from waypoint.core.fields import EncryptedTextField
+from waypoint.core.fields import EncryptedCharField, EncryptedTextField
 from waypoint.orgs.models import Organisation, Site
 
 DEFAULT_PROTOCOL = {
@@ -99,9 +99,9 @@ class SeparationRun(models.Model):
         "encounters.Encounter", null=True, blank=True, on_delete=models.PROTECT, related_name="separations"
     )
     request = models.ForeignKey(SeparationRequest, null=True, blank=True, on_delete=models.PROTECT, related_name="runs")
-    separator = models.CharField(max_length=200)
-    reason_given = models.CharField(max_length=300, blank=True)
-    outcome = models.CharField(max_length=14, choices=Outcome.choices)
+    separator = EncryptedCharField(max_length=200)
+    reason_given = EncryptedCharField(max_length=300, blank=True)
+    outcome = EncryptedCharField(max_length=14, choices=Outcome.choices)
     why_not = EncryptedTextField(blank=True)
     escalation_notes = EncryptedTextField(blank=True)
     at = models.DateTimeField(auto_now_add=True)

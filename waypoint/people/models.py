@@ -1,5 +1,6 @@
-"""The record of an individual.  Names, aliases, date of birth and free text are encrypted; search
-by name goes through keyed hashes (blind indexes) of the normalised values."""
+"""The record of an individual.  Names, aliases, date of birth, age, interviewer and interpreter
+needs and free text are encrypted; search by name goes through keyed hashes (blind indexes) of the
+normalised values, keyed per organisation so the same name does not match across organisations."""
 
 from __future__ import annotations
 
@@ -13,7 +14,13 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from waypoint.core import crypto
-from waypoint.core.fields import EncryptedDateField, EncryptedTextField
+from waypoint.core.fields import (
+    EncryptedBooleanField,
+    EncryptedCharField,
+    EncryptedDateField,
+    EncryptedIntegerField,
+    EncryptedTextField,
+)
 from waypoint.orgs.models import Organisation
 
 # No vowels or look-alike characters: codes cannot spell words and are easy to read aloud.
@@ -42,14 +49,14 @@ class Person(models.Model):
     alias = EncryptedTextField(blank=True)
     alias_index = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
     date_of_birth = EncryptedDateField(blank=True, null=True)
-    estimated_age = models.PositiveSmallIntegerField(null=True, blank=True)
+    estimated_age = EncryptedIntegerField(null=True, blank=True, min_value=0, max_value=32767)
     preferred_language = models.CharField(max_length=8, default="en")
     pronouns = EncryptedTextField(blank=True)
-    interviewer_gender = models.CharField(
+    interviewer_gender = EncryptedCharField(
         max_length=12, choices=InterviewerGender.choices, default=InterviewerGender.NOT_ASKED
     )
-    interpreter_needed = models.BooleanField(default=False)
-    interpreter_language = models.CharField(max_length=60, blank=True)
+    interpreter_needed = EncryptedBooleanField(default=False)
+    interpreter_language = EncryptedCharField(max_length=60, blank=True)
     their_words = EncryptedTextField(blank=True)
     notes = EncryptedTextField(blank=True)
     assigned_staff = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="assigned_people")
@@ -65,9 +72,15 @@ class Person(models.Model):
         return self.reference
 
     def save(self, *args: object, **kwargs: object) -> None:
-        self.name_index = crypto.blind_index(self.name or "", "person.name")
-        self.alias_index = crypto.blind_index(self.alias or "", "person.name")
+        self.name_index = self.search_index(self.org_id, self.name or "")
+        self.alias_index = self.search_index(self.org_id, self.alias or "")
         super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+    @staticmethod
+    def search_index(org_id: uuid.UUID, text: str) -> str:
+        """The name index of ``text`` in organisation ``org_id`` ("" for empty text): the same name
+        gives unrelated indexes in two organisations, so the database alone links no one across them."""
+        return crypto.blind_index(text, "person.name", scope=uuid.UUID(str(org_id)).hex)
 
     def age_on(self, day: datetime.date) -> int | None:
         if self.date_of_birth:

@@ -20,7 +20,7 @@ from typing import Any
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from waypoint.core.fields import EncryptedTextField
+from waypoint.core.fields import EncryptedCharField, EncryptedJSONField, EncryptedTextField
 from waypoint.encounters.models import Encounter
 from waypoint.orgs.models import Organisation, Staff
 from waypoint.people.models import Person
@@ -47,11 +47,11 @@ class SafetyPlan(models.Model):
     version = models.PositiveIntegerField(default=1)
     stage = models.CharField(max_length=8, choices=Stage.choices, default=Stage.STAYING)  # a plain copy for reports
     review_on = models.DateField(null=True, blank=True)
-    carry = models.CharField(max_length=8, choices=Carry.choices, default=Carry.UNKNOWN)
+    carry = EncryptedCharField(max_length=8, choices=Carry.choices, default=Carry.UNKNOWN)
     carry_recorded_at = models.DateTimeField(null=True, blank=True)
     carry_recorded_by_id = models.UUIDField(null=True, blank=True)
-    print_sections = models.JSONField(default=list, blank=True)  # section keys only, never text
-    memorise_items = models.JSONField(default=list, blank=True)  # item keys only, never text
+    print_sections = EncryptedJSONField(default=list, blank=True)  # section keys only, never text
+    memorise_items = EncryptedJSONField(default=list, blank=True)  # item keys only, never text
     last_check_in_at = models.DateTimeField(null=True, blank=True)
     last_check_in_by_id = models.UUIDField(null=True, blank=True)
     created_by_id = models.UUIDField(null=True)

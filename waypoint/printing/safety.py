@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 
-from waypoint.encounters.models import Answer, Education, Encounter, SafetyAnswer
+from waypoint.encounters.models import latest_unsafe_carry_signal
 from waypoint.plans.models import Carry, SafetyPlan
 
 ANSWER_LASTS = datetime.timedelta(hours=1)
@@ -40,22 +40,7 @@ class CarryState:
 
 
 def _latest_unsafe_signal(person_id: uuid.UUID) -> datetime.datetime | None:
-    card = (
-        Encounter.objects.filter(person_id=person_id, education=Education.UNSAFE)
-        .order_by("-started_at")
-        .values_list("started_at", flat=True)
-        .first()
-    )
-    answer = (
-        SafetyAnswer.objects.filter(
-            encounter__person_id=person_id, question_key=TAKE_RESOURCES, answer__in=[Answer.NO, Answer.UNSURE]
-        )
-        .order_by("-at")
-        .values_list("at", flat=True)
-        .first()
-    )
-    found = [moment for moment in (card, answer) if moment is not None]
-    return max(found) if found else None
+    return latest_unsafe_carry_signal(person_id, TAKE_RESOURCES)
 
 
 def carry_state(plan: SafetyPlan) -> CarryState:
