@@ -170,17 +170,17 @@ def test_invalid_edit_changes_nothing(as_provider: Client, world_a: OrgWorld) ->
 
 def test_search_by_name_and_code_within_the_org(world_a: OrgWorld, world_b: OrgWorld) -> None:
     client = sign_in(Client(), world_a.provider)
-    by_name = client.post("/people/search/", {"query": "  canary   name a "})
+    by_name = client.post("/people/search/", {"wp_find": "  canary   name a "})
     assert list(by_name.context["rows"]) == [world_a.person]
     code = world_a.person.reference.replace("-", "").lower()
-    assert list(client.post("/people/search/", {"query": code}).context["rows"]) == [world_a.person]
-    assert list(client.post("/people/search/", {"query": "Canary Name B"}).context["rows"]) == []
-    assert list(client.post("/people/search/", {"query": world_b.person.reference}).context["rows"]) == []
+    assert list(client.post("/people/search/", {"wp_find": code}).context["rows"]) == [world_a.person]
+    assert list(client.post("/people/search/", {"wp_find": "Canary Name B"}).context["rows"]) == []
+    assert list(client.post("/people/search/", {"wp_find": world_b.person.reference}).context["rows"]) == []
     assert AuditEvent.objects.filter(event="people.searched").count() == 4
 
 
 def test_search_is_post_only(as_provider: Client) -> None:
-    assert as_provider.get("/people/search/?query=Canary").status_code == 405
+    assert as_provider.get("/people/search/?wp_find=Canary").status_code == 405
 
 
 def test_assigned_staff_limited_to_own_org(world_a: OrgWorld, world_b: OrgWorld) -> None:

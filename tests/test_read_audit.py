@@ -27,7 +27,7 @@ RECORD_PAGES = sorted(name for name, case in CASES.items() if case[1] not in (NO
 RENDERED = {200, 400, 409}  # a page with the record on it (a PDF is a 200 too)
 
 JUNK = {
-    "version": "not-a-number", "carry": "sideways", "callback_plan": "x" * 5000, "query": "",
+    "version": "not-a-number", "carry": "sideways", "callback_plan": "x" * 5000, "wp_find": "",
     "status": "bogus", "kind": "bogus", "text": "", "reason": "", "gate": "bogus", "mode": "bogus",
     "form_token": "not-a-uuid", "emergency_call": "bogus", "consent": "bogus", "education": "bogus",
     "sections": "nowhere:none", "layout": "bogus", "language": "xx", "a": "x", "b": "y",

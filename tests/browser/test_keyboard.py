@@ -77,7 +77,7 @@ def test_create_and_find_a_record_with_the_keyboard_in_spanish(
         # Find it again by name with the search form.
         tab_to(page, "nav a[href='/people/']")
         press_and_wait(page, "Enter")
-        tab_to(page, "#id_query")
+        tab_to(page, "#id_wp_find")
         page.keyboard.type(name.upper().replace(" ", "  "))  # capitals and extra spaces do not matter
         press_and_wait(page, "Enter")
         assert urlsplit(page.url).path == "/people/search/"
@@ -92,7 +92,7 @@ def test_create_and_find_a_record_with_the_keyboard_in_spanish(
         # And by reference code.
         tab_to(page, "nav a[href='/people/']")
         press_and_wait(page, "Enter")
-        tab_to(page, "#id_query")
+        tab_to(page, "#id_wp_find")
         page.keyboard.type(reference.lower())
         press_and_wait(page, "Enter")
         codes_found = page.eval_on_selector_all("main table a.code", "links => links.map(a => a.textContent.trim())")

@@ -1,5 +1,14 @@
 """Form helpers that refuse text a person cannot see: control characters, bidi overrides,
-zero-width spaces, lone surrogates and the replacement character left by invalid UTF-8."""
+zero-width spaces, lone surrogates and the replacement character left by invalid UTF-8; and that
+keep what is typed out of the browser's autofill store.
+
+Defends against: a name, number or note typed into a form being saved by the browser's autofill,
+which is keyed by field name across every site (the next person to type in any site's "name" field
+could be offered it) and which quick exit cannot clear.  Every widget says ``autocomplete="off"``
+unless it names its purpose itself (a sign-in name, a one-time code).
+
+Does not defend against: a browser that ignores the attribute, an extension or monitoring program
+that records keystrokes, or what the user types into other sites."""
 
 from __future__ import annotations
 
@@ -34,17 +43,41 @@ def _hidden_check(multiline: bool) -> Any:
     return check
 
 
+NO_AUTOFILL = "off"
+
+
+def forget_typed_values(widget: forms.Widget) -> None:
+    """Tell the browser not to remember this widget's value, unless the widget names its purpose."""
+    widget.attrs.setdefault("autocomplete", NO_AUTOFILL)
+
+
 class SafeFormMixin:
-    """Adds the hidden-character check to every text field, and a class for styling errors."""
+    """Adds the hidden-character check to every text field, and ``autocomplete="off"`` to every
+    widget: declared fields when the form is made, fields a subclass or formset adds afterwards
+    (plan contacts, safety-check notes, a formset's delete box) when they are first rendered or
+    cleaned, since both go through ``form[name]``."""
 
     fields: dict[str, forms.Field]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[call-arg]
         for field in self.fields.values():
-            if isinstance(field, forms.CharField):
-                multiline = isinstance(field.widget, forms.Textarea)
-                field.validators.append(_hidden_check(multiline))
+            _protect(field)
+
+    def __getitem__(self, name: str) -> Any:
+        if name in self.fields:
+            _protect(self.fields[name])
+        return super().__getitem__(name)  # type: ignore[misc]
+
+
+def _protect(field: forms.Field) -> None:
+    if getattr(field, "_wp_protected", False):
+        return
+    field._wp_protected = True  # type: ignore[attr-defined]
+    forget_typed_values(field.widget)
+    if isinstance(field, forms.CharField):
+        multiline = isinstance(field.widget, forms.Textarea)
+        field.validators.append(_hidden_check(multiline))
 
 
 class DateInput(forms.DateInput):

@@ -80,10 +80,6 @@ class PersonForm(SafeModelForm):
             "interpreter_language": _("Never a companion or relative as interpreter."),
         }
         widgets = {
-            "name": forms.TextInput(attrs={"autocomplete": "off"}),
-            "alias": forms.TextInput(attrs={"autocomplete": "off"}),
-            "pronouns": forms.TextInput(attrs={"autocomplete": "off"}),
-            "interpreter_language": forms.TextInput(attrs={"autocomplete": "off"}),
             "date_of_birth": DateInput,
             "their_words": forms.Textarea(attrs={"rows": 4}),
             "notes": forms.Textarea(attrs={"rows": 5}),
@@ -155,8 +151,24 @@ def _max_value(limit: int) -> Any:
 
 
 class SearchForm(SafeForm):
-    query = forms.CharField(
+    """The field's name is ours alone: browsers key remembered entries by field name across sites,
+    so a common name ("q", "name", "search") would offer a searched name on other sites even if one
+    browser ignored ``autocomplete="off"``."""
+
+    wp_find = forms.CharField(
         label=_("Reference code or full name"),
         max_length=200,
         help_text=_("Names must match exactly (capitals and extra spaces do not matter)."),
     )
+
+    def __init__(self, *args: Any, too_many: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.too_many = too_many
+
+    def clean(self) -> dict[str, Any]:
+        if self.too_many:
+            raise ValidationError(
+                _("You have searched many times in the last minute. Wait a minute, then search again."),
+                code="throttled",
+            )
+        return super().clean() or {}
