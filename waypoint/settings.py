@@ -29,7 +29,7 @@ DATA_DIR = Path(env_str("WAYPOINT_DATA_DIR", str(BASE_DIR / "var"))).resolve()
 
 
 def _development_secret() -> str:
-    DATA_DIR.mkdir(parents=True, exist_ok=True)
+    DATA_DIR.mkdir(parents=True, exist_ok=True, mode=0o700)
     path = DATA_DIR / "secret_key"
     if not path.exists():
         path.write_text(secrets.token_urlsafe(50), encoding="utf-8")
@@ -151,7 +151,7 @@ def _database(url: str) -> dict[str, object]:
     raise ConfigError("DATABASE_URL must start with sqlite:// or postgres://")
 
 
-DATA_DIR.mkdir(parents=True, exist_ok=True)
+DATA_DIR.mkdir(parents=True, exist_ok=True, mode=0o700)  # a new data directory is owner-only
 DATABASES = {"default": _database(env_str("DATABASE_URL", f"sqlite:///{DATA_DIR / 'waypoint.sqlite3'}"))}
 # No request-wide transaction: a page that only reads takes no write lock (its audit row is one
 # short write, waypoint.core.reads), and every change is one atomic action (each app's actions.py).

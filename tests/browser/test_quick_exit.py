@@ -285,3 +285,36 @@ def test_quick_exit_works_when_the_server_cannot_be_reached(
     assert storage == [0, 0], f"the script did not clear storage: {storage}"
     databases = page.evaluate("async () => (await indexedDB.databases()).map(d => d.name)")
     assert "wp-test-db" not in databases, f"IndexedDB survived the exit: {databases}"
+
+
+def test_a_post_from_another_origin_does_not_end_the_session(
+    contexts: Any, wp_server: LiveServer, codes: CodeBook
+) -> None:
+    """Issue 9, item 15.  A page on another port of the same host is the same site, so the browser
+    sends the session cookie (SameSite=Lax) with its form post to /exit/: only the Origin check
+    keeps it from signing the user out.  The user's own exit still works afterwards."""
+    context, state = contexts.new()
+    page = context.new_page()
+    sign_in(page, wp_server, codes, codes.pick(READERS))
+    record = person_links(page, wp_server)[0]
+    other = f"http://127.0.0.1:{wp_server.port + 1}/"
+    attack = (
+        f'<!DOCTYPE html><title>x</title><form id="f" method="post" action="{wp_server.url}/exit/"></form>'
+        '<script>document.getElementById("f").submit();</script>'
+    )
+    page.route(other, lambda route: route.fulfill(status=200, content_type="text/html", body=attack))
+    exits: list[Any] = []
+    page.on("request", lambda r: exits.append(r) if urlsplit(r.url).path == "/exit/" else None)
+    state.exit_armed = True  # the neutral page the refused post is sent to
+    page.goto(other)
+    wait_for_exit(page)
+    assert len(exits) == 1 and exits[0].headers.get("origin") == other.rstrip("/")
+    assert session_cookie(context, wp_server), "the refused exit did not clear the cookie"
+    page.goto(record)
+    assert urlsplit(page.url).path == urlsplit(record).path, "the session must still be alive"
+
+    state.exit_armed = True
+    trigger_exit(page, state, "click")
+    wait_for_exit(page)
+    page.goto(record)
+    assert urlsplit(page.url).path == "/login/"

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.auth import logout
+from django.core.exceptions import DisallowedHost
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.template import loader
@@ -35,13 +37,43 @@ def home(request: HttpRequest) -> HttpResponse:
     return TemplateResponse(request, "core/home.html", {"staff": request.user, "panels": panels})
 
 
-@csrf_exempt  # Exit must work even with a stale page or token; forcing a sign-out is harmless.
+def _own_origin(request: HttpRequest) -> set[str]:
+    try:
+        here = f"{request.scheme}://{request.get_host()}"
+    except DisallowedHost:
+        return set()
+    return {here, *(o for o in settings.CSRF_TRUSTED_ORIGINS if "*" not in o)}
+
+
+def is_own_exit(request: HttpRequest) -> bool:
+    """Whether this exit was sent by one of our own pages.  Defends against another site making the
+    browser post here to end the user's session (a forced sign-out in the middle of their work).
+    Sec-Fetch-Site decides when the browser sends it; otherwise Origin; a browser that sends
+    neither is believed when its Referer is ours or absent.  Does not defend against a page on our
+    own origin, or a browser that forges these headers (it could not be the user's anyway)."""
+    fetch_site = request.headers.get("Sec-Fetch-Site")
+    if fetch_site is not None:
+        return fetch_site in ("same-origin", "none")
+    origin = request.headers.get("Origin")
+    if origin is not None:
+        return origin in _own_origin(request)
+    referer = request.headers.get("Referer")
+    if not referer:
+        return True
+    parts = urlsplit(referer)
+    return f"{parts.scheme}://{parts.netloc}" in _own_origin(request)
+
+
+@csrf_exempt  # Exit must work even with a stale page or token; the Origin check replaces CSRF's.
 @policy(public=True)
 @require_POST
 def quick_exit(request: HttpRequest) -> HttpResponse:
     """End the session and tell the browser to drop this site's data.  The page has already blanked
-    itself (static/waypoint.js) before this request was sent."""
+    itself (static/waypoint.js) before this request was sent.  A post from another site gets the
+    same neutral redirect but ends nothing and clears nothing (``is_own_exit``)."""
     destination = settings.QUICK_EXIT_DEFAULT_URL
+    if not is_own_exit(request):
+        return HttpResponseRedirect(destination, status=303)
     user: Any = request.user
     if user.is_authenticated:
         destination = user.org.exit_url

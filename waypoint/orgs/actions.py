@@ -8,6 +8,7 @@ the lockout of that client and that name, and an admin can unlock a name."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable
 
 from django.db import transaction
@@ -138,6 +139,22 @@ def enrol_authenticator(staff: Staff) -> list[str]:
 
 def step_up_confirmed(staff: Staff) -> None:
     audit.record_by(staff, audit.Event.STEP_UP)
+
+
+def confirm_step_up(request: HttpRequest, staff: Staff, password: str, code: str) -> bool:
+    """Password and a new code again, from the step-up page or inline on a form that saves a secret:
+    throttled and counted like sign-in (a failure is recorded and stays recorded), a success is
+    recorded and lasts five minutes (``auth.step_up_is_recent``)."""
+    gate = auth.gate_for(request, staff.username)
+    if not gate.blocks() and staff.check_password(password) and use_totp_code(staff, code):
+        request.session["wp_step_up_at"] = time.time()
+        step_up_confirmed(staff)
+        return True
+    if gate.blocks():
+        sign_in_refused_while_locked(staff)
+    else:
+        sign_in_failed(gate, staff, audit.Event.STEP_UP_FAILED)
+    return False
 
 
 def signed_out(staff: Staff) -> None:

@@ -88,6 +88,9 @@ class EnrolForm(SafeForm):
     )
 
 
+STEP_UP_FAILED = _("The password or the code did not work. Try again with the newest code.")
+
+
 class StepUpForm(SafeForm):
     password = forms.CharField(
         label=_("Password"),

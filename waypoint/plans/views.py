@@ -1,9 +1,14 @@
 """Safety plan screens: start, the plan at a glance, one screen per section, versions and comparison,
 the check-in reminder.  Every page with the plan on it goes through ``reads.show`` (error re-renders
-and conflicts included); every change is one call to ``waypoint.plans.actions``."""
+and conflicts included); every change is one call to ``waypoint.plans.actions``.
+
+Safe words (``waypoint.plans.display.SECRET_FIELDS``) are shown only within five minutes of a
+step-up: the plan page and the comparison say "Hidden" with a link to confirm and come back, and the
+item that holds them cannot be opened or saved without it."""
 
 from __future__ import annotations
 
+import unicodedata
 import uuid
 from typing import Any
 
@@ -11,7 +16,9 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -24,6 +31,9 @@ from waypoint.core.concurrency import with_version
 from waypoint.encounters.access import encounters_for
 from waypoint.encounters.models import Encounter
 from waypoint.encounters.separation import SeparationProtocol
+from waypoint.orgs import actions as orgs_actions
+from waypoint.orgs.auth import require_step_up, step_up_is_recent
+from waypoint.orgs.forms import STEP_UP_FAILED, StepUpForm
 from waypoint.orgs.http import AuthenticatedHttpRequest
 from waypoint.people.access import READERS, get_person
 from waypoint.people.events import PersonEvent
@@ -31,7 +41,7 @@ from waypoint.people.models import Person
 from waypoint.plans import actions
 from waypoint.plans.access import get_plan, plan_of, versions_for
 from waypoint.plans.actions import SectionConflict
-from waypoint.plans.display import compare, section_rows
+from waypoint.plans.display import compare, has_secrets, secrets_present, section_rows
 from waypoint.plans.events import PlanEvent
 from waypoint.plans.forms import ItemForm, OverviewForm, VersionForm, step_formset, steps_from
 from waypoint.plans.models import SafetyPlan
@@ -105,11 +115,22 @@ def _reminder_context(plan: SafetyPlan, request: AuthenticatedHttpRequest) -> di
     }
 
 
-def _item_rows(content: dict[str, Any], names: dict[str, str]) -> list[dict[str, Any]]:
+def _secrets_context(request: AuthenticatedHttpRequest, *contents: dict[str, Any]) -> dict[str, Any]:
+    """Whether this page may show safe words, and if not, where to confirm it is you first."""
+    shown = step_up_is_recent(request)
+    return {
+        "secrets_shown": shown,
+        "secrets_hidden": not shown and any(secrets_present(content) for content in contents),
+        "reveal_url": f"{reverse('orgs:step_up')}?{urlencode({'next': request.get_full_path()})}",
+    }
+
+
+def _item_rows(content: dict[str, Any], names: dict[str, str], secrets: bool) -> list[dict[str, Any]]:
     items = []
     for item in ITEMS:
         value = content[item_section(item.key)]
-        rows = [row for row in section_rows(item_section(item.key), value, names)[1:] if row[1] and row[1] != "—"]
+        rows = section_rows(item_section(item.key), value, names, secrets=secrets)
+        rows = [row for row in rows[1:] if row[1] and row[1] != "—"]
         items.append({"spec": item, "value": value, "rows": rows})
     return items
 
@@ -127,13 +148,15 @@ def plan_detail(request: AuthenticatedHttpRequest, plan_id: uuid.UUID) -> HttpRe
         }
         for d in DOMAINS
     ]
+    secrets = _secrets_context(request, content)
     context = {
         "plan": plan,
         "person": plan.person,
         "overview": content[OVERVIEW],
         "overview_rows": section_rows(OVERVIEW, content[OVERVIEW]),
         "domains": domains,
-        "items": _item_rows(content, service_names(request, plan.person_id)),
+        "items": _item_rows(content, service_names(request, plan.person_id), secrets["secrets_shown"]),
+        **secrets,
         "tasks": tasks_for(request.user).filter(person_id=plan.person_id)[:50],
         "review_due": plan.review_on is not None and plan.review_on <= timezone.localdate(),
         "carry": carry_state(plan),
@@ -159,7 +182,9 @@ def _conflict(
 ) -> HttpResponse:
     context |= {
         "conflict": True,
-        "saved_rows": section_rows(section, saved, service_names(request, plan.person_id)),
+        "saved_rows": section_rows(
+            section, saved, service_names(request, plan.person_id), secrets=step_up_is_recent(request)
+        ),
         "version": plan.version,
     }
     return reads.show(request, template, context, event=PlanEvent.CONFLICT, obj=plan, status=409)
@@ -241,21 +266,49 @@ def _item_initial(request: AuthenticatedHttpRequest, plan: SafetyPlan, item: str
 @policy(*READERS)
 @require_http_methods(["GET", "POST"])
 def plan_item(request: AuthenticatedHttpRequest, plan_id: uuid.UUID, item: str) -> HttpResponse:
+    """One resources item.  The item holding the safe word needs a recent step-up to open or save
+    (checked after access, so another organisation's plan is still a plain 404)."""
     plan = get_plan(request, plan_id)
-    spec = ITEM_BY_KEY.get(item)
-    if spec is None:
+    if ITEM_BY_KEY.get(item) is None:
         deny(request, "plan", plan.id)
+    if has_secrets(item_section(item)) and request.method == "GET":
+        return require_step_up(_plan_item)(request, plan, item)  # type: ignore[no-any-return]
+    return _plan_item(request, plan, item)
+
+
+def _confirmed(request: AuthenticatedHttpRequest, confirm: StepUpForm | None) -> bool:
+    """A save of a secret after the step-up ran out: the password and code typed with it confirm it
+    is still the same person (what they typed in the item is kept on the page either way)."""
+    if confirm is None:
+        return True
+    if not confirm.is_valid():
+        return False
+    password, code = confirm.cleaned_data["password"], confirm.cleaned_data["code"]
+    if orgs_actions.confirm_step_up(request, request.user, password, code):
+        return True
+    confirm.add_error(None, STEP_UP_FAILED)
+    return False
+
+
+def _plan_item(request: AuthenticatedHttpRequest, plan: SafetyPlan, item: str) -> HttpResponse:
+    spec = ITEM_BY_KEY[item]
     section = item_section(item)
     data = request.POST if request.method == "POST" else None
     form = ItemForm(data, item=spec, person_id=plan.person_id, initial=_item_initial(request, plan, item))
+    confirm = None
+    if has_secrets(section) and request.method == "POST" and not step_up_is_recent(request):
+        confirm = StepUpForm(data if "confirm-password" in request.POST else None, prefix="confirm")
     context: dict[str, Any] = {
-        "plan": plan, "person": plan.person, "spec": spec, "form": form,
+        "plan": plan, "person": plan.person, "spec": spec, "form": form, "confirm": confirm,
         "services": ledger(request, plan.person_id) if spec.ledger else None,
         "tasks": tasks_for(request.user).filter(person_id=plan.person_id) if spec.tasks else None,
         "check_in_seconds": check_in_seconds(plan),
     }  # fmt: skip
     if request.method == "GET":
         return _show(request, plan, "plans/item.html", context)
+    if not _confirmed(request, confirm):
+        return _show(request, plan, "plans/item.html", context, status=403)
+    context["confirm"] = None
     if not form.is_valid():
         return _show(request, plan, "plans/item.html", context, status=400)
     try:
@@ -282,10 +335,22 @@ def plan_versions(request: AuthenticatedHttpRequest, plan_id: uuid.UUID) -> Http
     return reads.show(request, "plans/versions.html", context, event=PlanEvent.VERSIONS_VIEWED, obj=plan)
 
 
+MAX_NUMBER_CHARS = 9  # more digits than any plan has versions; bounds the work on hostile input
+
+
 def _version_number(raw: str | None, default: int) -> int | None:
-    if raw is None or raw == "":
+    """A version number from the query string, or None when it is not one.  Defends against a 500
+    from digit forms int() refuses (superscripts, circled digits): the text is NFKC-normalised
+    (full-width and other compatibility forms become plain digits), then must be decimal digits of
+    any script (Arabic-Indic and the like are what a keyboard in that script types)."""
+    if raw is None or raw.strip() == "":
         return default
-    return int(raw) if raw.isdigit() and len(raw) < 10 else None
+    if len(raw) > MAX_NUMBER_CHARS * 4:
+        return None
+    text = unicodedata.normalize("NFKC", raw).strip()
+    if not (text.isdecimal() and len(text) <= MAX_NUMBER_CHARS):
+        return None
+    return int(text)
 
 
 @policy(*READERS)
@@ -300,7 +365,11 @@ def plan_compare(request: AuthenticatedHttpRequest, plan_id: uuid.UUID) -> HttpR
         context["missing"] = True
         return reads.show(request, "plans/compare.html", context, event=PlanEvent.VERSIONS_VIEWED, obj=plan, status=400)
     old, new = found[first], found[second]
-    sections = compare(old.content, new.content, service_names(request, plan.person_id))
+    secrets = _secrets_context(request, old.content, new.content)
+    sections = compare(
+        old.content, new.content, service_names(request, plan.person_id), secrets=secrets["secrets_shown"]
+    )
+    context |= secrets
     context |= {"old": old, "new": new, "sections": sections, "changed_count": sum(s["changed"] for s in sections)}
     return reads.show(request, "plans/compare.html", context, event=PlanEvent.VERSIONS_VIEWED, obj=plan)
 

@@ -1,7 +1,12 @@
 """Printing and memorising.  Every print checks the safe-to-carry gate (in
 ``waypoint.printing.actions.print_paper``, with its audit row, in one short transaction); when
 carrying is not safe (or not asked) no route produces a PDF, and each refusal is audited.  A PDF
-holds only the sections the person chose, and is rendered after that transaction, outside any."""
+holds only the sections the person chose, and is rendered after that transaction, outside any.
+
+Every export (the plan PDF, the wallet card) and the things-to-remember screen (contacts and the safe
+word on screen) need a step-up within the last five minutes; without one they send the user to
+confirm it is you, render nothing and write nothing.  Access is checked first, so another
+organisation's plan is still a plain 404."""
 
 from __future__ import annotations
 
@@ -16,6 +21,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from waypoint.core import reads
 from waypoint.core.access import policy
+from waypoint.orgs.auth import require_step_up, step_up_is_recent
 from waypoint.orgs.http import AuthenticatedHttpRequest
 from waypoint.people.access import READERS
 from waypoint.plans.access import get_plan
@@ -65,6 +71,7 @@ def _print_context(request: AuthenticatedHttpRequest, plan: SafetyPlan, **extra:
         ),
         "card_form": CardForm(initial={"language": language}, choices=_card_choices(content)),
         "has_sections": bool(all_choices),
+        "step_up_needed": not step_up_is_recent(request),
     }
     return context | extra
 
@@ -108,8 +115,12 @@ def _pdf(pdf: bytes, paper: Paper) -> HttpResponse:
 @policy(*READERS)
 @require_POST
 def print_plan(request: AuthenticatedHttpRequest, plan_id: uuid.UUID) -> HttpResponse:
-    """The chosen parts on paper.  The gate and the audit row commit first; the PDF renders after."""
-    plan = get_plan(request, plan_id)
+    """The chosen parts on paper, after a recent step-up."""
+    return require_step_up(_print_plan)(request, get_plan(request, plan_id))  # type: ignore[no-any-return]
+
+
+def _print_plan(request: AuthenticatedHttpRequest, plan: SafetyPlan) -> HttpResponse:
+    """The gate and the audit row commit first; the PDF renders after."""
     content = plan.content
     form = PrintForm(request.POST, choices=section_choices(content))
     sections = form.cleaned_data["sections"] if form.is_valid() else None
@@ -129,8 +140,12 @@ def print_plan(request: AuthenticatedHttpRequest, plan_id: uuid.UUID) -> HttpRes
 @policy(*READERS)
 @require_POST
 def print_card(request: AuthenticatedHttpRequest, plan_id: uuid.UUID) -> HttpResponse:
-    """The wallet card: the help line and only the contacts they chose.  Rendered after the commit."""
-    plan = get_plan(request, plan_id)
+    """The wallet card, after a recent step-up."""
+    return require_step_up(_print_card)(request, get_plan(request, plan_id))  # type: ignore[no-any-return]
+
+
+def _print_card(request: AuthenticatedHttpRequest, plan: SafetyPlan) -> HttpResponse:
+    """The help line and only the contacts they chose.  Rendered after the commit."""
     content = plan.content
     form = CardForm(request.POST, choices=_card_choices(content))
     chosen = form.cleaned_data["contacts"] if form.is_valid() else None
@@ -146,8 +161,12 @@ def print_card(request: AuthenticatedHttpRequest, plan_id: uuid.UUID) -> HttpRes
 @policy(*READERS)
 @require_http_methods(["GET", "POST"])
 def memorise(request: AuthenticatedHttpRequest, plan_id: uuid.UUID) -> HttpResponse:
-    """Instead of paper: the few things the person chooses to remember, in large type."""
-    plan = get_plan(request, plan_id)
+    """Instead of paper: the few things the person chooses to remember, in large type.  It shows
+    contacts and the safe word, so it needs a recent step-up like an export."""
+    return require_step_up(_memorise)(request, get_plan(request, plan_id))  # type: ignore[no-any-return]
+
+
+def _memorise(request: AuthenticatedHttpRequest, plan: SafetyPlan) -> HttpResponse:
     choices = memorise_choices(plan.content)
     data = request.POST if request.method == "POST" else None
     form = MemoriseForm(data, choices=choices, initial={"items": plan.memorise_items})

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import authenticate, logout
@@ -23,6 +21,7 @@ from waypoint.core.urls_util import safe_next
 from waypoint.orgs import actions, auth
 from waypoint.orgs.access import recovery_codes_left, staff_by_login
 from waypoint.orgs.forms import (
+    STEP_UP_FAILED,
     ActivationCodeForm,
     CodeForm,
     EnrolForm,
@@ -222,21 +221,9 @@ def step_up(request: AuthenticatedHttpRequest) -> HttpResponse:
     staff = request.user
     form = StepUpForm(request.POST or None, initial={"next": request.GET.get("next", "")})
     if request.method == "POST" and form.is_valid():
-        gate = auth.gate_for(request, staff.username)
-        ok = (
-            not gate.blocks()
-            and staff.check_password(form.cleaned_data["password"])
-            and actions.use_totp_code(staff, form.cleaned_data["code"])
-        )
-        if ok:
-            request.session["wp_step_up_at"] = time.time()
-            actions.step_up_confirmed(staff)
+        if actions.confirm_step_up(request, staff, form.cleaned_data["password"], form.cleaned_data["code"]):
             return redirect(safe_next(request, form.cleaned_data["next"]))
-        if gate.blocks():
-            actions.sign_in_refused_while_locked(staff)
-        else:
-            actions.sign_in_failed(gate, staff, audit.Event.STEP_UP_FAILED)
-        form.add_error(None, _("The password or the code did not work. Try again with the newest code."))
+        form.add_error(None, STEP_UP_FAILED)
     return TemplateResponse(request, "orgs/step_up.html", {"form": form})
 
 

@@ -1,7 +1,9 @@
 """Back up the database: SQLite through its online backup API (never a file copy, so a backup
 taken during writes is consistent), PostgreSQL through pg_dump's custom format.
 
-Backups hold ciphertext only for encrypted fields; keep the key file somewhere else."""
+Backups hold ciphertext only for encrypted fields; keep the key file somewhere else.  The backup
+file is created owner-only (0600) before a byte is written, never readable by other local users
+even while it is being written; an existing file is never overwritten (or followed as a link)."""
 
 from __future__ import annotations
 
@@ -24,21 +26,42 @@ def pg_env() -> dict[str, str]:
     return env
 
 
+BACKUP_MODE = 0o600
+
+
+def create_private(target: Path) -> None:
+    """Create ``target`` empty with mode 0600 (whatever the umask), refusing one that exists or is a
+    link: a backup never lands in a file someone else prepared, readable by them."""
+    try:
+        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, BACKUP_MODE)
+    except FileExistsError:
+        raise CommandError(f"{target} already exists; choose a new file name") from None
+    try:
+        os.fchmod(fd, BACKUP_MODE)
+    finally:
+        os.close(fd)
+
+
 def backup_to(target: Path) -> None:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    if connection.vendor == "sqlite":
-        connection.ensure_connection()
-        destination = sqlite3.connect(target)
-        try:
-            connection.connection.backup(destination)  # type: ignore[union-attr]
-        finally:
-            destination.close()
-        target.chmod(0o600)
-    elif connection.vendor == "postgresql":
-        name = connection.settings_dict["NAME"]
-        subprocess.run(["pg_dump", "--format=custom", "--no-owner", f"--file={target}", name], check=True, env=pg_env())
-    else:
+    if connection.vendor not in ("sqlite", "postgresql"):
         raise CommandError(f"No backup method for {connection.vendor}")
+    target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    create_private(target)
+    try:
+        if connection.vendor == "sqlite":
+            connection.ensure_connection()
+            destination = sqlite3.connect(target)  # its journal takes the file's 0600 mode
+            try:
+                connection.connection.backup(destination)  # type: ignore[union-attr]
+            finally:
+                destination.close()
+        else:
+            name = connection.settings_dict["NAME"]
+            command = ["pg_dump", "--format=custom", "--no-owner", f"--file={target}", name]
+            subprocess.run(command, check=True, env=pg_env())  # writes into the 0600 file
+    except BaseException:
+        target.unlink(missing_ok=True)  # no half-written backup left behind
+        raise
 
 
 class Command(BaseCommand):
