@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 
 from django.conf import settings
 from django.contrib import messages
@@ -90,18 +91,26 @@ def staff_detail(request: AuthenticatedHttpRequest, staff_id: uuid.UUID) -> Http
     return TemplateResponse(request, "orgs/staff_detail.html", context)
 
 
+def _change_and_back(
+    request: AuthenticatedHttpRequest, staff_id: uuid.UUID, change: Callable[[Staff, Staff], None], done: str
+) -> HttpResponse:
+    """Apply one account change from the staff page, then back to it with what happened."""
+    staff = get_staff(request, staff_id)
+    try:
+        change(request.user, staff)
+    except actions.Refused as refused:
+        messages.error(request, refused.message)
+    else:
+        messages.success(request, done)
+    return redirect("orgs:staff_detail", staff_id=staff.id)
+
+
 @policy(ADMIN)
 @require_POST
 @auth.require_step_up
 def staff_deactivate(request: AuthenticatedHttpRequest, staff_id: uuid.UUID) -> HttpResponse:
-    staff = get_staff(request, staff_id)
-    try:
-        actions.deactivate_staff(request.user, staff)
-    except actions.Refused as refused:
-        messages.error(request, refused.message)
-    else:
-        messages.success(request, _("Deactivated. All of this person's sessions have ended."))
-    return redirect("orgs:staff_detail", staff_id=staff.id)
+    done = _("Deactivated. All of this person's sessions have ended.")
+    return _change_and_back(request, staff_id, actions.deactivate_staff, done)
 
 
 @policy(ADMIN)
@@ -109,14 +118,9 @@ def staff_deactivate(request: AuthenticatedHttpRequest, staff_id: uuid.UUID) -> 
 @auth.require_step_up
 def staff_reactivate(request: AuthenticatedHttpRequest, staff_id: uuid.UUID) -> HttpResponse:
     """Reactivation gives sign-in back, with every role the account holds: step-up first."""
-    staff = get_staff(request, staff_id)
-    try:
-        actions.reactivate_staff(request.user, staff)
-    except actions.Refused as refused:
-        messages.error(request, refused.message)
-    else:
-        messages.success(request, _("Reactivated. This person can sign in again."))
-    return redirect("orgs:staff_detail", staff_id=staff.id)
+    return _change_and_back(
+        request, staff_id, actions.reactivate_staff, _("Reactivated. This person can sign in again.")
+    )
 
 
 @policy(ADMIN)
