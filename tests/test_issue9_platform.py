@@ -27,7 +27,7 @@ from tests.test_plans import domain_data, save_domain
 from waypoint.core.management.commands import backup
 from waypoint.core.models import AuditEvent
 from waypoint.core.sqlite.base import DatabaseWrapper
-from waypoint.orgs.models import StaffSession
+from waypoint.orgs.models import LoginThrottle, StaffSession
 
 # --- 7. Unicode digits in the plan comparison's query ---------------------------------------------
 
@@ -318,14 +318,36 @@ def test_clear_sessions_removes_dead_rows_and_keeps_live_ones(world_a: OrgWorld)
 
     out = io.StringIO()
     call_command("clear_sessions", stdout=out)
-    assert out.getvalue().strip() == "Removed 3 expired session(s)."
+    assert out.getvalue().splitlines()[0] == "Removed 3 expired session(s)."
     assert set(StaffSession.objects.values_list("pk", flat=True)) == keep
     assert still_signed_in(live)
 
     again = io.StringIO()
     call_command("clear_sessions", stdout=again)
-    assert again.getvalue().strip() == "Removed 0 expired session(s)."
+    assert again.getvalue().splitlines() == ["Removed 0 expired session(s).", "Removed 0 stale sign-in count(s)."]
     assert str(world_a.provider.id) not in out.getvalue() + again.getvalue()
+
+
+def test_clear_sessions_forgets_only_sign_in_counts_that_change_nothing(world_a: OrgWorld) -> None:
+    """A count with a recent failure, a lock still remembered or a known client stays; a quiet one goes."""
+    now = timezone.now()
+    old = now - timedelta(days=2)
+    rows = {
+        "quiet": LoginThrottle(key="q" * 64, failures=3),
+        "recent_failure": LoginThrottle(key="r" * 64, failures=3),
+        "lock_remembered": LoginThrottle(key="l" * 64, lockouts=2, locked_until=now - timedelta(hours=1)),
+        "known_client": LoginThrottle(key="k" * 64, known_at=now - timedelta(days=30)),
+        "long_unknown": LoginThrottle(key="u" * 64, known_at=now - timedelta(days=200)),
+    }
+    for row in rows.values():
+        row.save()
+    LoginThrottle.objects.filter(key__in=[rows[n].key for n in rows if n != "recent_failure"]).update(updated_at=old)
+    out = io.StringIO()
+    call_command("clear_sessions", stdout=out)
+    assert out.getvalue().splitlines()[1] == "Removed 2 stale sign-in count(s)."
+    left = set(LoginThrottle.objects.values_list("key", flat=True))
+    assert left >= {rows[n].key for n in ("recent_failure", "lock_remembered", "known_client")}
+    assert not left & {rows["quiet"].key, rows["long_unknown"].key}
 
 
 def test_djangos_clearsessions_does_the_same(world_a: OrgWorld) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable
+from datetime import timedelta
 
 from django.db import transaction
 from django.db.models import Q
@@ -21,6 +22,9 @@ from waypoint.core import audit
 from waypoint.orgs import auth
 from waypoint.orgs.forms import OrganisationForm, SiteForm
 from waypoint.orgs.models import (
+    FAILURE_WINDOW_SECONDS,
+    KNOWN_CLIENT_SECONDS,
+    LOCK_MEMORY_SECONDS,
     NAME_LOCK_MAX_SECONDS,
     Invitation,
     LoginThrottle,
@@ -323,6 +327,22 @@ def unlock_sign_in(admin: Staff, staff: Staff) -> None:
     rows = LoginThrottle.objects.select_for_update().filter(Q(key=name_key) | Q(name_key=name_key))
     rows.update(failures=0, lockouts=0, locked_until=None)
     audit.record_by(admin, audit.Event.STAFF_UNLOCKED, staff)
+
+
+@transaction.atomic
+def forget_stale_throttles() -> int:
+    """Remove sign-in counts that no longer change anything: no failure inside the window, no lock
+    still remembered for doubling, no client still known.  Defends against the throttle table growing
+    without end (every attempt with a new name or from a new address makes a row).  Housekeeping of
+    keyed hashes, not a change to anyone's record: no audit row.  Returns how many were removed."""
+    now = timezone.now()
+    quiet = now - timedelta(seconds=max(FAILURE_WINDOW_SECONDS, LOCK_MEMORY_SECONDS))
+    stale = LoginThrottle.objects.filter(updated_at__lt=quiet).filter(
+        Q(locked_until__isnull=True) | Q(locked_until__lt=now - timedelta(seconds=LOCK_MEMORY_SECONDS)),
+        Q(known_at__isnull=True) | Q(known_at__lt=now - timedelta(seconds=KNOWN_CLIENT_SECONDS)),
+    )
+    removed, _rows = stale.delete()
+    return removed
 
 
 @transaction.atomic
