@@ -320,3 +320,12 @@ def test_search_uses_the_organisation_s_own_name_index(world_a: OrgWorld, monkey
     client = sign_in(Client(), world_a.provider)
     assert list(search(client, "Canary Name A").context["rows"]) == [world_a.person]
     assert seen == [(world_a.org.id, "Canary Name A")]
+
+
+def test_the_audit_log_shows_how_many_results_a_search_found(world_a: OrgWorld) -> None:
+    client = sign_in(Client(), world_a.provider)
+    search(client, "Nobody By This Name")
+    search(client, world_a.person.reference)
+    page = sign_in(Client(), world_a.auditor).get(reverse("oversight:audit_log")).content.decode()
+    assert "(0 results)" in page and "(1 result)" in page
+    assert "Nobody" not in page
