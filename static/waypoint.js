@@ -257,21 +257,33 @@
   var warn = parseInt(body.getAttribute("data-warning-seconds") || "60", 10);
   var dialog = document.getElementById("idle-warning");
   if (idle > 0 && dialog) {
-    var warnTimer, endTimer;
+    var warnTimer, endTimer, deadline = 0;
+    var expire = function () {
+      deadline = 0;
+      window.clearTimeout(warnTimer);
+      window.clearTimeout(endTimer);
+      var typed = collectTyped();
+      if (typed.some(function (entry) { return entry.typed; })) { lock(typed); return; }
+      blank();
+      window.location.replace(body.getAttribute("data-login-url"));
+    };
     var schedule = function () {
       window.clearTimeout(warnTimer);
       window.clearTimeout(endTimer);
+      deadline = Date.now() + idle * 1000;
       warnTimer = window.setTimeout(function () {
         dialog.hidden = false;
         document.getElementById("idle-stay").focus();
       }, (idle - warn) * 1000);
-      endTimer = window.setTimeout(function () {
-        var typed = collectTyped();
-        if (typed.some(function (entry) { return entry.typed; })) { lock(typed); return; }
-        blank();
-        window.location.replace(body.getAttribute("data-login-url"));
-      }, idle * 1000);
+      endTimer = window.setTimeout(expire, idle * 1000);
     };
+    // Timers stand still while a laptop sleeps: on waking (or coming back to the tab) the wall clock
+    // decides, so the record never stays on screen past the server's idle limit.
+    var checkClock = function () { if (deadline && Date.now() >= deadline) { expire(); } };
+    document.addEventListener("visibilitychange", checkClock);
+    window.addEventListener("focus", checkClock);
+    window.addEventListener("pageshow", checkClock);
+    window.setInterval(checkClock, 15000);
 
     // At the idle limit the server ends the session.  If something was typed on this page, the page
     // keeps the typed values in this script's memory (never in browser storage), removes the record

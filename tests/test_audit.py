@@ -96,3 +96,30 @@ def test_a_count_is_part_of_the_chain(db: None) -> None:
 
 def test_every_event_has_a_label() -> None:
     assert set(audit.Event) == set(audit.EVENT_LABELS)
+
+
+@pytest.mark.slow
+def test_undoing_the_count_column_is_refused_once_rows_carry_counts(tmp_path: Any) -> None:
+    """Rolling back core 0005 would drop counts that rows' hashes cover: refused, column kept."""
+    import subprocess
+    import sys
+
+    env = {
+        **__import__("os").environ,
+        "WAYPOINT_DATA_DIR": str(tmp_path),
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+    }
+    run = lambda *args: subprocess.run([sys.executable, "manage.py", *args], env=env, capture_output=True, text=True)  # noqa: E731
+    assert run("migrate", "-v0").returncode == 0
+    script = "from waypoint.core import audit; audit.record(audit.Event.AUDIT_VIEWED, count=2)"
+    assert run("shell", "-c", script).returncode == 0
+    undo = run("migrate", "core", "0004", "-v0")
+    assert undo.returncode != 0 and "hash chain" in undo.stderr
+    assert (
+        run(
+            "shell",
+            "-c",
+            "from waypoint.core.models import AuditEvent; assert AuditEvent.objects.filter(count=2).exists()",
+        ).returncode
+        == 0
+    )

@@ -130,9 +130,14 @@ def test_no_personal_data_in_urls(as_provider: Client) -> None:
         for placeholder in re.findall(r"<([^>]+)>", route):
             assert placeholder.split(":")[0] in {"uuid", "int", "str"}, route
             if placeholder.startswith("str:"):
-                assert placeholder in {"str:token", "str:step", "str:kind", "str:language", "str:domain", "str:item"}, (
-                    route
-                )
+                assert placeholder in {
+                    "str:legacy",
+                    "str:step",
+                    "str:kind",
+                    "str:language",
+                    "str:domain",
+                    "str:item",
+                }, route
 
 
 def test_session_cookie_holds_no_personal_data(as_provider: Client, world_a: OrgWorld) -> None:

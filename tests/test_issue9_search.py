@@ -23,6 +23,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from tests.conftest import OrgWorld, sign_in
+from tests.test_issue9_signin import committed_staff, pg_only, run_together  # noqa: F401  (fixture)
 from tests.test_read_audit import advance
 from tests.test_sweeps import CASES
 from waypoint.core import audit
@@ -329,3 +330,22 @@ def test_the_audit_log_shows_how_many_results_a_search_found(world_a: OrgWorld) 
     page = sign_in(Client(), world_a.auditor).get(reverse("oversight:audit_log")).content.decode()
     assert "(0 results)" in page and "(1 result)" in page
     assert "Nobody" not in page
+
+
+@pg_only
+def test_searches_sent_together_cannot_pass_the_limit(committed_staff: Any, settings: Any) -> None:  # noqa: F811
+    """The count and the search's row are one locked step: 12 at once under a limit of 5 let 5 in."""
+    from waypoint.core import audit
+    from waypoint.people import actions
+    from waypoint.people.views import _may_search
+
+    settings.WAYPOINT_SEARCHES_PER_MINUTE = 5
+
+    def one(_index: int) -> bool:
+        with actions.search_turn(committed_staff):
+            if not _may_search(committed_staff):
+                return False
+            audit.record_by(committed_staff, PersonEvent.SEARCHED, object_type="person", count=0)
+            return True
+
+    assert run_together(12, one).count(True) == 5

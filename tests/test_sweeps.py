@@ -48,6 +48,7 @@ CASES: dict[str, tuple[str, Kwargs, int | None]] = {
     "orgs:mfa_setup": ("get", NONE, 302),
     "orgs:resume": ("post", NONE, 400),  # no password or code: refused with a JSON error
     "orgs:activate": ("get", NONE, 200),  # the code form; the token comes in a POST body, never the URL
+    "orgs:activate_legacy": ("get", lambda w: {"legacy": "an-old-link"}, 302),  # on to /activate/#...
     "orgs:logout": ("post", NONE, 302),
     "orgs:step_up": ("get", NONE, 200),
     "orgs:set_language": ("post", NONE, 302),

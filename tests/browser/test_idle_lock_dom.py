@@ -299,3 +299,24 @@ def test_a_plan_section_typed_before_the_lock_keeps_its_version_and_the_page_set
     assert answer.value.status == 409, f"the stale save must be a conflict, not {answer.value.status}"
     html = page.content()
     assert typed in html and theirs in html, "both versions are on screen, nothing is overwritten"
+
+
+def test_a_page_woken_from_sleep_past_the_idle_limit_locks_at_once(
+    new_page: Any, wp_server: LiveServer, codes: CodeBook
+) -> None:
+    """Timers stand still while a laptop sleeps; the wall clock does not.  Coming back to the tab
+    after the limit locks it then, not a quarter of an hour later."""
+    import datetime
+
+    page, _state = new_page()
+    page.clock.install()
+    sign_in(page, wp_server, codes, codes.pick(READERS))
+    page.goto(f"{wp_server.url}/people/new/")
+    notes = canary("typed before the laptop slept")
+    page.fill("#id_notes", notes)
+    now_ms = page.evaluate("() => Date.now()")
+    page.clock.set_system_time(datetime.datetime.fromtimestamp(now_ms / 1000 + 16 * 60, tz=datetime.UTC))
+    assert page.locator("#resume").is_hidden()  # no timer fired: the clock jumped, as after a sleep
+    page.evaluate("() => window.dispatchEvent(new Event('focus'))")
+    page.locator("#resume").wait_for(state="visible", timeout=2000)
+    assert_nothing_in_dom(page, [notes])

@@ -60,8 +60,10 @@ def sign_in_failed(gate: auth.SignInGate, staff: Staff | None, event: audit.Even
     concurrent failures all count."""
     org_id, actor_id = (staff.org_id, staff.id) if staff else (None, None)
     audit.record(event, org_id=org_id, actor_id=actor_id)
-    name = LoginThrottle.objects.select_for_update().get(pk=gate.name.pk)
-    client = LoginThrottle.objects.select_for_update().get(pk=gate.client.pk)
+    # get_or_create: a sign-in or the clean-up may have reset or removed a row since it was read.
+    locked = LoginThrottle.objects.select_for_update()
+    name, _new = locked.get_or_create(key=gate.name.key)
+    client, _new = locked.get_or_create(key=gate.client.key, defaults={"name_key": gate.name.key})
     started = client.register_failure()
     if not name.is_locked():
         started = name.register_failure(max_seconds=NAME_LOCK_MAX_SECONDS) or started
@@ -114,7 +116,8 @@ def signed_in(staff: Staff, client: str = "") -> None:
     """Both factors passed (the session has started): the name's failure count starts again from
     zero, and this client is known for this name (a stranger's failures no longer keep it out)."""
     name_key = LoginThrottle.key_for(staff.username)
-    LoginThrottle.objects.filter(key=name_key).delete()
+    # Reset, not delete: a failure being recorded at this moment still finds its row.
+    LoginThrottle.objects.filter(key=name_key).update(failures=0, lockouts=0, locked_until=None)
     LoginThrottle.objects.update_or_create(
         key=LoginThrottle.client_key_for(staff.username, client),
         defaults={"name_key": name_key, "failures": 0, "lockouts": 0, "locked_until": None, "known_at": timezone.now()},
@@ -320,12 +323,16 @@ def reactivate_staff(admin: Staff, staff: Staff) -> None:
 
 @transaction.atomic
 def unlock_sign_in(admin: Staff, staff: Staff) -> None:
-    """End a sign-in pause on a staff member of the admin's organisation: every count for that name,
-    from every client, starts again (clients it signed in from stay known)."""
+    """End a sign-in pause on a staff member of the admin's organisation: every lock on that name,
+    from every client, ends now.  Clients it signed in from start again from zero; other clients
+    keep how often they were locked, so an attacker's next lock is as long as it would have been
+    (an unlock asked for during an attack does not restart the attack)."""
     staff = Staff.objects.get(pk=staff.pk, org_id=admin.org_id)
     name_key = LoginThrottle.key_for(staff.username)
     rows = LoginThrottle.objects.select_for_update().filter(Q(key=name_key) | Q(name_key=name_key))
-    rows.update(failures=0, lockouts=0, locked_until=None)
+    known = Q(known_at__gte=timezone.now() - timedelta(seconds=KNOWN_CLIENT_SECONDS))
+    rows.filter(known).update(failures=0, lockouts=0, locked_until=None)
+    rows.exclude(known).update(failures=0, locked_until=None)
     audit.record_by(admin, audit.Event.STAFF_UNLOCKED, staff)
 
 

@@ -147,8 +147,10 @@ class RecoveryCode(models.Model):
     """Single-use recovery codes.  A code is 24 characters of Crockford base32: the first four are a
     lookup prefix stored as they are, the whole code is stored only as a salted slow hash (Django's
     configured password hasher), so a stolen database gives nothing to try offline cheaply and one
-    attempt costs one hash, not ten.  Rows of the older kind (12 hex characters, SHA-256, empty
-    ``lookup``) keep working until the user replaces them; the account page asks them to."""
+    attempt costs one hash, not ten.  Rows of the older kind (12 hex characters, empty ``lookup``)
+    keep working until the user replaces them (the account page asks them to); their old unsalted
+    SHA-256 is itself stored under the slow salted hash (migration 0003), so a stolen database gives
+    no fast hash to try 48-bit codes against."""
 
     staff = models.ForeignKey(Staff, on_delete=models.CASCADE, related_name="recovery_codes")
     lookup = models.CharField(max_length=8, blank=True, default="")
@@ -179,9 +181,12 @@ class RecoveryCode(models.Model):
         """Use up the matching unused code; True when there was one.  Two requests with the same code
         cannot both succeed (the used mark is a conditional update)."""
         normalised = cls.normalise(code)
-        if len(normalised) == LEGACY_RECOVERY_LENGTH:
-            found = cls.objects.filter(staff=staff, lookup="", code_hash=hash_token(normalised), used_at__isnull=True)
-            return found.update(used_at=timezone.now()) == 1
+        if len(normalised) == LEGACY_RECOVERY_LENGTH:  # few rows, each a slow hash of the old SHA-256
+            legacy = cls.objects.filter(staff=staff, lookup="", used_at__isnull=True)
+            for row in legacy:
+                if check_password(hash_token(normalised), row.code_hash):
+                    return cls.objects.filter(pk=row.pk, used_at__isnull=True).update(used_at=timezone.now()) == 1
+            return False
         normalised = normalised.translate(RECOVERY_MISREAD)
         if len(normalised) != RECOVERY_LOOKUP_CHARS + RECOVERY_SECRET_CHARS:
             return False

@@ -10,6 +10,7 @@ urlpatterns = [
     path("login/setup/", auth.mfa_setup, name="mfa_setup"),
     path("login/resume/", auth.resume, name="resume"),
     path("activate/", auth.activate, name="activate"),
+    path("activate/<str:legacy>/", auth.activate_legacy_link, name="activate_legacy"),
     path("logout/", auth.logout_view, name="logout"),
     path("confirm/", auth.step_up, name="step_up"),
     path("language/", account.set_language, name="set_language"),

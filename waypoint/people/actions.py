@@ -3,6 +3,9 @@ audit row; the record pages (and later the API) call these instead of writing ro
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from django.db import transaction
 
 from waypoint.core import audit
@@ -44,3 +47,13 @@ def update_person(staff: Staff, form: PersonForm) -> Person:
     form.save_m2m()
     audit.record_by(staff, PersonEvent.UPDATED, person)
     return person
+
+
+@contextmanager
+def search_turn(staff: Staff) -> Iterator[None]:
+    """One search at a time per staff member: the count of their recent searches (read by the page)
+    and the search's own audit row (written by the page) fall in one transaction, with the staff
+    row locked, so requests sent together cannot all see room under the limit."""
+    with transaction.atomic():
+        Staff.objects.select_for_update().filter(pk=staff.pk).exists()
+        yield

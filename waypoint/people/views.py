@@ -67,19 +67,20 @@ def _may_search(staff: Any) -> bool:
 def person_search(request: AuthenticatedHttpRequest) -> HttpResponse:
     """POST, so a name typed into the search never appears in a URL, history or log.  Over the limit:
     429 and nothing searched.  The read row says how many records were found, never what was typed."""
-    form = SearchForm(request.POST, too_many=not _may_search(request.user))
-    if not form.is_valid():  # nothing searched, no record shown
-        throttled = form.has_error(NON_FIELD_ERRORS, "throttled")
-        context = _list_context(request, [], form, True)
-        response = TemplateResponse(request, "people/list.html", context, status=429 if throttled else 200)
-        if throttled:
-            response["Retry-After"] = str(int(SEARCH_WINDOW.total_seconds()))
-        return response
-    rows = _matches(request, form.cleaned_data["wp_find"])
-    context = _list_context(request, rows, form, True)
-    return reads.show(
-        request, "people/list.html", context, event=PersonEvent.SEARCHED, object_type="person", count=len(rows)
-    )
+    with actions.search_turn(request.user):
+        form = SearchForm(request.POST, too_many=not _may_search(request.user))
+        if not form.is_valid():  # nothing searched, no record shown
+            throttled = form.has_error(NON_FIELD_ERRORS, "throttled")
+            context = _list_context(request, [], form, True)
+            response = TemplateResponse(request, "people/list.html", context, status=429 if throttled else 200)
+            if throttled:
+                response["Retry-After"] = str(int(SEARCH_WINDOW.total_seconds()))
+            return response
+        rows = _matches(request, form.cleaned_data["wp_find"])
+        context = _list_context(request, rows, form, True)
+        return reads.show(
+            request, "people/list.html", context, event=PersonEvent.SEARCHED, object_type="person", count=len(rows)
+        )
 
 
 @policy(*READERS)

@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import time
+from urllib.parse import quote
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import authenticate, logout
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
-from django.utils import formats, timezone
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from waypoint.core import audit
 from waypoint.core.access import policy
@@ -43,22 +46,13 @@ def _failed_message() -> str:
     )
 
 
-def _paused_message(gate: auth.SignInGate) -> str:
-    """Only for someone who gave the right password: how to get in while the name is paused."""
-    until = gate.paused_until()
-    when = formats.time_format(timezone.localtime(until), "H:i") if until else ""
-    return _(
-        "Your password is right, but sign-in to this account is paused after too many failed attempts. "
-        "Ask your organisation's admin to unlock your account, or wait until %(time)s and try again."
-    ) % {"time": when}
-
-
 @policy(public=True)
 @require_http_methods(["GET", "POST"])
 def login_view(request: HttpRequest) -> HttpResponse:
-    """A client locked for this name has nothing it sends checked (the same answer as a wrong
-    password); while the name alone is paused, a client it never signed in from still has its
-    password checked (counted against that client), and only the right password learns of the pause."""
+    """A blocked client (locked for this name, or a client the name never signed in from while the
+    name is paused) has nothing it sends checked and gets the same answer as a wrong password, which
+    says how to get in (wait, or ask the organisation's admin to unlock): telling the right password
+    apart during a pause would let many addresses guess it while the pause should stop them."""
     if request.user.is_authenticated:
         return redirect("core:home")
     form = LoginForm(request.POST or None, initial={"next": request.GET.get("next", "")})
@@ -67,15 +61,12 @@ def login_view(request: HttpRequest) -> HttpResponse:
         gate = auth.gate_for(request, username)
         staff = authenticate(request, username=Staff.normalize_login(username), password=form.cleaned_data["password"])
         known = staff_by_login(username)
-        if gate.client_locked():
+        if gate.blocks():
             actions.sign_in_refused_while_locked(known)
             form.add_error(None, _failed_message())
         elif not isinstance(staff, Staff):
             actions.sign_in_failed(gate, known, audit.Event.LOGIN_FAILED)
             form.add_error(None, _failed_message())
-        elif gate.blocks():
-            actions.sign_in_refused_while_locked(staff)
-            form.add_error(None, _paused_message(gate))
         else:
             auth.start_preauth(request, staff, safe_next(request, form.cleaned_data["next"], ""))
             return redirect("orgs:login_code" if staff.mfa_enrolled else "orgs:mfa_setup")
@@ -125,15 +116,12 @@ def resume(request: HttpRequest) -> JsonResponse:
     gate = auth.gate_for(request, username)
     known = staff_by_login(username)
     staff = authenticate(request, username=username, password=form.cleaned_data["password"])
-    if gate.client_locked():
+    if gate.blocks():
         actions.sign_in_refused_while_locked(known)
         return JsonResponse({"ok": False, "error": _failed_message()}, status=400)
     if not isinstance(staff, Staff) or staff.id != form.cleaned_data["staff"] or not staff.mfa_enrolled:
         actions.sign_in_failed(gate, known, audit.Event.LOGIN_FAILED)
         return JsonResponse({"ok": False, "error": _failed_message()}, status=400)
-    if gate.blocks():
-        actions.sign_in_refused_while_locked(staff)
-        return JsonResponse({"ok": False, "error": _paused_message(gate)}, status=400)
     kind = actions.use_second_factor(staff, form.cleaned_data["code"])
     if kind is None:
         actions.sign_in_failed(gate, staff, audit.Event.MFA_FAILED)
@@ -175,6 +163,16 @@ def mfa_setup(request: HttpRequest) -> HttpResponse:
 
 
 ACTIVATION_KEY = "wp_activation"
+ACTIVATION_SECONDS = 15 * 60  # how long a checked code keeps this browser on that password form
+
+
+def _pending_invitation(request: HttpRequest) -> Invitation | None:
+    """The invitation whose code this browser sent in the last 15 minutes, if still usable.  Defends
+    against a shared computer showing one person's password form to the next (for hours)."""
+    pending = request.session.get(ACTIVATION_KEY)
+    if not isinstance(pending, dict) or time.time() - float(pending.get("at", 0)) > ACTIVATION_SECONDS:
+        return None
+    return Invitation.usable_by_id(pending.get("id"))
 
 
 @policy(public=True)
@@ -183,10 +181,11 @@ def activate(request: HttpRequest) -> HttpResponse:
     """Set a password from an invitation.  The link is ``/activate/#<code>``: the code is in the
     fragment, which browsers never send, so it is in no access log or proxy log.  ``activate.js``
     (this page only) moves it into the form and posts it; without script it can be pasted.  A good
-    code puts the invitation's id (never the code) in this browser's server-side session and comes
-    back here by GET, where the password form is shown; the invitation is checked again on every
-    request, and the password POST uses it up."""
-    invitation = Invitation.usable_by_id(request.session.get(ACTIVATION_KEY))
+    code puts the invitation's id (never the code) in this browser's server-side session for 15
+    minutes and comes back here by GET, where the password form is shown (a newer link opened in the
+    same browser replaces it); the invitation is checked again on every request, and the password
+    POST uses it up."""
+    invitation = _pending_invitation(request)
     if request.method == "POST" and "token" in request.POST:
         code_form = ActivationCodeForm(request.POST)
         if not code_form.is_valid():
@@ -195,7 +194,7 @@ def activate(request: HttpRequest) -> HttpResponse:
         if invitation is None:
             request.session.pop(ACTIVATION_KEY, None)
             return TemplateResponse(request, "orgs/activate_invalid.html", status=404)
-        request.session[ACTIVATION_KEY] = str(invitation.id)
+        request.session[ACTIVATION_KEY] = {"id": str(invitation.id), "at": time.time()}
         return redirect("orgs:activate")
     if invitation is None:
         if request.method == "POST":  # a password for an invitation that is gone (used, expired)
@@ -212,6 +211,16 @@ def activate(request: HttpRequest) -> HttpResponse:
         messages.success(request, _("Your password is set. Sign in to set up your authenticator app."))
         return redirect("orgs:login")
     return TemplateResponse(request, "orgs/activate.html", {"form": form, "staff": staff})
+
+
+@policy(public=True)
+@require_GET
+def activate_legacy_link(request: HttpRequest, legacy: str) -> HttpResponse:
+    """A link of the older kind (``/activate/<code>/``, sent before codes moved after ``#``): sent on
+    to ``/activate/#<code>`` so it still works for its 24 hours.  A redirect, not a 404, so the code
+    is not written to the application log as a missing page (the server's access log of this one
+    request is beyond our reach)."""
+    return HttpResponseRedirect(f"{reverse('orgs:activate')}#{quote(legacy, safe='')}")
 
 
 @policy()
