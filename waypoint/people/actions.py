@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from waypoint.core import audit
 from waypoint.core.concurrency import lock_for_update, previous_result, remember_result
@@ -16,11 +16,22 @@ from waypoint.people.forms import PersonForm
 from waypoint.people.models import Person
 
 
-@transaction.atomic
 def create_person(staff: Staff, form: PersonForm) -> tuple[Person, bool]:
     """A new record in the staff member's organisation; a provider who assigns nobody is assigned.
     A second submit of the same form (same token) creates nothing and returns the first record:
-    ``(person, created)``."""
+    ``(person, created)``, also when both submits arrive at once (the loser's insert of the same
+    token fails and is rolled back whole; it then returns the winner's record, never a 500)."""
+    try:
+        return _create_once(staff, form)
+    except IntegrityError:
+        earlier = previous_result(staff.id, form.cleaned_data.get("form_token"), "person")
+        if earlier is None:
+            raise
+        return Person.objects.get(pk=earlier), False
+
+
+@transaction.atomic
+def _create_once(staff: Staff, form: PersonForm) -> tuple[Person, bool]:
     token = form.cleaned_data.get("form_token")
     earlier = previous_result(staff.id, token, "person")
     if earlier is not None:

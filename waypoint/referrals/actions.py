@@ -3,7 +3,7 @@ audit row, against the person's record (the ledger is part of it)."""
 
 from __future__ import annotations
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from waypoint.core import audit
 from waypoint.core.concurrency import lock_for_update, previous_result, remember_result
@@ -14,10 +14,20 @@ from waypoint.referrals.forms import ServiceForm
 from waypoint.referrals.models import ServiceRecord
 
 
-@transaction.atomic
 def add_service(staff: Staff, person: Person, form: ServiceForm) -> ServiceRecord | None:
     """Add a service the person receives; a second submit of the same form (same token) adds nothing
-    and returns None."""
+    and returns None, also when both submits arrive at once (the loser's insert of the same token
+    fails and is rolled back whole, never a 500)."""
+    try:
+        return _add_once(staff, person, form)
+    except IntegrityError:
+        if previous_result(staff.id, form.cleaned_data.get("form_token"), "service") is None:
+            raise
+        return None
+
+
+@transaction.atomic
+def _add_once(staff: Staff, person: Person, form: ServiceForm) -> ServiceRecord | None:
     token = form.cleaned_data.get("form_token")
     if previous_result(staff.id, token, "service") is not None:
         return None
