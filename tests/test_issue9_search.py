@@ -28,7 +28,7 @@ from tests.test_read_audit import advance
 from tests.test_sweeps import CASES
 from waypoint.core import audit
 from waypoint.core.models import AuditEvent
-from waypoint.people import views as people_views
+from waypoint.people import access as people_access
 from waypoint.people.events import PersonEvent
 from waypoint.people.models import Person
 from waypoint.plans.spec import ITEMS
@@ -239,7 +239,7 @@ def searches_of(staff: Any) -> Any:
 
 def test_search_is_throttled_per_staff_member(world_a: OrgWorld) -> None:
     client = sign_in(Client(), world_a.provider)
-    for _ in range(people_views.SEARCHES_PER_MINUTE):
+    for _ in range(people_access.SEARCHES_PER_MINUTE):
         assert search(client, "Canary Name A").status_code == 200
     rows_before = AuditEvent.objects.count()
     refused = search(client, "Canary Name A")
@@ -255,19 +255,19 @@ def test_search_is_throttled_per_staff_member(world_a: OrgWorld) -> None:
 
 def test_the_limit_counts_searches_made_through_any_server_process(world_a: OrgWorld) -> None:
     """The count comes from the audit rows, so searches served by another process count too."""
-    for _ in range(people_views.SEARCHES_PER_MINUTE):
+    for _ in range(people_access.SEARCHES_PER_MINUTE):
         audit.record_by(world_a.provider, PersonEvent.SEARCHED, object_type="person", count=0)
     client = sign_in(Client(), world_a.provider)
     assert search(client, "Canary Name A").status_code == 429
 
 
 def test_the_window_slides(world_a: OrgWorld, monkeypatch: Any) -> None:
-    for _ in range(people_views.SEARCHES_PER_MINUTE):
+    for _ in range(people_access.SEARCHES_PER_MINUTE):
         audit.record_by(world_a.provider, PersonEvent.SEARCHED, object_type="person", count=0)
     client = sign_in(Client(), world_a.provider)
     assert search(client, "Canary Name A").status_code == 429
     later = timezone.now() + datetime.timedelta(seconds=61)
-    monkeypatch.setattr(people_views.timezone, "now", lambda: later)
+    monkeypatch.setattr(people_access.timezone, "now", lambda: later)
     assert search(client, "Canary Name A").status_code == 200
 
 
@@ -337,13 +337,13 @@ def test_searches_sent_together_cannot_pass_the_limit(committed_staff: Any, sett
     """The count and the search's row are one locked step: 12 at once under a limit of 5 let 5 in."""
     from waypoint.core import audit
     from waypoint.people import actions
-    from waypoint.people.views import _may_search
+    from waypoint.people.access import may_search
 
     settings.WAYPOINT_SEARCHES_PER_MINUTE = 5
 
     def one(_index: int) -> bool:
         with actions.search_turn(committed_staff):
-            if not _may_search(committed_staff):
+            if not may_search(committed_staff):
                 return False
             audit.record_by(committed_staff, PersonEvent.SEARCHED, object_type="person", count=0)
             return True

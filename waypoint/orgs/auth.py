@@ -22,7 +22,6 @@ import ipaddress
 import secrets
 import time
 from dataclasses import dataclass
-from datetime import datetime
 from functools import wraps
 from typing import Any
 
@@ -36,7 +35,6 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
@@ -120,19 +118,10 @@ class SignInGate:
     name: LoginThrottle
     client: LoginThrottle
 
-    def client_locked(self) -> bool:
-        """This client failed too often for this name: nothing it sends is checked."""
-        return self.client.is_locked()
-
     def blocks(self) -> bool:
         """Whether this attempt is refused: the client is locked, or the name is paused and this
         client has not signed in as it before (a known client gets past a stranger's failures)."""
         return self.client.is_locked() or (self.name.is_locked() and not self.client.is_known())
-
-    def paused_until(self) -> datetime | None:
-        """When sign-in opens again for this client (for someone who proved the password)."""
-        times = [t for t in (self.client.locked_until, self.name.locked_until) if t and t > timezone.now()]
-        return max(times) if times else None
 
 
 def gate_for(request: HttpRequest, username: str) -> SignInGate:

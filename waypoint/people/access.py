@@ -8,15 +8,20 @@ caller must be found) and are visible in the access review.
 
 from __future__ import annotations
 
+import datetime
 import uuid
 from collections.abc import Iterable
 from typing import Any
 
+from django.conf import settings
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils import timezone
 
 from waypoint.core.access import deny
+from waypoint.core.models import AuditEvent
 from waypoint.orgs.models import Role
+from waypoint.people.events import PersonEvent
 from waypoint.people.models import Person
 
 READERS = (Role.PROVIDER, Role.SUPERVISOR)
@@ -54,3 +59,17 @@ def references(org_id: uuid.UUID, person_ids: Iterable[uuid.UUID]) -> dict[uuid.
     """Person id -> reference code, for the ids of this organisation's records."""
     rows = Person.objects.filter(org_id=org_id, id__in=list(person_ids)).values_list("id", "reference")
     return dict(rows)
+
+
+SEARCH_WINDOW = datetime.timedelta(minutes=1)
+SEARCHES_PER_MINUTE = 30  # settings.WAYPOINT_SEARCHES_PER_MINUTE overrides
+
+
+def may_search(staff: Any) -> bool:
+    """Defends against trying name after name at speed: at most so many searches a minute per staff
+    member, counted from their own search rows in the audit log (shared by every server process,
+    unlike the cache; refused searches write no row and do not count)."""
+    limit = getattr(settings, "WAYPOINT_SEARCHES_PER_MINUTE", SEARCHES_PER_MINUTE)
+    since = timezone.now() - SEARCH_WINDOW
+    mine = AuditEvent.objects.filter(org_id=staff.org_id, actor_id=staff.id, event=PersonEvent.SEARCHED)
+    return mine.filter(at__gte=since).count() < limit

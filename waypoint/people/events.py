@@ -1,16 +1,12 @@
-"""Audit event codes of people records, and how many searches a staff member made lately (counted
-from the audit rows themselves, so the limit holds across server processes)."""
+"""Audit event codes of people records."""
 
 from __future__ import annotations
 
-import datetime
 from enum import StrEnum
-from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
 from waypoint.core import audit
-from waypoint.core.models import AuditEvent
 
 
 class PersonEvent(StrEnum):
@@ -41,10 +37,3 @@ audit.register(
         PersonEvent.LISTED,
     ],
 )
-
-
-def searches_since(staff: Any, since: datetime.datetime) -> int:
-    """Searches ``staff`` made from ``since`` on (throttled attempts write no row and do not count)."""
-    return AuditEvent.objects.filter(
-        org_id=staff.org_id, actor_id=staff.id, event=PersonEvent.SEARCHED, at__gte=since
-    ).count()

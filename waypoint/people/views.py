@@ -3,18 +3,15 @@ goes through ``reads.show`` (one read row); every change goes through ``people.a
 
 from __future__ import annotations
 
-import datetime
 import functools
 import uuid
 from typing import Any
 
-from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -23,8 +20,8 @@ from waypoint.core.access import policy
 from waypoint.core.concurrency import StaleVersion, with_version
 from waypoint.orgs.http import AuthenticatedHttpRequest
 from waypoint.people import actions, history, parts
-from waypoint.people.access import READERS, assigned_ids, get_person, people_for
-from waypoint.people.events import PersonEvent, searches_since
+from waypoint.people.access import READERS, SEARCH_WINDOW, assigned_ids, get_person, may_search, people_for
+from waypoint.people.events import PersonEvent
 from waypoint.people.forms import LANGUAGE_LABELS, PersonForm, SearchForm
 from waypoint.people.models import Person
 
@@ -41,10 +38,6 @@ def person_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     return reads.show(request, "people/list.html", context, event=PersonEvent.LISTED, object_type="person")
 
 
-SEARCH_WINDOW = datetime.timedelta(minutes=1)
-SEARCHES_PER_MINUTE = 30  # settings.WAYPOINT_SEARCHES_PER_MINUTE overrides
-
-
 def _matches(request: AuthenticatedHttpRequest, query: str) -> list[Person]:
     """Records of the reader's organisation whose code, or exact (normalised) name or alias, is ``query``."""
     code = "".join(ch for ch in query.upper() if ch.isalnum())
@@ -55,20 +48,13 @@ def _matches(request: AuthenticatedHttpRequest, query: str) -> list[Person]:
     return list((by_code | by_name).distinct()[:50])
 
 
-def _may_search(staff: Any) -> bool:
-    """Defends against trying name after name at speed: at most so many searches a minute per staff
-    member, counted from the audit rows (shared by every server process, unlike the cache)."""
-    limit = getattr(settings, "WAYPOINT_SEARCHES_PER_MINUTE", SEARCHES_PER_MINUTE)
-    return searches_since(staff, timezone.now() - SEARCH_WINDOW) < limit
-
-
 @policy(*READERS)
 @require_POST
 def person_search(request: AuthenticatedHttpRequest) -> HttpResponse:
     """POST, so a name typed into the search never appears in a URL, history or log.  Over the limit:
     429 and nothing searched.  The read row says how many records were found, never what was typed."""
     with actions.search_turn(request.user):
-        form = SearchForm(request.POST, too_many=not _may_search(request.user))
+        form = SearchForm(request.POST, too_many=not may_search(request.user))
         if not form.is_valid():  # nothing searched, no record shown
             throttled = form.has_error(NON_FIELD_ERRORS, "throttled")
             context = _list_context(request, [], form, True)
