@@ -376,3 +376,60 @@ def test_axe_and_tab_order_on_plan_pages(
     METRICS["plan pages checked by axe"] = len(sweep.checked)
     METRICS["plan pages: axe violations"] = len(sweep.violations)
     sweep.report("plan pages")
+
+
+# --------------------------------------------------------------------------------------------------
+# 4. The safe word: typed once, read under its own label in both languages, never on paper
+
+
+def test_safe_word_goes_from_the_device_item_to_the_plan_page_only(
+    contexts: Any, wp_server: LiveServer, codes: CodeBook, provider_session: dict[str, Any], tmp_path: Path
+) -> None:
+    """Typed in the device item (right after sign-in, so the step-up is recent), the safe word is
+    read back under "Safe word" on the plan page in English and Spanish, not under the battery plan
+    typed beside it, and it is not in a PDF of every section offered for paper."""
+    if missing := [tool for tool in POPPLER if shutil.which(tool) is None]:
+        pytest.skip(f"PDF CHECKS NOT RUN: {', '.join(missing)} missing (apt-get install poppler-utils)")
+    page = session_page(contexts, wp_server, codes, provider_session, PROVIDER)
+    try:
+        set_language(page, "en")
+        plan = start_plan_from_record(page, wp_server, new_record(page, wp_server, "en"))
+        word = f"sunflower{secrets.token_hex(2)}"
+        battery = f"Charger at the library {secrets.token_hex(2)}"
+        page.goto(f"{wp_server.url}/plans/{plan}/resources/device/")
+        if path_of(page).startswith("/confirm/"):  # the session's step-up ran out: confirm, come back
+            page.fill("#id_password", wp_server.logins[PROVIDER]["password"])
+            page.fill("#id_code", codes.code(PROVIDER))
+            submit(page)
+        page.check("input[name=status][value=filled]")
+        page.fill("input[name=safe_word]", word)
+        page.fill("textarea[name=battery]", battery)
+        submit(page)
+        assert path_of(page) == f"/plans/{plan}/", f"the device item was not saved: {page.url}"
+        for language, label, other in (
+            ("en", "Safe word", "Battery and charger plan"),
+            ("es", "Palabra de seguridad", "Plan para la batería y el cargador"),
+        ):
+            set_language(page, language)
+            labels = page.locator("main dl.summary dt").all_inner_texts()
+            texts = page.locator("main dl.summary dd").all_inner_texts()
+            rows = {dt.strip(): dd.strip() for dt, dd in zip(labels, texts, strict=True)}
+            assert rows.get(label) == word, f"{language}: the safe word is not under its own label: {rows}"
+            assert rows.get(other) == battery, f"{language}: the battery plan moved: {rows}"
+
+        set_language(page, "en")
+        page.goto(f"{wp_server.url}/plans/{plan}/print/")
+        every = [box.get_attribute("value") or "" for box in page.locator("main form input[name=sections]").all()]
+        assert "resource:device" in every, every
+        record_carry(page, wp_server, plan, "safe", every)
+        form = page.locator(f"main form[action='/plans/{plan}/print/plan/']")
+        for box in form.locator("input[name=sections]").all():
+            box.check()
+        with page.expect_download() as download_info:
+            form.locator("button[type=submit]").click()
+        pdf = tmp_path / "all.pdf"
+        download_info.value.save_as(pdf)
+        text = " ".join(run("pdftotext", "-layout", str(pdf), "-").split())
+        assert word not in text, "the safe word is provider-only: never on paper"
+    finally:
+        reset_language(page, wp_server)
