@@ -1,5 +1,10 @@
-"""The access rules for contact rules and follow-up tasks: the readers of the person's record
-(providers and supervisors of the organisation); everyone else gets 404."""
+"""The access rules for contact rules, follow-up tasks and attempts: the readers of the person's
+record (providers and supervisors of the organisation); everyone else gets 404.
+
+Secrets (safe word, danger word, where they are) are narrower: the record's assigned staff, whoever
+holds an open follow-up of the person, and supervisors; and only after a recent step-up.  Defends
+against a colleague who may read the record for a returning caller learning the word that means
+"I am in danger" or where the person is."""
 
 from __future__ import annotations
 
@@ -9,8 +14,10 @@ from typing import Any
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from waypoint.contact.models import ContactRules, FollowUpTask
+from waypoint.contact.models import ContactAttempt, ContactRules, FollowUpTask, TaskStatus
 from waypoint.core.access import deny
+from waypoint.orgs.auth import step_up_is_recent
+from waypoint.orgs.models import Role
 from waypoint.people.access import people_for
 
 
@@ -26,9 +33,37 @@ def tasks_for(user: Any) -> QuerySet[FollowUpTask]:
     return FollowUpTask.objects.filter(org_id=user.org_id, person__in=people_for(user))
 
 
+def attempts_for(user: Any) -> QuerySet[ContactAttempt]:
+    if not user.is_authenticated:
+        return ContactAttempt.objects.none()
+    return ContactAttempt.objects.filter(org_id=user.org_id, person__in=people_for(user))
+
+
 def get_task(request: HttpRequest, person_id: Any, task_id: uuid.UUID | str) -> FollowUpTask:
     """A task of this person's record; another person's task, or another organisation's, is 404."""
     try:
         return tasks_for(request.user).get(pk=task_id, person_id=person_id)
     except (FollowUpTask.DoesNotExist, ValueError):
         deny(request, "task", task_id)
+
+
+def get_any_task(request: HttpRequest, task_id: uuid.UUID | str) -> FollowUpTask:
+    """A task of a record this user may read; anything else is 404."""
+    try:
+        return tasks_for(request.user).select_related("person", "assigned_to").get(pk=task_id)
+    except (FollowUpTask.DoesNotExist, ValueError):
+        deny(request, "task", task_id)
+
+
+def may_hold_secrets(user: Any, person: Any) -> bool:
+    """Supervisors, the record's assigned staff and whoever holds an open follow-up of the person."""
+    if user.has_role(Role.SUPERVISOR):
+        return True
+    if person.assigned_staff.filter(pk=user.pk).exists():
+        return True
+    return FollowUpTask.objects.filter(person=person, assigned_to=user, status=TaskStatus.OPEN).exists()
+
+
+def may_see_secrets(request: HttpRequest, person: Any) -> bool:
+    """Secrets are shown to those who may hold them, within five minutes of a step-up."""
+    return may_hold_secrets(request.user, person) and step_up_is_recent(request)

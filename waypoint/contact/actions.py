@@ -1,70 +1,204 @@
-"""Every change to contact rules and follow-up tasks.  Each function is one atomic transaction that
-writes its own audit row; the encounter and plan screens call these instead of writing the rows.
+"""Every change to contact rules, follow-up tasks and contact attempts.  Each function is one atomic
+transaction that re-checks its rule under a row lock, writes the rows and its own audit row; the
+safety checks, the plan, the contact pages and the ``contact_due`` command call these.
 
-The rules deny by default: a channel is allowed only when recorded as allowed."""
+``record_rules`` is the only writer of a person's rules: the in-person and phone checks, the plan's
+permissions and device items and the rules page all come through it with field names from
+``waypoint.contact.rules.FIELDS``, so no answer can land in a field it does not belong to.  The
+guard (``waypoint.contact.guard.may_use``) is asked when a task is created and again, against the
+rules as they are then, when an attempt is logged."""
 
 from __future__ import annotations
 
 import datetime
+import uuid
 from collections.abc import Mapping
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
+from waypoint.contact import assign, guard
 from waypoint.contact.events import ContactEvent
-from waypoint.contact.models import CHANNELS, Channel, ContactRules, FollowUpTask, TaskStatus
+from waypoint.contact.models import (
+    RECONFIRM_DAYS,
+    ConfirmedHow,
+    ContactAttempt,
+    ContactChannel,
+    ContactRules,
+    FollowUpTask,
+    Outcome,
+    TaskSource,
+    TaskStatus,
+)
+from waypoint.contact.rules import FIELDS, clean_value
 from waypoint.core import audit
+from waypoint.core.concurrency import previous_result, remember_result
 
-# The rule fields a phone safety check can fill (the person's own words, only with their consent).
-SPOKEN_RULES = ("disconnection_plan", "if_someone_answers", "identify_as")
+
+class ContactRefused(Exception):
+    """A change the contact rules do not allow; ``str()`` is the message for the person asking."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class RulesChanged(Exception):
+    """The rules changed since the page that posted was opened: ``current`` is what they are now."""
+
+    def __init__(self, current: ContactRules) -> None:
+        super().__init__("The contact rules changed since the page was opened")
+        self.current = current
+
+
+def _locked_rules(person: Any) -> tuple[ContactRules, int]:
+    """The person's rules locked for this transaction (made when there are none), and the version a
+    page showed them at: 0 for rules that did not exist yet."""
+    rules, created = ContactRules.objects.select_for_update().get_or_create(person_id=person.id)
+    return rules, 0 if created else rules.version
+
+
+def current_rules(person: Any) -> ContactRules | None:
+    return ContactRules.objects.filter(person_id=person.id).first()
+
+
+# --- Rules ---------------------------------------------------------------------------------------
 
 
 @transaction.atomic
-def record_spoken_rules(
-    staff: Any, person: Any, notes: Mapping[str, str], source_encounter_id: Any = None
-) -> ContactRules | None:
-    """Answers from a safety check become the person's contact rules: what to do if disconnected,
-    if someone else answers, and how to identify ourselves.  Empty notes change nothing."""
-    updates = {field: notes[field] for field in SPOKEN_RULES if notes.get(field)}
-    if not updates:
-        return None
-    rules, _created = ContactRules.objects.select_for_update().get_or_create(person=person)
-    for field, value in updates.items():
-        setattr(rules, field, value)
-    rules.source_encounter_id = source_encounter_id
-    rules.confirmed_at, rules.confirmed_by_id = timezone.now(), staff.id
+def record_rules(
+    staff: Any,
+    person: Any,
+    changes: Mapping[str, Any],
+    *,
+    how: str,
+    source_encounter_id: uuid.UUID | None = None,
+    base_version: int | None = None,
+) -> ContactRules:
+    """Write the rule fields in ``changes`` (names from ``rules.FIELDS`` only; each value checked
+    again here) as the person said them ``how`` (in person or by phone): recording them with the
+    person also confirms them.  With ``base_version``, ``RulesChanged`` when someone saved since."""
+    unknown = set(changes) - set(FIELDS)
+    if unknown:
+        raise ValueError(f"not contact-rule fields: {sorted(unknown)}")
+    how = clean_value_how(how)
+    cleaned = {name: clean_value(name, value) for name, value in changes.items()}
+    rules, shown_as = _locked_rules(person)
+    if base_version is not None and shown_as != base_version:
+        raise RulesChanged(rules)
+    now = timezone.now()
+    changed = [name for name, value in cleaned.items() if getattr(rules, name) != value]
+    for name in changed:
+        setattr(rules, name, cleaned[name])
+    if changed:
+        rules.version += 1
+        rules.changed_at, rules.changed_by_id = now, staff.id
+    if source_encounter_id is not None:
+        rules.source_encounter_id = source_encounter_id
+    rules.confirmed_at, rules.confirmed_by_id, rules.confirmed_how = now, staff.id, how
+    rules.reconfirm_due = False
     rules.save()
-    audit.record_by(staff, ContactEvent.RULES_CHANGED, person)
+    audit.record_by(staff, ContactEvent.RULES_CHANGED if changed else ContactEvent.RULES_CONFIRMED, person)
     return rules
 
 
 @transaction.atomic
-def set_channel_permissions(staff: Any, person_id: Any, permissions: Mapping[str, str | None]) -> ContactRules:
-    """Voicemail, text, e-mail and chat as the person said; anything not answered is unknown, which
-    counts as not allowed."""
-    rules, _created = ContactRules.objects.select_for_update().get_or_create(person_id=person_id)
-    for channel in CHANNELS:
-        setattr(rules, channel, permissions.get(channel) or Channel.UNKNOWN)
-    rules.confirmed_at, rules.confirmed_by_id = timezone.now(), staff.id
-    rules.save()
-    audit.record_by(staff, ContactEvent.RULES_CHANGED, rules.person)
+def reconfirm_rules(staff: Any, person: Any, *, version: int, how: str) -> ContactRules:
+    """The provider read the rules back to the person at the start of contact and they still hold.
+    ``RulesChanged`` when the rules shown were not the current ones (read the new ones first)."""
+    rules, shown_as = _locked_rules(person)
+    if shown_as != version:
+        raise RulesChanged(rules)
+    rules.confirmed_at, rules.confirmed_by_id, rules.confirmed_how = timezone.now(), staff.id, clean_value_how(how)
+    rules.reconfirm_due = False
+    rules.save(update_fields=["confirmed_at", "confirmed_by_id", "confirmed_how", "reconfirm_due"])
+    audit.record_by(staff, ContactEvent.RULES_CONFIRMED, person)
     return rules
 
 
+def clean_value_how(how: str) -> str:
+    if how not in ConfirmedHow.values:
+        raise ValueError(f"not a way of confirming: {how!r}")
+    return how
+
+
+def is_stale(rules: ContactRules | None, now: datetime.datetime | None = None) -> bool:
+    """Rules never confirmed, or last confirmed more than ``RECONFIRM_DAYS`` ago."""
+    if rules is None or rules.confirmed_at is None:
+        return True
+    return (now or timezone.now()) - rules.confirmed_at > datetime.timedelta(days=RECONFIRM_DAYS)
+
+
+# --- Follow-up tasks -----------------------------------------------------------------------------
+
+
+def _check_channel(rules: ContactRules | None, channel: str) -> None:
+    if not guard.may_use(rules, channel):
+        raise ContactRefused(gettext("The contact rules do not allow this way of reaching them. Nothing was saved."))
+
+
+def add_task(
+    staff: Any,
+    person: Any,
+    *,
+    due_on: datetime.date,
+    channel: str,
+    assignee: Any = None,
+    what: str = "",
+    source: str = TaskSource.MANUAL,
+    plan_id: uuid.UUID | None = None,
+    token: uuid.UUID | None = None,
+) -> FollowUpTask:
+    """A follow-up on a channel the rules allow now (``ContactRefused`` otherwise), assigned to
+    ``assignee`` (by default, whoever ``assign.choose`` picks for the person's interviewer wish).
+    A second submit of the same form (same ``token``) returns the first task."""
+    try:
+        return _add_task_once(staff, person, due_on, channel, assignee, what, source, plan_id, token)
+    except IntegrityError:
+        earlier = previous_result(staff.id, token, "task")
+        if earlier is None:
+            raise
+        return FollowUpTask.objects.get(pk=earlier)
+
+
 @transaction.atomic
-def add_task(staff: Any, plan: Any, what: str, due_on: datetime.date) -> FollowUpTask:
+def _add_task_once(
+    staff: Any,
+    person: Any,
+    due_on: datetime.date,
+    channel: str,
+    assignee: Any,
+    what: str,
+    source: str,
+    plan_id: uuid.UUID | None,
+    token: uuid.UUID | None,
+) -> FollowUpTask:
+    earlier = previous_result(staff.id, token, "task")
+    if earlier is not None:
+        return FollowUpTask.objects.get(pk=earlier)
+    rules = ContactRules.objects.select_for_update().filter(person_id=person.id).first()
+    _check_channel(rules, channel)
+    assignee = assignee or assign.choose(person, staff)
+    if problem := assign.problem(person, assignee):
+        raise ContactRefused(problem)
     task = FollowUpTask.objects.create(
-        org_id=plan.org_id,
-        person_id=plan.person_id,
-        plan_id=plan.id,
-        what=what,
-        due_on=due_on,
-        assigned_to=staff,
-        created_by_id=staff.id,
-    )
+        org_id=person.org_id, person_id=person.id, plan_id=plan_id, what=what, channel=channel, source=source,
+        due_on=due_on, assigned_to=assignee, created_by_id=staff.id,
+    )  # fmt: skip
+    remember_result(staff.id, token, "task", task.id)
     audit.record_by(staff, ContactEvent.TASK_ADDED, task, object_type="task")
     return task
+
+
+def _close(staff: Any, task: FollowUpTask) -> None:
+    task.status, task.done_at, task.done_by_id, task.overdue = TaskStatus.DONE, timezone.now(), staff.id, False
+    task.save(update_fields=["status", "done_at", "done_by_id", "overdue"])
+    audit.record_by(staff, ContactEvent.TASK_DONE, task, object_type="task")
 
 
 @transaction.atomic
@@ -73,7 +207,87 @@ def complete_task(staff: Any, task: FollowUpTask) -> bool:
     current = FollowUpTask.objects.select_for_update().get(pk=task.pk)
     if current.status == TaskStatus.DONE:
         return False
-    current.status, current.done_at, current.done_by_id = TaskStatus.DONE, timezone.now(), staff.id
-    current.save(update_fields=["status", "done_at", "done_by_id"])
-    audit.record_by(staff, ContactEvent.TASK_DONE, current, object_type="task")
+    _close(staff, current)
     return True
+
+
+# --- Attempts ------------------------------------------------------------------------------------
+
+
+NOT_SAFE_RETRY_DAYS = 1  # "not safe to talk": the automatic follow-up is due the next day
+
+
+@transaction.atomic
+def log_attempt(
+    staff: Any,
+    task: FollowUpTask,
+    *,
+    channel: str,
+    outcome: str,
+    voicemail_left: bool = False,
+    note: str = "",
+    close_task: bool = False,
+) -> ContactAttempt:
+    """One contact attempt on ``task``, checked against the rules as they are now (they may have
+    changed since the task was made): the channel must be usable, and a voicemail may be recorded
+    only where voicemail is.  "Not safe to talk" schedules a follow-up on the same channel for the
+    next day, for the same assignee; a task is closed when asked (an open one stays open)."""
+    current = FollowUpTask.objects.select_for_update().get(pk=task.pk)
+    if current.status == TaskStatus.DONE:
+        raise ContactRefused(gettext("This follow-up is already done. Nothing was saved."))
+    if outcome not in Outcome.values:
+        raise ValueError(f"not an outcome: {outcome!r}")
+    rules = ContactRules.objects.select_for_update().filter(person_id=current.person_id).first()
+    _check_channel(rules, channel)
+    if voicemail_left and not (channel == ContactChannel.CALL and guard.may_use(rules, ContactChannel.VOICEMAIL)):
+        raise ContactRefused(gettext("Voicemail is not allowed for this person. Nothing was saved."))
+    attempt = ContactAttempt.objects.create(
+        org_id=current.org_id, person_id=current.person_id, task=current, channel=channel, outcome=outcome,
+        voicemail_left=voicemail_left, note=note, rules_version=rules.version if rules else None, by=staff,
+    )  # fmt: skip
+    audit.record_by(staff, ContactEvent.ATTEMPT_LOGGED, attempt, object_type="attempt")
+    if outcome == Outcome.NOT_SAFE:
+        retry = _add_task_once(
+            staff, current.person, timezone.localdate() + datetime.timedelta(days=NOT_SAFE_RETRY_DAYS), channel,
+            current.assigned_to, "", TaskSource.NOT_SAFE, current.plan_id, None,
+        )  # fmt: skip
+        attempt.next_task_id = retry.id
+        attempt.save(update_fields=["next_task_id"])
+        close_task = True  # the new follow-up carries it on
+    if close_task:
+        _close(staff, current)
+    return attempt
+
+
+# --- Scheduled: overdue tasks and rules due for confirmation -------------------------------------
+
+
+@transaction.atomic
+def mark_due(today: datetime.date | None = None) -> dict[str, int]:
+    """Flag open tasks past their due date and rules last confirmed more than ``RECONFIRM_DAYS`` ago
+    (and clear flags that no longer hold); one audit row per organisation with what changed, as a
+    count.  Run by the ``contact_due`` command from cron or a systemd timer."""
+    today = today or timezone.localdate()
+    now = timezone.now()
+    counts: dict[Any, int] = {}
+    for task in (
+        FollowUpTask.objects.select_for_update()
+        .filter(status=TaskStatus.OPEN)
+        .only("id", "org_id", "due_on", "overdue")
+    ):
+        overdue = task.due_on < today
+        if task.overdue != overdue:
+            FollowUpTask.objects.filter(pk=task.pk).update(overdue=overdue)
+            counts[task.org_id] = counts.get(task.org_id, 0) + 1
+    for rules in (
+        ContactRules.objects.select_for_update()
+        .select_related("person")
+        .only("id", "confirmed_at", "reconfirm_due", "person__org_id")
+    ):
+        due = is_stale(rules, now)
+        if rules.reconfirm_due != due:
+            ContactRules.objects.filter(pk=rules.pk).update(reconfirm_due=due)
+            counts[rules.person.org_id] = counts.get(rules.person.org_id, 0) + 1
+    for org_id, count in counts.items():
+        audit.record(ContactEvent.DUE_MARKED, org_id=org_id, count=count)
+    return {"organisations": len(counts), "changed": sum(counts.values())}

@@ -9,7 +9,9 @@ class Config(AppConfig):
     def ready(self) -> None:
         from waypoint.contact import (
             events,  # noqa: F401  (declares this app's audit event codes)
+            home,
             parts,
         )
 
+        home.register()
         parts.register()

@@ -1,6 +1,7 @@
-"""Contact rules' and follow-up tasks' part of a person's record: the "Contact rules" section of
-the record page, the task ids (reads and changes of a task are about the record), and the contact
-events "who viewed this record" lists."""
+"""Contact rules' and follow-up tasks' part of a person's record: the "Contact rules" section of the
+record page (the rules with each permission beside its address, open follow-ups, recent attempts),
+the task and attempt ids (reads and changes of them are about the record), the contact events "who
+viewed this record" lists, and one timeline entry per attempt (who, when, outcome)."""
 
 from __future__ import annotations
 
@@ -9,31 +10,67 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.translation import gettext as _
 
-from waypoint.contact.access import rules_for
+from waypoint.contact import display
+from waypoint.contact.access import attempts_for, rules_for, tasks_for
+from waypoint.contact.actions import is_stale
 from waypoint.contact.events import ContactEvent
-from waypoint.contact.models import FollowUpTask
-from waypoint.people.parts import RecordPart, record_parts
+from waypoint.contact.guard import channel_rows
+from waypoint.contact.models import ContactAttempt, FollowUpTask, TaskStatus
+from waypoint.people.parts import RecordPart, TimelineEntry, record_parts
+
+TIMELINE_LIMIT = 200
+SHOWN = 5
 
 
-def _task_ids(person: Any) -> list[uuid.UUID]:
-    return list(FollowUpTask.objects.filter(person=person).values_list("id", flat=True))
+def _ids(person: Any) -> list[uuid.UUID]:
+    tasks = FollowUpTask.objects.filter(person=person).values_list("id", flat=True)
+    attempts = ContactAttempt.objects.filter(person=person).values_list("id", flat=True)
+    return [*tasks, *attempts]
+
+
+def _timeline(person: Any) -> list[TimelineEntry]:
+    attempts = ContactAttempt.objects.filter(person=person).only("id", "at", "by_id", "outcome", "channel", "task_id")
+    return [
+        TimelineEntry(
+            at=attempt.at,
+            who_id=attempt.by_id,
+            what=_("Contact attempt · %(channel)s") % {"channel": attempt.get_channel_display()},
+            url=reverse("contact:task", args=[attempt.task_id]) if attempt.task_id else "",
+            note=attempt.get_outcome_display(),
+        )
+        for attempt in attempts[:TIMELINE_LIMIT]
+    ]
 
 
 def _context(request: HttpRequest, person: Any) -> dict[str, Any]:
-    return {"rules": rules_for(request.user).filter(person=person).first()}
+    rules = rules_for(request.user).filter(person=person).first()
+    return {
+        "rules": rules,
+        "channels": channel_rows(rules),
+        "answering": display.answering_summary(rules),
+        "to_confirm": display.to_confirm(rules),
+        "stale": is_stale(rules),
+        "tasks": list(tasks_for(request.user).filter(person=person, status=TaskStatus.OPEN)[:SHOWN]),
+        "attempts": list(attempts_for(request.user).filter(person=person).select_related("by")[:SHOWN]),
+    }
 
 
 def _owners(org_id: uuid.UUID, object_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, uuid.UUID]:
-    rows = FollowUpTask.objects.filter(org_id=org_id, id__in=list(object_ids)).values_list("id", "person_id")
-    return dict(rows)
+    ids = list(object_ids)
+    found = dict(FollowUpTask.objects.filter(org_id=org_id, id__in=ids).values_list("id", "person_id"))
+    found |= dict(ContactAttempt.objects.filter(org_id=org_id, id__in=ids).values_list("id", "person_id"))
+    return found
 
 
 PART = RecordPart(
     key="contact",
     order=10,
-    object_ids=_task_ids,
-    events=frozenset({ContactEvent.RULES_CHANGED, ContactEvent.TASK_ADDED, ContactEvent.TASK_DONE}),
+    object_ids=_ids,
+    events=frozenset(ContactEvent) - {ContactEvent.DUE_MARKED},
+    timeline=_timeline,
     template="contact/_rules_section.html",
     context=_context,
     owners=_owners,

@@ -29,11 +29,11 @@ def lock_for_update(model: type[models.Model], pk: Any, expected_version: int) -
     return current
 
 
-def with_version(data: Any, version: int) -> Any:
+def with_version(data: Any, version: int, field: str = "version") -> Any:
     """Submitted form data, answering ``version`` now: after a conflict has shown both texts, saving
     the same data again is a deliberate choice over that version."""
     copy = data.copy()
-    copy["version"] = str(version)
+    copy[field] = str(version)
     return copy
 
 

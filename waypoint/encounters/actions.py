@@ -7,6 +7,7 @@ amendments).  The separation protocol, front-desk requests and runs are in ``sep
 
 from __future__ import annotations
 
+import datetime
 import uuid
 from collections.abc import Mapping
 from typing import Any
@@ -15,7 +16,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from waypoint.contact.actions import record_spoken_rules
+from waypoint.contact import intake
+from waypoint.contact.actions import ContactRefused, add_task, record_rules
+from waypoint.contact.models import ConfirmedHow, TaskSource
 from waypoint.content.models import ContentSet
 from waypoint.core import audit
 from waypoint.core.concurrency import previous_result, remember_result
@@ -30,6 +33,7 @@ from waypoint.encounters.models import (
     EmergencyNeed,
     Encounter,
     Escalation,
+    Mode,
     NeedKind,
     SafetyAnswer,
     Step,
@@ -62,14 +66,6 @@ class QuestionsChanged(Refused):
 
     def __init__(self) -> None:
         super().__init__(gettext("The questions changed while you were answering. Please answer again."))
-
-
-# Phone answers that become the person's contact rules, question key -> contact-rule field.
-SPOKEN_RULE_QUESTIONS = {
-    "disconnection": "disconnection_plan",
-    "someone_on_line": "if_someone_answers",
-    "contact_after": "identify_as",
-}
 
 
 def _open(encounter: Encounter, step: str | None = None) -> Encounter:
@@ -169,9 +165,9 @@ def record_safety_check(
     answers: Mapping[str, CheckAnswer],
 ) -> Escalation | None:
     """Keep only what the person agreed to have written down (otherwise only that the question was
-    asked), against the version of the questions shown; phone answers about disconnection, someone
-    else on the line and how to identify ourselves become their contact rules.  Returns where the
-    answers send the provider at once, if anywhere."""
+    asked), against the version of the questions shown; the structured parts of the questions about
+    contact (``waypoint.contact.intake``) become their contact rules, through the one rules action.
+    Returns where the answers send the provider at once, if anywhere."""
     encounter = _open(encounter, Step.SAFETY_CHECK)
     if content_set_id != content.id:
         raise QuestionsChanged()
@@ -179,8 +175,9 @@ def record_safety_check(
         if given.answer or given.consented:
             _keep_answer(staff, encounter, content, key, given)
     _mark(staff, encounter, Step.SAFETY_CHECK, StepStatus.DONE)
-    if notes := spoken_rules(answers):
-        record_spoken_rules(staff, encounter.person, notes, source_encounter_id=encounter.id)
+    if changes := contact_changes(answers):
+        how = ConfirmedHow.IN_PERSON if encounter.mode == Mode.IN_PERSON else ConfirmedHow.PHONE
+        record_rules(staff, encounter.person, changes, how=how, source_encounter_id=encounter.id)
     return escalation_target(answers)
 
 
@@ -198,13 +195,13 @@ def _keep_answer(staff: Staff, encounter: Encounter, content: ContentSet, key: s
     )
 
 
-def spoken_rules(answers: Mapping[str, CheckAnswer]) -> dict[str, str]:
-    """Contact-rule field -> the person's words, for the notes they agreed to have written down."""
-    return {
-        field: given.note
-        for key, field in SPOKEN_RULE_QUESTIONS.items()
-        if (given := answers.get(key)) is not None and given.consented and given.note
-    }
+def contact_changes(answers: Mapping[str, CheckAnswer]) -> dict[str, Any]:
+    """Contact-rule field -> value, from the answers they agreed to have written down."""
+    changes: dict[str, Any] = {}
+    for key, given in answers.items():
+        if key in intake.QUESTIONS and given.consented:
+            changes |= intake.rules_from_answer(key, given.answer, given.parts)
+    return changes
 
 
 # --- Pacing: skip or pause, comfort log ---------------------------------------------------------
@@ -312,12 +309,28 @@ def record_emergency_call(staff: Staff, encounter: Encounter, choice: str) -> En
 
 
 @transaction.atomic
-def record_callback_plan(staff: Staff, encounter: Encounter, callback_plan: str) -> Encounter:
-    """Not safe to talk: when and how to call back, as they said it; the safety check is paused."""
+def record_callback_plan(
+    staff: Staff,
+    encounter: Encounter,
+    callback_plan: str,
+    channel: str = "",
+    due_on: datetime.date | None = None,
+) -> Encounter:
+    """Not safe to talk: when and how to call back, as they said it; the safety check is paused.
+    With a ``channel`` (one their contact rules allow: checked again by the contact action, all or
+    nothing), a follow-up on it is scheduled for ``due_on``."""
     encounter = _open(encounter)
     encounter.callback_plan = callback_plan
     encounter.save(update_fields=["callback_plan"])
     _mark(staff, encounter, Step.SAFETY_CHECK, StepStatus.PAUSED, gettext("Not safe to talk"))
+    if channel:
+        try:
+            add_task(
+                staff, encounter.person, due_on=due_on or timezone.localdate(), channel=channel,
+                source=TaskSource.CALLBACK,
+            )  # fmt: skip
+        except ContactRefused as refused:
+            raise Refused(str(refused)) from refused
     return encounter
 
 

@@ -11,7 +11,8 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from waypoint.core.forms import SafeForm
+from waypoint.contact import intake
+from waypoint.core.forms import DateInput, SafeForm
 from waypoint.encounters.models import (
     Answer,
     CheckAnswer,
@@ -90,6 +91,8 @@ class SafetyCheckForm(SafeForm):
             self.fields[f"{key}__answer"] = forms.ChoiceField(
                 label=text, choices=Answer.choices, required=False, widget=forms.RadioSelect
             )
+            for part, field in intake.part_fields(key).items():
+                self.fields[f"{key}__{part}"] = field
             self.fields[f"{key}__consented"] = forms.BooleanField(
                 label=_("They agree that this answer is written down"), required=False
             )
@@ -107,6 +110,7 @@ class SafetyCheckForm(SafeForm):
                 "answer": self[f"{key}__answer"],
                 "consented": self[f"{key}__consented"],
                 "note": self[f"{key}__note"],
+                "parts": [self[f"{key}__{part}"] for part in intake.PARTS.get(key, {})],
             }
             for key, _text in self.questions
         ]
@@ -119,15 +123,27 @@ class SafetyCheckForm(SafeForm):
                 answer=data.get(f"{key}__answer") or "",
                 consented=bool(data.get(f"{key}__consented")),
                 note=data.get(f"{key}__note") or "",
+                parts=self._parts(key),
             )
             for key, _text in self.questions
         }
 
+    def _parts(self, key: str) -> dict[str, Any]:
+        data = getattr(self, "cleaned_data", {})
+        return {part: data.get(f"{key}__{part}") for part in intake.PARTS.get(key, {})}
+
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         for key, _text in self.questions:
-            if data.get(f"{key}__note") and not data.get(f"{key}__consented"):
+            consented = data.get(f"{key}__consented")
+            if data.get(f"{key}__note") and not consented:
                 self.add_error(f"{key}__note", ValidationError(_("Only write a note if they agree it is recorded.")))
+            parts = self._parts(key)
+            given = [part for part, value in parts.items() if intake.answered(value)]
+            if given and not consented:
+                self.add_error(f"{key}__{given[0]}", _("Only record this if they agree it is written down."))
+            for part, problem in intake.part_problems(key, parts).items():
+                self.add_error(f"{key}__{part}", problem)
         return data
 
 
@@ -234,9 +250,29 @@ class AmendmentForm(SafeForm):
 
 
 class CallbackForm(SafeForm):
+    """Not safe to talk: when and how to reach them again.  The channel offered is only one their
+    contact rules allow (the action checks again); choosing one schedules a follow-up."""
+
     callback_plan = forms.CharField(
         label=_("When and how to call back, as they said it"),
         max_length=REASON_LIMIT,
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
+    channel = forms.ChoiceField(label=_("Follow up by"), required=False)
+    due_on = forms.DateField(label=_("Follow up on"), required=False, widget=DateInput)
+
+    def __init__(self, *args: Any, channels: list[tuple[str, Any]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["channel"].choices = [("", _("No follow-up now")), *channels]  # type: ignore[attr-defined]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        due = data.get("due_on")
+        if data.get("channel") and not due:
+            self.add_error("due_on", _("Give the follow-up a date."))
+        elif due and due < timezone.localdate():
+            self.add_error("due_on", _("Choose today or a later day."))
+        elif due and due > timezone.localdate() + timedelta(days=366):
+            self.add_error("due_on", _("Choose a day within the next year."))
+        return data

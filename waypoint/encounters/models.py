@@ -9,8 +9,9 @@ from __future__ import annotations
 import datetime
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 
 from django.db import models
 from django.utils.translation import gettext
@@ -221,11 +222,13 @@ class Escalation(StrEnum):
 @dataclass(frozen=True)
 class CheckAnswer:
     """One safety-check question as answered: the answer, whether they agreed it is written down,
-    and a note in their words."""
+    a note in their words, and the structured parts of a question that becomes contact rules
+    (``waypoint.contact.intake``: part name -> value)."""
 
     answer: str = ""
     consented: bool = False
     note: str = ""
+    parts: Mapping[str, Any] = field(default_factory=dict)
 
 
 def escalation_target(answers: Mapping[str, CheckAnswer]) -> Escalation | None:

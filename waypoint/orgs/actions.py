@@ -274,8 +274,9 @@ def _last_admin(staff: Staff) -> bool:
 
 
 @transaction.atomic
-def change_roles(admin: Staff, staff: Staff, roles: Iterable[str]) -> Staff:
-    """Set exactly these roles.  Refused for one's own account (another admin must do it, so nobody
+def change_roles(admin: Staff, staff: Staff, roles: Iterable[str], interviews_as: str | None = None) -> Staff:
+    """Set exactly these roles (and, when given, whether they can be offered as a male or a female
+    interviewer).  Refused for one's own account (another admin must do it, so nobody
     hands themselves a role that opens records) and when it would leave the organisation with no
     active admin.  Granting a role that opens records writes its own row besides the roles row; the
     page asks for step-up first."""
@@ -288,6 +289,8 @@ def change_roles(admin: Staff, staff: Staff, roles: Iterable[str]) -> Staff:
     granted = {role for role in Role if role.value in chosen} - staff.roles
     for role in Role:
         setattr(staff, f"is_{role.value}", role.value in chosen)
+    if interviews_as is not None:
+        staff.interviews_as = interviews_as
     staff.save()
     audit.record_by(admin, audit.Event.STAFF_ROLES_CHANGED, staff)
     if granted & CLINICAL_ROLES:

@@ -13,7 +13,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from waypoint.core.forms import SafeForm, SafeModelForm
-from waypoint.orgs.models import ROLE_LABELS, Organisation, Role, Site, Staff
+from waypoint.orgs.models import ROLE_LABELS, InterviewsAs, Organisation, Role, Site, Staff
 from waypoint.orgs.validators import GuessableValidator
 
 ROLE_CHOICES = [(role.value, ROLE_LABELS[role]) for role in Role]
@@ -196,6 +196,12 @@ class InviteForm(SafeForm):
 
 class RolesForm(SafeForm):
     roles = RolesField()
+    interviews_as = forms.ChoiceField(
+        label=_("Can be offered as"),
+        choices=InterviewsAs.choices,
+        required=False,
+        help_text=_("Used to honour a person's wish for a male or a female interviewer when follow-ups are assigned."),
+    )
     version = forms.CharField(widget=forms.HiddenInput, required=False, max_length=40)
 
 

@@ -40,6 +40,14 @@ ROLE_LABELS = {
 }
 
 
+class InterviewsAs(models.TextChoices):
+    """How a staff member can meet a person's wish for a male or a female interviewer."""
+
+    NOT_STATED = "", _("Not stated")
+    FEMALE = "female", _("Female interviewer")
+    MALE = "male", _("Male interviewer")
+
+
 class Organisation(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     name = models.CharField(_("name"), max_length=200)
@@ -90,6 +98,7 @@ class Staff(AbstractBaseUser):
     is_auditor = models.BooleanField(_("Auditor"), default=False)
     is_front_desk = models.BooleanField(_("Front desk"), default=False)
     preferred_language = models.CharField(max_length=8, blank=True)
+    interviews_as = models.CharField(_("interviews as"), max_length=6, choices=InterviewsAs.choices, blank=True)
     totp_secret = EncryptedTextField(blank=True)
     totp_confirmed_at = models.DateTimeField(null=True, blank=True)
     totp_last_step = models.BigIntegerField(default=0)

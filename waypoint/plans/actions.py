@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from waypoint.contact import actions as contact_actions
-from waypoint.contact.models import CHANNELS
+from waypoint.contact.models import TaskSource
 from waypoint.core import audit
 from waypoint.encounters.models import Encounter
 from waypoint.orgs.models import Staff
@@ -128,22 +129,31 @@ def save_item(
     item: str,
     value: dict[str, Any],
     base_version: int,
-    new_tasks: Iterable[tuple[str, datetime.date]] = (),
+    new_tasks: Iterable[tuple[str, datetime.date, str]] = (),
+    rules: RulesEdit | None = None,
 ) -> tuple[SafetyPlan, bool]:
-    """Save a resources item with what it does beyond the plan, all or nothing: a filled-in
-    permissions item becomes the person's channel permissions (each save confirms them again), and
-    each new follow-up row becomes a task."""
+    """Save a resources item with what it does beyond the plan, all or nothing: a filled-in item that
+    edits contact rules (permissions, device) writes them through the one rules action, over the
+    rules version the page showed (``RulesChanged`` otherwise); each new follow-up row becomes a
+    task on a channel the rules allow (``ContactRefused`` otherwise)."""
     saved, changed = save_section(staff, plan, item_section(item), value, base_version)
-    if item == "permissions" and value.get("status") == ItemStatus.FILLED:
-        contact_actions.set_channel_permissions(staff, saved.person_id, _permissions(value))
-    for what, due_on in new_tasks:
-        contact_actions.add_task(staff, saved, what, due_on)
+    if rules is not None and value.get("status") == ItemStatus.FILLED:
+        contact_actions.record_rules(staff, saved.person, rules.changes, how=rules.how, base_version=rules.base_version)
+    for what, due_on, channel in new_tasks:
+        contact_actions.add_task(
+            staff, saved.person, due_on=due_on, channel=channel, what=what, source=TaskSource.PLAN, plan_id=saved.id
+        )
     return saved, changed
 
 
-def _permissions(value: Mapping[str, Any]) -> dict[str, str | None]:
-    fields = value.get("fields") or {}
-    return {channel: fields.get(channel) or None for channel in CHANNELS}
+@dataclass(frozen=True)
+class RulesEdit:
+    """The contact-rule fields a plan item's form posted, how they were confirmed, and the rules
+    version the page was opened at."""
+
+    changes: Mapping[str, Any]
+    how: str
+    base_version: int | None
 
 
 @transaction.atomic

@@ -1,10 +1,11 @@
 """Readable rows for a plan section: used by the plan page, the conflict view and the comparison
 of two versions, so all three say the same thing in the same words.
 
-Safe words are secrets (``SECRET_FIELDS``): every row function leaves them out ("Hidden") unless
-the caller passes ``secrets=True``, which views do only after a recent step-up
-(``waypoint.orgs.auth.step_up_is_recent``).  Defends against someone at an unattended, signed-in
-screen reading the word the person uses to say "I am in danger"."""
+The plan holds no secret of its own: the safe word and danger word live in the person's contact
+rules, which the device item edits (so its page needs a recent step-up: ``has_secrets``) and which
+the plan page shows through ``waypoint.contact.display`` (hidden until a step-up).  Defends against
+someone at an unattended, signed-in screen reading the word the person uses to say "I am in
+danger"."""
 
 from __future__ import annotations
 
@@ -13,12 +14,13 @@ from typing import Any
 
 from django.utils import formats
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
-from waypoint.contact.models import Channel
+from waypoint.contact.rules import GROUPS
+from waypoint.contact.rules import SECRET_FIELDS as RULE_SECRETS
 from waypoint.plans.spec import (
     DOMAIN_BY_KEY,
     ITEM_BY_KEY,
+    ITEMS,
     OVERVIEW,
     SECTION_KEYS,
     ActionStatus,
@@ -26,28 +28,23 @@ from waypoint.plans.spec import (
     ItemStatus,
     Stage,
     Timeframe,
-    YesNo,
     item_section,
     section_label,
 )
 
 Row = tuple[str, str]
 
-# (section, field name) of every value shown only after a recent step-up: the safe word (the
-# person's code word for danger).  tests/test_issue9_stepup.py fails on any field named *word*
-# that is not listed here.
-SECRET_FIELDS: frozenset[tuple[str, str]] = frozenset({(item_section("device"), "safe_word")})
-HIDDEN = gettext_lazy("Hidden: confirm it is you to see it")
+# Sections whose edit page shows secrets: items that edit the contact rules' safe word, danger word
+# or whereabouts (``waypoint.contact.rules.SECRET_FIELDS``).  The plan itself holds no secret; the
+# plan page shows the rules' secrets through ``waypoint.contact.display`` after a step-up.
+SECRET_SECTIONS: frozenset[str] = frozenset(
+    item_section(item.key) for item in ITEMS if any(n in RULE_SECRETS for g in item.rules for n in GROUPS[g])
+)
 
 
 def has_secrets(section: str) -> bool:
-    """Whether the section holds a secret field (its edit page needs a recent step-up)."""
-    return any(key == section for key, _name in SECRET_FIELDS)
-
-
-def secrets_present(content: dict[str, Any]) -> bool:
-    """Whether any secret field of the plan has a value (so the page offers to show it)."""
-    return any(((content.get(section) or {}).get("fields") or {}).get(name) for section, name in SECRET_FIELDS)
+    """Whether the section's edit page holds a secret (it needs a recent step-up)."""
+    return section in SECRET_SECTIONS
 
 
 def _label(choices: Any, value: str) -> str:
@@ -70,10 +67,8 @@ def step_summary(step: dict[str, str]) -> str:
     return " · ".join(parts)
 
 
-def section_rows(
-    section: str, value: Any, services: dict[str, str] | None = None, *, secrets: bool = False
-) -> list[Row]:
-    """The section as (label, text) rows; secret fields read "Hidden" unless ``secrets``."""
+def section_rows(section: str, value: Any, services: dict[str, str] | None = None) -> list[Row]:
+    """The section as (label, text) rows."""
     value = value or {}
     kind, _sep, key = section.partition(":")
     if section == OVERVIEW:
@@ -94,12 +89,6 @@ def section_rows(
     fields = value.get("fields") or {}
     for spec in item.fields:
         shown = fields.get(spec.name, "")
-        if spec.kind == "permission":
-            shown = _label(Channel, shown or Channel.UNKNOWN)
-        elif spec.kind == "yesno":
-            shown = _label(YesNo, shown or YesNo.UNKNOWN)
-        elif shown and not secrets and (section, spec.name) in SECRET_FIELDS:
-            shown = str(HIDDEN)
         rows.append((str(spec.label), shown))
     for number, contact in enumerate(value.get("contacts") or [], start=1):
         text = " · ".join(part for part in (contact.get("name"), contact.get("number"), contact.get("note")) if part)
@@ -110,20 +99,16 @@ def section_rows(
     return rows
 
 
-def compare(
-    old: dict[str, Any], new: dict[str, Any], services: dict[str, str], *, secrets: bool = False
-) -> list[dict[str, Any]]:
-    """Every section, each row with the old text, the new text and whether it changed (a hidden
-    secret still says whether it changed, never what it was or became)."""
+def compare(old: dict[str, Any], new: dict[str, Any], services: dict[str, str]) -> list[dict[str, Any]]:
+    """Every section, each row with the old text, the new text and whether it changed.  Fields a
+    section no longer has (the device item's, now in the contact rules) are not shown."""
     sections = []
     for section in SECTION_KEYS:
-        before = dict(section_rows(section, old.get(section), services, secrets=True))
-        after = dict(section_rows(section, new.get(section), services, secrets=True))
-        shown_before = dict(section_rows(section, old.get(section), services, secrets=secrets))
-        shown_after = dict(section_rows(section, new.get(section), services, secrets=secrets))
+        before = dict(section_rows(section, old.get(section), services))
+        after = dict(section_rows(section, new.get(section), services))
         labels = list(dict.fromkeys([*before, *after]))
         rows = [
-            {"label": label, "old": shown_before.get(label, ""), "new": shown_after.get(label, ""),
+            {"label": label, "old": before.get(label, ""), "new": after.get(label, ""),
              "changed": before.get(label, "") != after.get(label, "")}
             for label in labels
         ]  # fmt: skip

@@ -14,7 +14,9 @@ from django.forms import formset_factory
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from waypoint.contact.models import Channel
+from waypoint.contact.forms import RuleFieldsMixin
+from waypoint.contact.models import ConfirmedHow
+from waypoint.contact.rules import FIELDS
 from waypoint.core.forms import DateInput, SafeForm
 from waypoint.plans.spec import (
     CONTACT_ROWS,
@@ -26,7 +28,6 @@ from waypoint.plans.spec import (
     ItemSpec,
     ItemStatus,
     Stage,
-    YesNo,
 )
 from waypoint.referrals.models import ServiceRecord
 
@@ -111,27 +112,31 @@ def _text(label: Any, multiline: bool = False, required: bool = False) -> forms.
     return forms.CharField(label=label, required=required, max_length=TEXT_LIMIT, widget=widget)
 
 
-class ItemForm(VersionForm):
-    """Built from an ``ItemSpec``: its status, its fields, and contact, ledger or task rows."""
+class ItemForm(RuleFieldsMixin, VersionForm):
+    """Built from an ``ItemSpec``: its status, its fields, contact, ledger or task rows, and the
+    groups of the person's contact rules it edits (with how they were confirmed)."""
 
     status = forms.ChoiceField(label=_("Status"), choices=ItemStatus.choices, widget=forms.RadioSelect)
 
-    def __init__(self, *args: Any, item: ItemSpec, person_id: Any, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        item: ItemSpec,
+        person_id: Any,
+        channels: list[tuple[str, Any]] | None = None,
+        rule_names: list[str] | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.item = item
         for spec in item.fields:
-            if spec.kind == "permission":
-                self.fields[spec.name] = forms.ChoiceField(
-                    label=spec.label, choices=Channel.choices, widget=forms.RadioSelect, initial=Channel.UNKNOWN,
-                    required=False,
-                )  # fmt: skip
-            elif spec.kind == "yesno":
-                self.fields[spec.name] = forms.ChoiceField(
-                    label=spec.label, choices=YesNo.choices, widget=forms.RadioSelect, initial=YesNo.UNKNOWN,
-                    required=False,
-                )  # fmt: skip
-            else:
-                self.fields[spec.name] = _text(spec.label, multiline=spec.kind == "textarea")
+            self.fields[spec.name] = _text(spec.label, multiline=spec.kind == "textarea")
+        self.add_rule_fields(rule_names or [])
+        if self.rule_names:
+            self.fields["rules_how"] = forms.ChoiceField(
+                label=_("Contact rules confirmed with them"), choices=ConfirmedHow.choices, widget=forms.RadioSelect
+            )
+            self.fields["rules_version"] = forms.IntegerField(widget=forms.HiddenInput, min_value=0, max_value=2**31)
         self.contact_rows = range(CONTACT_ROWS) if item.contacts else range(0)
         for row in self.contact_rows:
             self.fields[f"contact_{row}_name"] = _text(_("Name"))
@@ -149,6 +154,9 @@ class ItemForm(VersionForm):
         for row in self.task_rows:
             self.fields[f"task_{row}_what"] = _text(_("What to do"))
             self.fields[f"task_{row}_due"] = forms.DateField(label=_("Due on"), required=False, widget=DateInput)
+            self.fields[f"task_{row}_channel"] = forms.ChoiceField(
+                label=_("Reach them by"), choices=[("", "—"), *(channels or [])], required=False
+            )
 
     def field_names(self) -> list[str]:
         return [spec.name for spec in self.item.fields]
@@ -157,16 +165,19 @@ class ItemForm(VersionForm):
         return [[self[f"contact_{row}_{part}"] for part in ("name", "number", "note")] for row in self.contact_rows]
 
     def task_fields(self) -> list[list[Any]]:
-        return [[self[f"task_{row}_what"], self[f"task_{row}_due"]] for row in self.task_rows]
+        return [[self[f"task_{row}_{part}"] for part in ("what", "due", "channel")] for row in self.task_rows]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
+        self.clean_rules()
         for row in self.contact_rows:
             name, number = data.get(f"contact_{row}_name"), data.get(f"contact_{row}_number")
             if data.get(f"contact_{row}_note") and not (name or number):
                 self.add_error(f"contact_{row}_name", _("Add a name or a number for this note."))
         for row in self.task_rows:
             what, due = data.get(f"task_{row}_what"), data.get(f"task_{row}_due")
+            if what and not data.get(f"task_{row}_channel"):
+                self.add_error(f"task_{row}_channel", _("Choose how to reach them (only ways their rules allow)."))
             if what and not due:
                 self.add_error(f"task_{row}_due", _("Give the task a due date."))
             elif due and not what:
@@ -175,11 +186,17 @@ class ItemForm(VersionForm):
                 self.add_error(f"task_{row}_due", _("Choose today or a later day."))
         if data.get("status") == ItemStatus.FILLED and not self._has_content(data):
             self.add_error("status", _("Nothing is filled in. Fill in a field, or choose “Not discussed”."))
+        if self.rule_names and data.get("status") != ItemStatus.FILLED and self._rules_touched():
+            self.add_error("status", _("You changed their contact rules: choose “Filled in” to save them."))
         return data
+
+    def _rules_touched(self) -> bool:
+        return any(self.initial.get(f"rule_{name}") != value for name, value in self.rule_changes().items())
 
     def _has_content(self, data: dict[str, Any]) -> bool:
         values = [data.get(name) for name in self.field_names() if name in data]
-        filled = [v for v in values if v and v not in (Channel.UNKNOWN, YesNo.UNKNOWN)]
+        values += [value for name, value in self.rule_changes().items() if value != FIELDS[name].empty]
+        filled = [v for v in values if v]
         contacts = [
             row for row in self.contact_rows if data.get(f"contact_{row}_name") or data.get(f"contact_{row}_number")
         ]
@@ -202,9 +219,13 @@ class ItemForm(VersionForm):
             value["services"] = sorted(data.get("services") or [])
         return value
 
-    def new_tasks(self) -> list[tuple[str, datetime.date]]:
+    def new_tasks(self) -> list[tuple[str, datetime.date, str]]:
         data = self.cleaned_data
-        return [(data[f"task_{r}_what"], data[f"task_{r}_due"]) for r in self.task_rows if data.get(f"task_{r}_what")]
+        return [
+            (data[f"task_{r}_what"], data[f"task_{r}_due"], data[f"task_{r}_channel"])
+            for r in self.task_rows
+            if data.get(f"task_{r}_what")
+        ]
 
     @staticmethod
     def initial_from(value: dict[str, Any]) -> dict[str, Any]:

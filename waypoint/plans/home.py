@@ -1,5 +1,5 @@
-"""This app's section of the home page: plans due for review and follow-ups due (providers and
-supervisors, their own assigned records and tasks)."""
+"""This app's section of the home page: plans due for review (providers and supervisors, their own
+assigned records).  Follow-ups due are the contact app's section."""
 
 from __future__ import annotations
 
@@ -8,8 +8,6 @@ from typing import Any
 from django.http import HttpRequest
 from django.utils import timezone
 
-from waypoint.contact.access import tasks_for
-from waypoint.contact.models import TaskStatus
 from waypoint.core.registry import HomePanel, home_panels
 from waypoint.people.access import READERS
 from waypoint.plans.access import plans_for
@@ -25,8 +23,7 @@ def _due(request: HttpRequest) -> dict[str, Any] | None:
         .select_related("person")
         .only("id", "review_on", "person__reference")[:20]
     )
-    tasks = tasks_for(user).filter(assigned_to=user, status=TaskStatus.OPEN).select_related("person")
-    return {"reviews": list(reviews), "tasks": list(tasks.order_by("due_on")[:20])}
+    return {"reviews": list(reviews)}
 
 
 def register() -> None:

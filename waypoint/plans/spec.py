@@ -97,7 +97,7 @@ DOMAIN_BY_KEY = {d.key: d for d in DOMAINS}
 class FieldSpec:
     name: str
     label: Any
-    kind: str = "text"  # text | textarea | permission | yesno
+    kind: str = "text"  # text | textarea
     printable: bool = True  # False: for the provider only, never on paper
 
 
@@ -111,6 +111,10 @@ class ItemSpec:
     contacts: Any | None = None  # label of the contact rows, when the item has them
     ledger: bool = False  # choose from the services ledger, shown before the form
     tasks: bool = False  # rows that become follow-up tasks
+    # Groups of the person's contact rules (``waypoint.contact.rules.GROUPS``) this item edits: the
+    # rules are the one source, so the plan keeps no copy of them.
+    rules: tuple[str, ...] = ()
+    rules_printable: tuple[str, ...] = ()  # rule fields that may go on paper with this item
 
 
 ITEMS = [
@@ -133,13 +137,8 @@ ITEMS = [
         "permissions", _("Confirm voicemail / text / email / chat permissions, essential contacts"),
         _("How you can reach me"),
         _("This changes the person's contact rules. Anything not allowed, or not asked, is not used."),
-        (
-            FieldSpec("voicemail", _("Leave a voicemail"), "permission", printable=False),
-            FieldSpec("text", _("Send a text message"), "permission", printable=False),
-            FieldSpec("email", _("Send an e-mail"), "permission", printable=False),
-            FieldSpec("chat", _("Chat or messaging app"), "permission", printable=False),
-        ),
         contacts=_("Essential contacts"),
+        rules=("reach",),
     ),
     ItemSpec(
         "privacy", _("Inquire about privacy concerns / safe spaces"), _("Safe places"),
@@ -174,13 +173,8 @@ ITEMS = [
         "device", _("Inquire about device accessibility and confirm safe words and battery life"),
         _("My phone"),
         _("Whether the phone is safe to use, the safe word, and how they keep it charged."),
-        (
-            FieldSpec("given_by_exploiter", _("Was the phone given by the person who harms them?"), "yesno", False),
-            FieldSpec("seen_by_exploiter", _("Can that person see or check the phone?"), "yesno", False),
-            FieldSpec("shared", _("Is the phone shared with someone else?"), "yesno", False),
-            FieldSpec("safe_word", _("Safe word"), printable=False),
-            FieldSpec("battery", _("Battery and charger plan"), "textarea"),
-        ),
+        rules=("device", "words"),
+        rules_printable=("battery_plan",),
     ),
     ItemSpec(
         "risks", _("Assess for continued risks of harm"), _("Things to watch for"),

@@ -22,8 +22,13 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from waypoint.contact.access import rules_for, tasks_for
-from waypoint.contact.models import CHANNELS
+from waypoint.contact import display as contact_display
+from waypoint.contact.access import may_hold_secrets, may_see_secrets, rules_for, tasks_for
+from waypoint.contact.actions import ContactRefused, RulesChanged
+from waypoint.contact.events import ContactEvent
+from waypoint.contact.forms import group_names, rule_initial
+from waypoint.contact.guard import channel_rows
+from waypoint.contact.models import ContactRules
 from waypoint.content.models import read_aloud_scripts
 from waypoint.core import reads
 from waypoint.core.access import deny, policy
@@ -31,17 +36,16 @@ from waypoint.core.concurrency import with_version
 from waypoint.encounters.access import encounters_for
 from waypoint.encounters.models import Encounter
 from waypoint.encounters.separation import SeparationProtocol
-from waypoint.orgs import actions as orgs_actions
-from waypoint.orgs.auth import require_step_up, step_up_is_recent
-from waypoint.orgs.forms import STEP_UP_FAILED, StepUpForm
+from waypoint.orgs import stepup
+from waypoint.orgs.auth import require_step_up
 from waypoint.orgs.http import AuthenticatedHttpRequest
 from waypoint.people.access import READERS, get_person
 from waypoint.people.events import PersonEvent
 from waypoint.people.models import Person
 from waypoint.plans import actions
 from waypoint.plans.access import get_plan, plan_of, versions_for
-from waypoint.plans.actions import SectionConflict
-from waypoint.plans.display import compare, has_secrets, secrets_present, section_rows
+from waypoint.plans.actions import RulesEdit, SectionConflict
+from waypoint.plans.display import compare, has_secrets, section_rows
 from waypoint.plans.events import PlanEvent
 from waypoint.plans.forms import ItemForm, OverviewForm, VersionForm, step_formset, steps_from
 from waypoint.plans.models import SafetyPlan
@@ -51,6 +55,7 @@ from waypoint.plans.spec import (
     ITEM_BY_KEY,
     ITEMS,
     OVERVIEW,
+    ItemSpec,
     Timeframe,
     domain_section,
     item_section,
@@ -115,22 +120,30 @@ def _reminder_context(plan: SafetyPlan, request: AuthenticatedHttpRequest) -> di
     }
 
 
-def _secrets_context(request: AuthenticatedHttpRequest, *contents: dict[str, Any]) -> dict[str, Any]:
-    """Whether this page may show safe words, and if not, where to confirm it is you first."""
-    shown = step_up_is_recent(request)
+def _secrets_context(request: AuthenticatedHttpRequest, rules: ContactRules | None) -> dict[str, Any]:
+    """Whether this page may show the contact rules' secrets (safe and danger words), and if not,
+    where to confirm it is you first (offered only to staff who may hold them)."""
+    shown = rules is not None and may_see_secrets(request, rules.person)
+    holder = rules is not None and may_hold_secrets(request.user, rules.person)
     return {
         "secrets_shown": shown,
-        "secrets_hidden": not shown and any(secrets_present(content) for content in contents),
+        "secrets_hidden": not shown and holder and contact_display.has_secrets(rules),
         "reveal_url": f"{reverse('orgs:step_up')}?{urlencode({'next': request.get_full_path()})}",
     }
 
 
-def _item_rows(content: dict[str, Any], names: dict[str, str], secrets: bool) -> list[dict[str, Any]]:
+def _item_rows(
+    content: dict[str, Any], names: dict[str, str], rules: ContactRules | None, secrets: bool
+) -> list[dict[str, Any]]:
+    """Each resources item's rows; an item that edits contact rules shows the rules themselves (one
+    source), read through the contact app's display."""
     items = []
     for item in ITEMS:
         value = content[item_section(item.key)]
-        rows = section_rows(item_section(item.key), value, names, secrets=secrets)
+        rows = section_rows(item_section(item.key), value, names)
         rows = [row for row in rows[1:] if row[1] and row[1] != "—"]
+        for group in contact_display.groups(rules, secrets=secrets, only=item.rules):
+            rows = [row for row in group.rows if row[1] != _("Not recorded")] + rows
         items.append({"spec": item, "value": value, "rows": rows})
     return items
 
@@ -148,14 +161,15 @@ def plan_detail(request: AuthenticatedHttpRequest, plan_id: uuid.UUID) -> HttpRe
         }
         for d in DOMAINS
     ]
-    secrets = _secrets_context(request, content)
+    rules = rules_for(request.user).filter(person_id=plan.person_id).select_related("person").first()
+    secrets = _secrets_context(request, rules)
     context = {
         "plan": plan,
         "person": plan.person,
         "overview": content[OVERVIEW],
         "overview_rows": section_rows(OVERVIEW, content[OVERVIEW]),
         "domains": domains,
-        "items": _item_rows(content, service_names(request, plan.person_id), secrets["secrets_shown"]),
+        "items": _item_rows(content, service_names(request, plan.person_id), rules, secrets["secrets_shown"]),
         **secrets,
         "tasks": tasks_for(request.user).filter(person_id=plan.person_id)[:50],
         "review_due": plan.review_on is not None and plan.review_on <= timezone.localdate(),
@@ -182,9 +196,7 @@ def _conflict(
 ) -> HttpResponse:
     context |= {
         "conflict": True,
-        "saved_rows": section_rows(
-            section, saved, service_names(request, plan.person_id), secrets=step_up_is_recent(request)
-        ),
+        "saved_rows": section_rows(section, saved, service_names(request, plan.person_id)),
         "version": plan.version,
     }
     return reads.show(request, template, context, event=PlanEvent.CONFLICT, obj=plan, status=409)
@@ -253,13 +265,12 @@ def plan_domain(request: AuthenticatedHttpRequest, plan_id: uuid.UUID, domain: s
     return _saved(request, saved, changed)
 
 
-def _item_initial(request: AuthenticatedHttpRequest, plan: SafetyPlan, item: str) -> dict[str, Any]:
-    """The saved item, and for the permissions item the person's current channel rules."""
-    initial = {**ItemForm.initial_from(plan.content[item_section(item)]), "version": plan.version}
-    if item == "permissions":
-        rules = rules_for(request.user).filter(person_id=plan.person_id).first()
-        if rules is not None:
-            initial |= {channel: getattr(rules, channel) for channel in CHANNELS}
+def _item_initial(plan: SafetyPlan, item: ItemSpec, rules: ContactRules | None, names: list[str]) -> dict[str, Any]:
+    """The saved item, and the person's current contact rules for the groups it edits."""
+    initial = {**ItemForm.initial_from(plan.content[item_section(item.key)]), "version": plan.version}
+    if item.rules:
+        initial |= {f"rule_{name}": value for name, value in rule_initial(rules, names).items()}
+        initial["rules_version"] = rules.version if rules is not None else 0
     return initial
 
 
@@ -276,28 +287,18 @@ def plan_item(request: AuthenticatedHttpRequest, plan_id: uuid.UUID, item: str) 
     return _plan_item(request, plan, item)
 
 
-def _confirmed(request: AuthenticatedHttpRequest, confirm: StepUpForm | None) -> bool:
-    """A save of a secret after the step-up ran out: the password and code typed with it confirm it
-    is still the same person (what they typed in the item is kept on the page either way)."""
-    if confirm is None:
-        return True
-    if not confirm.is_valid():
-        return False
-    password, code = confirm.cleaned_data["password"], confirm.cleaned_data["code"]
-    if orgs_actions.confirm_step_up(request, request.user, password, code):
-        return True
-    confirm.add_error(None, STEP_UP_FAILED)
-    return False
-
-
 def _plan_item(request: AuthenticatedHttpRequest, plan: SafetyPlan, item: str) -> HttpResponse:
     spec = ITEM_BY_KEY[item]
     section = item_section(item)
     data = request.POST if request.method == "POST" else None
-    form = ItemForm(data, item=spec, person_id=plan.person_id, initial=_item_initial(request, plan, item))
-    confirm = None
-    if has_secrets(section) and request.method == "POST" and not step_up_is_recent(request):
-        confirm = StepUpForm(data if "confirm-password" in request.POST else None, prefix="confirm")
+    rules = rules_for(request.user).filter(person_id=plan.person_id).first()
+    names = group_names(spec.rules, secrets=may_hold_secrets(request.user, plan.person))
+    channels = [(row.channel, row.label) for row in channel_rows(rules) if row.usable]
+    form = ItemForm(
+        data, item=spec, person_id=plan.person_id, channels=channels, rule_names=names,
+        initial=_item_initial(plan, spec, rules, names),
+    )  # fmt: skip
+    confirm = stepup.inline_form(request) if has_secrets(section) else None
     context: dict[str, Any] = {
         "plan": plan, "person": plan.person, "spec": spec, "form": form, "confirm": confirm,
         "services": ledger(request, plan.person_id) if spec.ledger else None,
@@ -306,18 +307,33 @@ def _plan_item(request: AuthenticatedHttpRequest, plan: SafetyPlan, item: str) -
     }  # fmt: skip
     if request.method == "GET":
         return _show(request, plan, "plans/item.html", context)
-    if not _confirmed(request, confirm):
+    if not stepup.confirmed(request, confirm):
         return _show(request, plan, "plans/item.html", context, status=403)
     context["confirm"] = None
     if not form.is_valid():
         return _show(request, plan, "plans/item.html", context, status=400)
+    edit = None
+    if names:
+        edit = RulesEdit(form.rule_changes(), form.cleaned_data["rules_how"], form.cleaned_data["rules_version"])
     try:
         saved, changed = actions.save_item(
-            request.user, plan, item, form.section_value(), form.cleaned_data["version"], form.new_tasks()
+            request.user, plan, item, form.section_value(), form.cleaned_data["version"], form.new_tasks(), edit
         )
     except SectionConflict as conflict:
         form.data = with_version(form.data, conflict.plan.version)
         return _conflict(request, conflict.plan, "plans/item.html", context, section, conflict.saved)
+    except RulesChanged as changed_rules:
+        current = changed_rules.current
+        form.data = with_version(form.data, current.version, field="rules_version")
+        context |= {
+            "rules_conflict": contact_display.groups(
+                current, secrets=may_see_secrets(request, plan.person), only=spec.rules
+            )
+        }
+        return reads.show(request, "plans/item.html", context, event=ContactEvent.RULES_CONFLICT, obj=plan, status=409)
+    except ContactRefused as refused:
+        form.add_error(None, str(refused))
+        return _show(request, plan, "plans/item.html", context, status=400)
     return _saved(request, saved, changed)
 
 
@@ -365,11 +381,7 @@ def plan_compare(request: AuthenticatedHttpRequest, plan_id: uuid.UUID) -> HttpR
         context["missing"] = True
         return reads.show(request, "plans/compare.html", context, event=PlanEvent.VERSIONS_VIEWED, obj=plan, status=400)
     old, new = found[first], found[second]
-    secrets = _secrets_context(request, old.content, new.content)
-    sections = compare(
-        old.content, new.content, service_names(request, plan.person_id), secrets=secrets["secrets_shown"]
-    )
-    context |= secrets
+    sections = compare(old.content, new.content, service_names(request, plan.person_id))
     context |= {"old": old, "new": new, "sections": sections, "changed_count": sum(s["changed"] for s in sections)}
     return reads.show(request, "plans/compare.html", context, event=PlanEvent.VERSIONS_VIEWED, obj=plan)
 

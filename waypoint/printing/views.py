@@ -19,6 +19,8 @@ from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from waypoint.contact.access import may_hold_secrets, rules_for
+from waypoint.contact.models import ContactRules
 from waypoint.core import reads
 from waypoint.core.access import policy
 from waypoint.orgs.auth import require_step_up, step_up_is_recent
@@ -48,6 +50,11 @@ def _paper_language(plan: SafetyPlan, request: AuthenticatedHttpRequest) -> str:
     return plan.person.preferred_language if plan.person.preferred_language in codes else request.LANGUAGE_CODE
 
 
+def _rules(request: AuthenticatedHttpRequest, plan: SafetyPlan) -> ContactRules | None:
+    """The person's contact rules: the device item's battery plan prints from them."""
+    return rules_for(request.user).filter(person_id=plan.person_id).first()
+
+
 def _card_choices(content: dict[str, Any]) -> list[tuple[str, str]]:
     return [
         (str(n), " · ".join(p for p in (c.get("name"), c.get("number")) if p))
@@ -57,7 +64,7 @@ def _card_choices(content: dict[str, Any]) -> list[tuple[str, str]]:
 
 def _print_context(request: AuthenticatedHttpRequest, plan: SafetyPlan, **extra: Any) -> dict[str, Any]:
     content = plan.content
-    all_choices = section_choices(content)
+    all_choices = section_choices(content, _rules(request, plan))
     chosen = [(key, label) for key, label in all_choices if key in plan.print_sections]
     language = _paper_language(plan, request)
     context = {
@@ -93,7 +100,7 @@ def print_setup(request: AuthenticatedHttpRequest, plan_id: uuid.UUID) -> HttpRe
         return reads.show(
             request, "printing/print.html", _print_context(request, plan), event=PlanEvent.VIEWED, obj=plan
         )
-    form = CarryForm(request.POST, choices=section_choices(plan.content))
+    form = CarryForm(request.POST, choices=section_choices(plan.content, _rules(request, plan)))
     if not form.is_valid():
         context = _print_context(request, plan, carry_form=form)
         return reads.show(request, "printing/print.html", context, event=PlanEvent.VIEWED, obj=plan, status=400)
@@ -122,7 +129,8 @@ def print_plan(request: AuthenticatedHttpRequest, plan_id: uuid.UUID) -> HttpRes
 def _print_plan(request: AuthenticatedHttpRequest, plan: SafetyPlan) -> HttpResponse:
     """The gate and the audit row commit first; the PDF renders after."""
     content = plan.content
-    form = PrintForm(request.POST, choices=section_choices(content))
+    rules = _rules(request, plan)
+    form = PrintForm(request.POST, choices=section_choices(content, rules))
     sections = form.cleaned_data["sections"] if form.is_valid() else None
     try:
         printed = actions.print_paper(request.user, plan, Paper.NOTES, sections)
@@ -130,7 +138,7 @@ def _print_plan(request: AuthenticatedHttpRequest, plan: SafetyPlan) -> HttpResp
         return _refused(request, refusal)
     discreet = form.cleaned_data["layout"] == Layout.DISCREET
     context = {  # from the plan as it was when the gate was checked, not as this request first read it
-        "blocks": printable(printed.content, sections or [], discreet),
+        "blocks": printable(printed.content, sections or [], discreet, rules),
         "discreet": discreet,
         "org_name": printed.org.name,
     }
@@ -167,7 +175,8 @@ def memorise(request: AuthenticatedHttpRequest, plan_id: uuid.UUID) -> HttpRespo
 
 
 def _memorise(request: AuthenticatedHttpRequest, plan: SafetyPlan) -> HttpResponse:
-    choices = memorise_choices(plan.content)
+    rules = _rules(request, plan) if may_hold_secrets(request.user, plan.person) else None
+    choices = memorise_choices(plan.content, rules)
     data = request.POST if request.method == "POST" else None
     form = MemoriseForm(data, choices=choices, initial={"items": plan.memorise_items})
     context: dict[str, Any] = {"plan": plan, "person": plan.person, "form": form, "items": []}

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from django.http import HttpResponse
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from waypoint.contact.access import rules_for
+from waypoint.contact.display import answering_summary
+from waypoint.contact.guard import channel_rows
 from waypoint.core.access import policy
 from waypoint.encounters import actions
 from waypoint.encounters.forms import CallbackForm, EmergencyCallForm
@@ -44,13 +47,23 @@ def encounter_injured(request: AuthenticatedHttpRequest, encounter: Encounter) -
 def encounter_cover(request: AuthenticatedHttpRequest, encounter: Encounter) -> HttpResponse:
     """Not safe to talk: the agreed cover identity and a closing line fill the screen; then, if they
     said how, record when and how to call back."""
-    form = CallbackForm(posted(request), initial={"callback_plan": encounter.callback_plan})
+    rules = rules_for(request.user).filter(person_id=encounter.person_id).first()
+    channels = [(row.channel, row.label) for row in channel_rows(rules) if row.usable]
+    initial = {"callback_plan": encounter.callback_plan, "due_on": timezone.localdate()}
+    form = CallbackForm(posted(request), initial=initial, channels=channels)
     if request.method == "POST" and form.is_valid():
-        plan = form.cleaned_data["callback_plan"]
-        return saved(request, encounter, lambda: actions.record_callback_plan(request.user, encounter, plan))
+        data = form.cleaned_data
+        return saved(
+            request, encounter,
+            lambda: actions.record_callback_plan(
+                request.user, encounter, data["callback_plan"], data["channel"], data["due_on"]
+            ),
+        )  # fmt: skip
     context = {
         "form": form,
-        "rules": rules_for(request.user).filter(person_id=encounter.person_id).first(),
+        "rules": rules,
+        "answering": answering_summary(rules),
+        "any_channel": bool(channels),
         "closing": scripts(request, encounter)["cover_closing"],
     }
     return show(request, "encounters/cover.html", encounter, context, status=400 if form.errors else 200)

@@ -72,10 +72,11 @@ def staff_detail(request: AuthenticatedHttpRequest, staff_id: uuid.UUID) -> Http
     here = reverse("orgs:staff_detail", kwargs={"staff_id": staff.id})
     if request.method == "POST" and not auth.step_up_is_recent(request):
         return auth.step_up_redirect(request, here)
-    form = RolesForm(request.POST or None, initial={"roles": [r.value for r in staff.roles]})
+    initial = {"roles": [r.value for r in staff.roles], "interviews_as": staff.interviews_as}
+    form = RolesForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            actions.change_roles(request.user, staff, form.cleaned_data["roles"])
+            actions.change_roles(request.user, staff, form.cleaned_data["roles"], form.cleaned_data["interviews_as"])
         except actions.Refused as refused:
             form.add_error("roles", refused.message)
         else:

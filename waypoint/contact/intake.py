@@ -1,0 +1,132 @@
+"""The safety-check questions that become contact rules, split into their parts.
+
+The guides' questions are read aloud word for word; the provider records each part of the answer
+in its own structured field here, and ``rules_from_answer`` turns exactly those parts into rule
+fields.  The mapping is written out per question, so an answer to "how would you like me to
+identify myself?" can only ever become ``identify_as``, and "can I leave a voicemail?" only
+``voicemail``: nothing is parsed out of free text, and nothing is guessed into a permission.
+
+Questions (keys of ``waypoint.content.source``):
+- in person, ``contact_after``: safe to contact after today (the question's own yes / no / unsure),
+  the best way, each channel allowed / not allowed / not asked, how to identify ourselves;
+- by phone, ``disconnection``: we call back (after how long) / they call us / neither, and whether a
+  call back and a message are allowed;
+- by phone, ``someone_on_line``: hang up / say the cover / say a wrong number / other, with the
+  cover they chose and their words;
+- by phone, ``where_are_you``: whether they are safe there (the question's own answer) and where they
+  are, kept only when they agree it is written down (like every part here)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from waypoint.contact.models import (
+    CALL_BACK_MINUTES,
+    CHANNELS,
+    ContactChannel,
+    OnDisconnect,
+    Permission,
+    SafeToContact,
+    SomeoneAnswers,
+    YesNoUnsure,
+)
+from waypoint.contact.rules import FIELDS
+
+# The question's own answer (encounters' Answer values) -> a rule field's value.
+SAFE_TO_CONTACT = {"yes": SafeToContact.YES, "no": SafeToContact.NO, "unsure": SafeToContact.NOT_SURE}
+SAFE_THERE = {"yes": YesNoUnsure.YES, "no": YesNoUnsure.NO, "unsure": YesNoUnsure.UNSURE}
+
+# question key -> (rule field the question's own answer sets, with its value map) or None
+ANSWER_RULE: dict[str, tuple[str, Mapping[str, str]] | None] = {
+    "contact_after": ("safe_to_contact", SAFE_TO_CONTACT),
+    "disconnection": None,
+    "someone_on_line": None,
+    "where_are_you": ("whereabouts_safe", SAFE_THERE),
+}
+
+# question key -> its parts: part name -> the rule field it is recorded as (one to one).
+PARTS: dict[str, dict[str, str]] = {
+    "contact_after": {
+        "best_way": "best_way",
+        **{f"perm_{channel}": channel for channel in CHANNELS},
+        "identify_as": "identify_as",
+    },
+    "disconnection": {
+        "on_disconnect": "on_disconnect",
+        "call_back_after": "call_back_after",
+        "perm_call": "call",
+        "perm_voicemail": "voicemail",
+    },
+    "someone_on_line": {
+        "someone_answers": "someone_answers",
+        "identify_as": "identify_as",
+        "someone_answers_words": "someone_answers_words",
+    },
+    "where_are_you": {"whereabouts": "whereabouts"},
+}
+QUESTIONS = frozenset(PARTS)
+
+
+def _radio(label: Any, choices: Any) -> forms.ChoiceField:
+    return forms.ChoiceField(label=label, choices=choices, required=False, widget=forms.RadioSelect)
+
+
+def _part_field(part: str, rule: str) -> forms.Field:
+    spec = FIELDS[rule]
+    if part.startswith("perm_"):
+        return _radio(ContactChannel(rule).label, Permission.choices)
+    if rule == "best_way":
+        return forms.ChoiceField(label=spec.label, choices=[("", "—"), *ContactChannel.choices], required=False)
+    if rule == "on_disconnect":
+        return _radio(spec.label, OnDisconnect.choices)
+    if rule == "someone_answers":
+        return _radio(_("What would they like us to do?"), SomeoneAnswers.choices)
+    if rule == "call_back_after":
+        return forms.TypedChoiceField(
+            label=spec.label, choices=[("", "—"), *CALL_BACK_MINUTES], coerce=int, empty_value=None, required=False
+        )
+    if rule == "identify_as" and part == "identify_as":
+        label = _("Who we say we are (the name or cover they choose)")
+        return forms.CharField(label=label, required=False, max_length=spec.max_length)
+    return forms.CharField(label=spec.label, required=False, max_length=spec.max_length)
+
+
+def part_fields(key: str) -> dict[str, forms.Field]:
+    """The form fields for the parts of question ``key`` (none for other questions), by part name."""
+    return {part: _part_field(part, rule) for part, rule in PARTS.get(key, {}).items()}
+
+
+def part_problems(key: str, parts: Mapping[str, Any]) -> dict[str, Any]:
+    """Part name -> message, for answers that contradict each other within the question."""
+    problems: dict[str, Any] = {}
+    if key == "disconnection" and parts.get("on_disconnect") == OnDisconnect.CALL_BACK:
+        if parts.get("perm_call") != Permission.ALLOWED:
+            problems["perm_call"] = _("You chose “We call back”: record calls as allowed, or choose another plan.")
+    if key == "disconnection" and parts.get("call_back_after") is not None:
+        if parts.get("on_disconnect") != OnDisconnect.CALL_BACK:
+            problems["call_back_after"] = _("A time to call back goes with “We call back”.")
+    if key == "someone_on_line" and parts.get("someone_answers") == SomeoneAnswers.OTHER:
+        if not parts.get("someone_answers_words"):
+            problems["someone_answers_words"] = _("Write what they would like us to do, in their words.")
+    return problems
+
+
+def answered(value: Any) -> bool:
+    return value not in (None, "")
+
+
+def rules_from_answer(key: str, answer: str, parts: Mapping[str, Any]) -> dict[str, Any]:
+    """Rule field -> value for what the person said to question ``key`` (call only for answers they
+    agreed to have written down).  Parts left blank change nothing."""
+    changes: dict[str, Any] = {}
+    own = ANSWER_RULE.get(key)
+    if own is not None and answer in own[1]:
+        changes[own[0]] = own[1][answer]
+    for part, rule in PARTS.get(key, {}).items():
+        if answered(parts.get(part)):
+            changes[rule] = parts[part]
+    return changes
