@@ -17,6 +17,7 @@ from django.conf import settings
 from django.db import migrations, models
 
 import waypoint.core.fields
+from waypoint.core.fields import settle_deferred_checks
 
 OLD_TEXT_RULES = ("identify_as", "if_someone_answers", "disconnection_plan")
 DEVICE = {  # plan device item field -> rule field
@@ -62,6 +63,7 @@ def split_rules(apps, schema_editor):
         _store(plan, content)
     for task in Task.objects.all():
         task.save()
+    settle_deferred_checks(schema_editor)  # PostgreSQL: the columns are dropped right after
 
 
 def join_rules(apps, schema_editor):
@@ -84,6 +86,7 @@ def join_rules(apps, schema_editor):
         if "resource:permissions" in content:
             content["resource:permissions"] = {**content["resource:permissions"], "fields": permissions}
         _store(plan, content)
+    settle_deferred_checks(schema_editor)
 
 
 class Migration(migrations.Migration):
