@@ -78,6 +78,7 @@ def _panel(
         "secrets_offered": holder and not secrets and display.has_secrets(rules),
         "secrets_withheld": not holder and display.has_secrets(rules),
         "reveal_url": f"{reverse('orgs:step_up')}?{urlencode({'next': request.get_full_path()})}",
+        "best_way": display.shown(rules, "best_way", secrets=False),
         "best_times": display.shown(rules, "best_times", secrets=False),
         "to_confirm": display.to_confirm(rules),
         "stale": actions.is_stale(rules),
