@@ -38,7 +38,7 @@ LONG_TEXT = (
     "What they said, in their own words: the evenings are the hardest, when the others come back. "
     "They want to keep the card in a coat pocket and to practise the safe word with their friend. "
 ) * 3
-RADIO_PREFERENCE = ["filled", "leaving", "person", "allowed", "no", "to_do", "doing", "en"]
+RADIO_PREFERENCE = ["filled", "leaving", "person", "allowed", "yes", "no", "to_do", "doing", "en"]
 
 
 def _plan_sections(html: str, plan: str) -> list[str]:
@@ -56,6 +56,10 @@ def _text_for(name: str, kind: str) -> str:
         return (dt.date.today() + dt.timedelta(days=30)).isoformat()
     if name.endswith("number"):
         return "+44 7700 900123"
+    if name.endswith("email_address"):
+        return "ana@example.org"
+    if name.startswith("rule_"):  # the contact rules: short values (their fields have lower limits)
+        return "Ana at the corner shop, after six"
     return LONG_TEXT if kind == "textarea" else "Ana at the corner shop"
 
 
