@@ -369,7 +369,8 @@ def test_not_safe_to_talk_in_a_call_creates_a_follow_up(as_provider: Client, wor
     cover_url = as_provider.post(reverse("encounters:safety_check", args=[encounter.id]), not_safe)["Location"]
     page = unescape(as_provider.get(cover_url).content.decode())
     assert re.search(r'<p class="say">\s*' + re.escape(PHARMACY), page)
-    assert '<option value="text">Text message</option>' in page and 'value="voicemail"' not in page
+    assert '<option value="text" selected>Text message</option>' in page  # the best usable way, chosen already
+    assert 'value="voicemail"' not in page
     refused = as_provider.post(cover_url, {"callback_plan": "after 8", "channel": "voicemail", "due_on": ""})
     assert refused.status_code == 400 and "after 8" in refused.content.decode()
     today = timezone.localdate().isoformat()
@@ -403,3 +404,21 @@ def test_contact_due_command_marks_overdue_tasks_and_old_rules(world_a: OrgWorld
     assert row.org_id == world_a.org.id and row.count == 2 and row.actor_id is None
     call_command("contact_due")  # nothing changed: no new row
     assert AuditEvent.objects.filter(event="contact.due_marked").count() == 1
+
+
+def test_a_stale_confirmation_from_a_follow_up_shows_that_follow_up_with_the_new_rules(
+    as_provider: Client, world_a: OrgWorld
+) -> None:
+    rules = allow_text(world_a)
+    task = actions.add_task(world_a.provider, world_a.person, due_on=timezone.localdate(), channel="text")
+    page = as_provider.get(reverse("contact:task", args=[task.id])).content.decode()
+    assert f"by {world_a.provider.display_name} (In person)" in page  # who confirmed them last, and how
+    actions.record_rules(world_a.supervisor, world_a.person, {"voicemail": "not_allowed"}, how="phone")
+    url = reverse("contact:reconfirm", args=[world_a.person.id])
+    response = as_provider.post(url, {"version": rules.version, "how": "phone", "task": str(task.id)})
+    body = unescape(response.content.decode())
+    assert response.status_code == 409 and "Log this attempt" in body and "changed since you opened" in body
+    assert AuditEvent.objects.filter(event="contact.rules_conflict", object_id=task.id).count() == 1
+    fresh = rules_of(world_a).version
+    ok = as_provider.post(url, {"version": fresh, "how": "phone", "task": str(task.id)})
+    assert ok.status_code == 302 and ok["Location"] == reverse("contact:task", args=[task.id])

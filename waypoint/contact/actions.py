@@ -247,9 +247,12 @@ def log_attempt(
     )  # fmt: skip
     audit.record_by(staff, ContactEvent.ATTEMPT_LOGGED, attempt, object_type="attempt")
     if outcome == Outcome.NOT_SAFE:
+        keeper = current.assigned_to  # the same assignee, unless the interviewer wish now rules them out
+        if keeper is None or assign.problem(current.person, keeper):
+            keeper = None
         retry = _add_task_once(
             staff, current.person, timezone.localdate() + datetime.timedelta(days=NOT_SAFE_RETRY_DAYS), channel,
-            current.assigned_to, "", TaskSource.NOT_SAFE, current.plan_id, None,
+            keeper, "", TaskSource.NOT_SAFE, current.plan_id, None,
         )  # fmt: skip
         attempt.next_task_id = retry.id
         attempt.save(update_fields=["next_task_id"])

@@ -40,6 +40,7 @@ from waypoint.core import reads
 from waypoint.core.access import policy
 from waypoint.core.concurrency import with_version
 from waypoint.orgs import stepup
+from waypoint.orgs.access import staff_names
 from waypoint.orgs.auth import step_up_is_recent, step_up_redirect
 from waypoint.orgs.http import AuthenticatedHttpRequest
 from waypoint.people.access import READERS, get_person
@@ -82,6 +83,9 @@ def _panel(
         "best_times": display.shown(rules, "best_times", secrets=False),
         "to_confirm": display.to_confirm(rules),
         "stale": actions.is_stale(rules),
+        "confirmed_by": staff_names(person.org_id).get(rules.confirmed_by_id, "")
+        if rules and rules.confirmed_by_id
+        else "",
         "script": display.voicemail_script(rules, person.org.name, person.preferred_language),
         "reconfirm": extra.pop("reconfirm", None)
         or ReconfirmForm(initial={"version": rules.version if rules else 0, "how": "phone"}),
@@ -100,11 +104,18 @@ def contact_person(request: AuthenticatedHttpRequest, person_id: uuid.UUID) -> H
     return reads.show(request, "contact/person.html", context, event=ContactEvent.RULES_VIEWED, obj=person)
 
 
+def _task_of(request: AuthenticatedHttpRequest, person: Person) -> FollowUpTask | None:
+    """The follow-up a confirmation was posted from, if it is one of this person's."""
+    task_id = request.POST.get("task") or ""
+    if not _is_uuid(task_id):
+        return None
+    return tasks_for(request.user).filter(person=person, pk=task_id).select_related("person", "assigned_to").first()
+
+
 def _back(request: AuthenticatedHttpRequest, person: Person) -> str:
     """Where a confirmation from a follow-up page goes back to: that follow-up, if it is this
     person's; otherwise the person's contact page."""
-    task_id = request.POST.get("task") or ""
-    task = tasks_for(request.user).filter(person=person, pk=task_id).first() if _is_uuid(task_id) else None
+    task = _task_of(request, person)
     if task is not None:
         return reverse("contact:task", kwargs={"task_id": task.id})
     return reverse("contact:person", kwargs={"person_id": person.id})
@@ -132,6 +143,9 @@ def contact_reconfirm(request: AuthenticatedHttpRequest, person_id: uuid.UUID) -
             )
         except RulesChanged as changed:
             fresh = ReconfirmForm(initial={"version": changed.current.version, "how": form.cleaned_data["how"]})
+            task = _task_of(request, person)
+            if task is not None:
+                return _task_page(request, task, None, 409, reconfirm=fresh, conflict=True)
             context = _panel(request, person, changed.current, reconfirm=fresh, conflict=True)
             return reads.show(
                 request, "contact/person.html", context, event=ContactEvent.RULES_CONFLICT, obj=person, status=409
@@ -248,14 +262,14 @@ def _attempt_form(rules: ContactRules | None, task: FollowUpTask, data: Any = No
 
 
 def _task_page(
-    request: AuthenticatedHttpRequest, task: FollowUpTask, form: AttemptForm | None, status: int
+    request: AuthenticatedHttpRequest, task: FollowUpTask, form: AttemptForm | None, status: int, **extra: Any
 ) -> HttpResponse:
     person = task.person
     rules = _rules(request, person)
-    context = _panel(request, person, rules, task=task, attempt_form=form or _attempt_form(rules, task))
+    context = _panel(request, person, rules, task=task, attempt_form=form or _attempt_form(rules, task), **extra)
     context["task_attempts"] = list(task.attempts.select_related("by").all()[:ATTEMPTS_SHOWN])
-    return reads.show(request, "contact/task.html", context, event=ContactEvent.TASK_VIEWED, obj=task,
-                      object_type="task", status=status)  # fmt: skip
+    event = ContactEvent.RULES_CONFLICT if extra.get("conflict") else ContactEvent.TASK_VIEWED
+    return reads.show(request, "contact/task.html", context, event=event, obj=task, object_type="task", status=status)
 
 
 @policy(*READERS)

@@ -250,8 +250,9 @@ class AmendmentForm(SafeForm):
 
 
 class CallbackForm(SafeForm):
-    """Not safe to talk: when and how to reach them again.  The channel offered is only one their
-    contact rules allow (the action checks again); choosing one schedules a follow-up."""
+    """Not safe to talk: when and how to reach them again.  The channels offered are only those their
+    contact rules allow (the action checks again); the best usable one is chosen already, so saving
+    schedules a follow-up unless the provider picks "No follow-up now"."""
 
     callback_plan = forms.CharField(
         label=_("When and how to call back, as they said it"),

@@ -49,7 +49,9 @@ def encounter_cover(request: AuthenticatedHttpRequest, encounter: Encounter) -> 
     said how, record when and how to call back."""
     rules = rules_for(request.user).filter(person_id=encounter.person_id).first()
     channels = [(row.channel, row.label) for row in channel_rows(rules) if row.usable]
-    initial = {"callback_plan": encounter.callback_plan, "due_on": timezone.localdate()}
+    usable = [channel for channel, _label in channels]
+    best = rules.best_way if rules is not None and rules.best_way in usable else (usable[0] if usable else "")
+    initial = {"callback_plan": encounter.callback_plan, "due_on": timezone.localdate(), "channel": best}
     form = CallbackForm(posted(request), initial=initial, channels=channels)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
