@@ -422,3 +422,18 @@ def test_a_stale_confirmation_from_a_follow_up_shows_that_follow_up_with_the_new
     fresh = rules_of(world_a).version
     ok = as_provider.post(url, {"version": fresh, "how": "phone", "task": str(task.id)})
     assert ok.status_code == 302 and ok["Location"] == reverse("contact:task", args=[task.id])
+
+
+def test_the_plan_shows_the_rules_words_only_to_those_who_may_hold_them(client: Client, world_a: OrgWorld) -> None:
+    from waypoint.plans.actions import save_section
+
+    allow_text(world_a, safe_word="kite", battery_plan="charger at work")
+    value = {"status": "filled", "fields": {}, "contacts": []}
+    save_section(world_a.provider, world_a.plan, "resource:device", value, world_a.plan.version)
+    url = reverse("plans:detail", args=[world_a.plan.id])
+    mine = unescape(sign_in(client, world_a.provider).get(url).content.decode())
+    assert '<dt>Safe word</dt><dd class="pre">kite</dd>' in mine and "charger at work" in mine
+    other = make_staff(world_a.org, "provider3.a", Role.PROVIDER)
+    theirs = unescape(sign_in(Client(), other).get(url).content.decode())
+    assert "charger at work" in theirs  # the same rules, one source
+    assert "kite" not in theirs and "<dt>Safe word</dt>" not in theirs and "Show safe words" not in theirs

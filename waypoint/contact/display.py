@@ -63,12 +63,16 @@ class Group:
     rows: list[tuple[str, str]]
 
 
-def groups(rules: ContactRules | None, *, secrets: bool, only: tuple[str, ...] = ()) -> list[Group]:
-    """Every group of fields as (label, text) rows; unrecorded values say so."""
+def groups(
+    rules: ContactRules | None, *, secrets: bool, only: tuple[str, ...] = (), holder: bool = True
+) -> list[Group]:
+    """Every group of fields as (label, text) rows; unrecorded values say so.  For staff who may not
+    hold the secrets (``holder`` False) their rows are left out, not just hidden."""
     found = []
     for key, names in GROUPS.items():
         if only and key not in only:
             continue
+        names = tuple(n for n in names if holder or n not in SECRET_FIELDS)
         rows = [(str(FIELDS[n].label), shown(rules, n, secrets=secrets) or _("Not recorded")) for n in names]
         found.append(Group(key, GROUP_LABELS[key], rows))
     return found

@@ -200,7 +200,8 @@ def contact_rules(request: AuthenticatedHttpRequest, person_id: uuid.UUID) -> Ht
     except RulesChanged as changed:
         form.data = with_version(form.data, changed.current.version)
         secrets = may_see_secrets(request, person)
-        context["conflict"] = display.groups(changed.current, secrets=secrets)
+        holder = may_hold_secrets(request.user, person)
+        context["conflict"] = display.groups(changed.current, secrets=secrets, holder=holder)
         return reads.show(
             request, "contact/rules.html", context, event=ContactEvent.RULES_CONFLICT, obj=person, status=409
         )

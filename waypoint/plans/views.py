@@ -133,7 +133,7 @@ def _secrets_context(request: AuthenticatedHttpRequest, rules: ContactRules | No
 
 
 def _item_rows(
-    content: dict[str, Any], names: dict[str, str], rules: ContactRules | None, secrets: bool
+    content: dict[str, Any], names: dict[str, str], rules: ContactRules | None, secrets: bool, holder: bool
 ) -> list[dict[str, Any]]:
     """Each resources item's rows; an item that edits contact rules shows the rules themselves (one
     source), read through the contact app's display."""
@@ -142,7 +142,7 @@ def _item_rows(
         value = content[item_section(item.key)]
         rows = section_rows(item_section(item.key), value, names)
         rows = [row for row in rows[1:] if row[1] and row[1] != "—"]
-        for group in contact_display.groups(rules, secrets=secrets, only=item.rules):
+        for group in contact_display.groups(rules, secrets=secrets, only=item.rules, holder=holder):
             rows = [row for row in group.rows if row[1] != _("Not recorded")] + rows
         items.append({"spec": item, "value": value, "rows": rows})
     return items
@@ -169,7 +169,13 @@ def plan_detail(request: AuthenticatedHttpRequest, plan_id: uuid.UUID) -> HttpRe
         "overview": content[OVERVIEW],
         "overview_rows": section_rows(OVERVIEW, content[OVERVIEW]),
         "domains": domains,
-        "items": _item_rows(content, service_names(request, plan.person_id), rules, secrets["secrets_shown"]),
+        "items": _item_rows(
+            content,
+            service_names(request, plan.person_id),
+            rules,
+            secrets["secrets_shown"],
+            may_hold_secrets(request.user, plan.person),
+        ),
         **secrets,
         "tasks": tasks_for(request.user).filter(person_id=plan.person_id)[:50],
         "review_due": plan.review_on is not None and plan.review_on <= timezone.localdate(),
@@ -327,7 +333,10 @@ def _plan_item(request: AuthenticatedHttpRequest, plan: SafetyPlan, item: str) -
         form.data = with_version(form.data, current.version, field="rules_version")
         context |= {
             "rules_conflict": contact_display.groups(
-                current, secrets=may_see_secrets(request, plan.person), only=spec.rules
+                current,
+                secrets=may_see_secrets(request, plan.person),
+                only=spec.rules,
+                holder=may_hold_secrets(request.user, plan.person),
             )
         }
         return reads.show(request, "plans/item.html", context, event=ContactEvent.RULES_CONFLICT, obj=plan, status=409)
