@@ -43,7 +43,7 @@ def problem(person: Any, assignee: Staff | None) -> str:
         return gettext("Choose an active provider or supervisor of this organisation.")
     wanted = wish(person)
     if wanted and assignee.interviews_as != wanted and candidates(person).filter(interviews_as=wanted).exists():
-        return gettext("They asked for a %(who)s: choose one of the staff who can be offered as one.") % {
-            "who": InterviewsAs(wanted).label.lower()
-        }
+        if wanted == InterviewsAs.FEMALE:
+            return gettext("They asked for a female interviewer: choose one of the staff who can be offered as one.")
+        return gettext("They asked for a male interviewer: choose one of the staff who can be offered as one.")
     return ""

@@ -97,12 +97,13 @@ def answering_summary(rules: ContactRules | None) -> dict[str, str]:
         if rules.someone_answers == SomeoneAnswers.SAY_COVER and say:
             someone = _("Say you are: %(cover)s") % {"cover": say}
         if rules.someone_answers_words:
-            someone = f"{someone}: {rules.someone_answers_words}"
+            someone = _("%(what)s: %(words)s") % {"what": someone, "words": rules.someone_answers_words}
     disconnect = ""
     if rules is not None and rules.on_disconnect:
         disconnect = _choice_label("on_disconnect", rules.on_disconnect)
         if rules.on_disconnect == OnDisconnect.CALL_BACK and rules.call_back_after is not None:
-            disconnect = f"{disconnect}, {_choice_label('call_back_after', rules.call_back_after).lower()}"
+            after = _choice_label("call_back_after", rules.call_back_after)
+            disconnect = _("%(plan)s (%(after)s)") % {"plan": disconnect, "after": after}
     return {"say": say, "someone": someone, "disconnect": disconnect}
 
 
@@ -141,9 +142,14 @@ def voicemail_script(rules: ContactRules | None, org_name: str, language: str) -
         return ""
     assert rules is not None
     with translation.override(language if language in ("en", "es") else "en"):
-        who = rules.identify_as or _("a friend")
-        if may_name_org(rules):
-            hello = _("Hi, this is %(who)s from %(org)s.") % {"who": who, "org": org_name}
-        else:
+        who, org = rules.identify_as, org_name if may_name_org(rules) else ""
+        if who and org:
+            hello = _("Hi, this is %(who)s from %(org)s.") % {"who": who, "org": org}
+        elif who:
             hello = _("Hi, this is %(who)s.") % {"who": who}
-        return f"{hello} {_('Just checking in. Call me back when it suits you. Thank you, bye.')}"
+        elif org:
+            hello = _("Hi, this is a call from %(org)s.") % {"org": org}
+        else:
+            hello = _("Hi.")
+        rest = _("Just checking in. Call me back when it suits you. Thank you, bye.")
+        return f"{hello} {rest}"

@@ -95,7 +95,9 @@ class RulesForm(RuleFieldsMixin, SafeForm):
     """The whole rules page: every group, how they were confirmed, and the version it was opened at."""
 
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=0, max_value=2**31)
-    how = forms.ChoiceField(label=_("Confirmed with them"), choices=ConfirmedHow.choices, widget=forms.RadioSelect)
+    how = forms.ChoiceField(
+        label=_("How it was confirmed with them"), choices=ConfirmedHow.choices, widget=forms.RadioSelect
+    )
 
     def __init__(self, *args: Any, names: list[str], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -109,7 +111,9 @@ class RulesForm(RuleFieldsMixin, SafeForm):
 
 class ReconfirmForm(SafeForm):
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=0, max_value=2**31)
-    how = forms.ChoiceField(label=_("Confirmed with them"), choices=ConfirmedHow.choices, widget=forms.RadioSelect)
+    how = forms.ChoiceField(
+        label=_("How it was confirmed with them"), choices=ConfirmedHow.choices, widget=forms.RadioSelect
+    )
 
 
 def _due(day: datetime.date | None) -> datetime.date | None:

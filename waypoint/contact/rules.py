@@ -101,7 +101,7 @@ FIELDS: dict[str, RuleField] = {
         RuleField("may_name_org", _("May we say the organisation's name?"), "choice", YesNoUnsure,
                   empty=YesNoUnsure.UNKNOWN),
         RuleField("someone_answers", _("If someone else answers or comes on the line"), "choice", SomeoneAnswers),
-        RuleField("someone_answers_words", _("Their words for that"), "text", max_length=500),
+        RuleField("someone_answers_words", _("What to do, in their words"), "text", max_length=500),
         RuleField("on_disconnect", _("If we get disconnected"), "choice", OnDisconnect),
         RuleField("call_back_after", _("Call back after"), "minutes", empty=None),
         RuleField("whereabouts", _("Where they are"), "text", max_length=500, secret=True),
