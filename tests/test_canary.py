@@ -47,6 +47,18 @@ def _session_payloads(server: LiveServer) -> list[str]:
     return payloads
 
 
+def hidden_value(body: str, name: str) -> str:
+    """The value of a page's hidden input ``name`` (a version the form was opened at)."""
+    match = re.search(rf'<input type="hidden" name="{name}" value="([^"]*)"', body)
+    assert match is not None, f"no hidden {name} on the page"
+    return match.group(1)
+
+
+def checked_values(body: str, name: str) -> list[str]:
+    """The values of the checked checkboxes ``name`` of a form (what a browser would post back)."""
+    return re.findall(rf'<input type="checkbox" name="{name}" value="([^"]+)"[^>]*\bchecked\b', body)
+
+
 def test_no_plaintext_anywhere(server: LiveServer) -> None:
     tag = secrets.token_hex(6)
     canaries = {
@@ -68,6 +80,16 @@ def test_no_plaintext_anywhere(server: LiveServer) -> None:
         "service": f"Canaryservice{tag}",
         "task": f"Canarytask{tag} call back",
     }
+    digits = "".join(str(secrets.randbelow(10)) for _n in range(10))
+    rules_canaries = {  # typed on the contact rules page
+        "phone_number": f"+1{digits}",
+        "email_address": f"canarymail{tag}@example.org",
+        "safe_word": f"Canaryrulesword{tag}",
+        "danger_word": f"Canarydanger{tag}",
+        "battery_plan": f"Canarybattery{tag} charger in the locker",
+        "whereabouts": f"Canaryplace{tag} near the depot",
+        "identify_as": f"Canarycover{tag} from the library",
+    }
     # Hold a connection open so SQLite keeps the WAL file (it removes it when the last one closes).
     keeper = sqlite3.connect(server.db_path)
     keeper.execute("SELECT count(*) FROM people_person").fetchone()
@@ -88,7 +110,9 @@ def test_no_plaintext_anywhere(server: LiveServer) -> None:
     status, body, _h = client.get(person_path)
     assert status == 200 and canaries["name"] in body  # the app itself can read it
     client.post("/people/search/", {"wp_find": canaries["name"]})
-    edited = {**data, "notes": canaries["notes"] + " edited", "version": "1"}
+    assigned = checked_values(client.get(person_path + "edit/")[1], "assigned_staff")
+    assert assigned, "the provider who made the record is assigned to it"
+    edited = {**data, "notes": canaries["notes"] + " edited", "version": "1", "assigned_staff": assigned}
     assert client.post(person_path + "edit/", edited)[0] == 302
 
     # The safety plan, the services ledger and a follow-up task, all written through the app.
@@ -101,15 +125,35 @@ def test_no_plaintext_anywhere(server: LiveServer) -> None:
     assert client.post(plan_path + "domains/physical/", steps)[0] == 302
     contact = {"version": "2", "status": "filled", "contact_0_name": plan_canaries["contact"], "contact_0_number": "1"}
     assert client.post(plan_path + "resources/immediate_help/", contact)[0] == 302
-    device = {"version": "3", "status": "filled", "safe_word": plan_canaries["safe_word"]}
+    # The plan's permissions and device items write the person's contact rules (the rules' version
+    # comes from the page, as a browser would send it); a follow-up needs a channel they allow.
+    permissions = {"version": "3", "status": "filled", "rule_safe_to_contact": "yes", "rule_call": "allowed"}
+    permissions |= {"rule_voicemail": "allowed", "rule_text": "not_allowed", "rule_email": "unknown"}
+    permissions |= {"rule_chat": "not_allowed", "rules_how": "in_person"}
+    page = client.get(plan_path + "resources/permissions/")[1]
+    permissions["rules_version"] = hidden_value(page, "rules_version")
+    assert client.post(plan_path + "resources/permissions/", permissions)[0] == 302
+    device = {"version": "4", "status": "filled", "rule_safe_word": plan_canaries["safe_word"], "rules_how": "phone"}
+    device["rules_version"] = hidden_value(client.get(plan_path + "resources/device/")[1], "rules_version")
     assert client.post(plan_path + "resources/device/", device)[0] == 302
-    task = {"version": "4", "status": "filled", "task_0_what": plan_canaries["task"], "task_0_due": "2099-01-01"}
+    task = {"version": "5", "status": "filled", "task_0_what": plan_canaries["task"], "task_0_due": "2099-01-01"}
+    task["task_0_channel"] = "call"
     assert client.post(plan_path + "resources/follow_up/", task)[0] == 302
     service = {"provider": "Clinic", "service": plan_canaries["service"], "status": "ongoing"}
     assert client.post(person_path + "services/", service)[0] == 302
-    permissions = {"version": "5", "status": "filled", "voicemail": "allowed", "text": "not_allowed"}
-    permissions |= {"email": "unknown", "chat": "not_allowed"}
-    assert client.post(plan_path + "resources/permissions/", permissions)[0] == 302
+    # The contact rules page: numbers, addresses, the words, the phone and where they are (the login's
+    # step-up is recent, so the page opens with the secrets in it).
+    status, page, _h = client.get(person_path + "contact/rules/")
+    assert status == 200 and 'name="rule_safe_word"' in page
+    rules = {f"rule_{name}": value for name, value in rules_canaries.items()}
+    rules |= {"rule_safe_to_contact": "yes", "rule_call": "allowed", "rule_voicemail": "allowed"}
+    rules |= {"rule_email": "allowed", "rule_phone_from_exploiter": "unsure", "rule_whereabouts_safe": "yes"}
+    rules |= {"version": hidden_value(page, "version"), "how": "phone"}
+    status, page, _h = client.post(person_path + "contact/rules/", rules)
+    assert status == 302, page[:2000]
+    status, panel, _h = client.get(person_path + "contact/")
+    for name in ("phone_number", "email_address", "safe_word", "danger_word", "whereabouts", "identify_as"):
+        assert rules_canaries[name] in panel, name  # the app itself can read them (assigned, stepped up)
 
     # An encounter: privacy gate, separation run, consent; the situation is in choice columns.
     status, _b, headers = client.post(
@@ -123,8 +167,10 @@ def test_no_plaintext_anywhere(server: LiveServer) -> None:
     assert client.post(encounter_path + "privacy/", gate)[0] in (200, 302)
     status, body_plan, _h = client.get(plan_path)
     assert status == 200 and plan_canaries["step"] in body_plan and plan_canaries["task"] in body_plan
+    assert rules_canaries["battery_plan"] in body_plan  # the device item shows the rules' battery plan
     canaries.update(plan_canaries)
     canaries.update(situation_canaries)
+    canaries.update({f"rules_{name}": value for name, value in rules_canaries.items()})
 
     backup = server.data_dir / "backup.sqlite3"
     server.manage("backup", str(backup))

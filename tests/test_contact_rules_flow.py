@@ -14,16 +14,23 @@ from tests.test_encounters import confirm_confidentiality, pass_gate, phone_read
 from waypoint.content.models import ContentSet
 from waypoint.content.source import IN_PERSON
 
-DISCONNECTED = "text 'blue kite' and wait an hour"
+DISCONNECTED = ("We call back", "after 1 hour")  # how the structured disconnection answer reads
 SOMEONE_ELSE = "say it is the pharmacy about a refill"
 IDENTIFY_AS = "Sam from the library"
+NOTE = "a note in their words that must become no rule"
 
 
 def labelled(page: str) -> dict[str, str]:
-    """The contact-rules list of the record page as {label: value}."""
-    section = page.split("Contact rules", 1)[1].split("</dl>", 1)[0]
-    pairs = re.findall(r"<dt>(.*?)</dt><dd>(.*?)</dd>", section, re.S)
-    return {unescape(label).strip(): unescape(value).strip() for label, value in pairs}
+    """The contact-rules list of the record page as {label: value}, and each channel of its table as
+    {channel label: permission}."""
+    section = page.split('id="contact-rules-h"', 1)[1]
+    summary = section.split("</dl>", 1)[0]
+    pairs = re.findall(r"<dt>(.*?)</dt><dd>(.*?)</dd>", summary, re.S)
+    found = {unescape(label).strip(): unescape(value).strip() for label, value in pairs}
+    table = section.split('<table class="channels">', 1)[1].split("</table>", 1)[0]
+    rows = re.findall(r'<th scope="row">(.*?)</th>\s*<td class="permission[^"]*">([^<]*)', table, re.S)
+    found |= {unescape(label).strip(): unescape(value).strip() for label, value in rows}
+    return found
 
 
 def test_phone_and_in_person_answers_land_under_their_own_labels(as_provider: Client, world_a: OrgWorld) -> None:
@@ -31,8 +38,11 @@ def test_phone_and_in_person_answers_land_under_their_own_labels(as_provider: Cl
     phone = {
         "content_set": str(content.id),
         "safe_to_talk__answer": "yes", "safe_to_talk__consented": "on",
-        "disconnection__answer": "yes", "disconnection__consented": "on", "disconnection__note": DISCONNECTED,
-        "someone_on_line__answer": "yes", "someone_on_line__consented": "on", "someone_on_line__note": SOMEONE_ELSE,
+        "disconnection__answer": "yes", "disconnection__consented": "on", "disconnection__note": NOTE,
+        "disconnection__on_disconnect": "call_back", "disconnection__call_back_after": "60",
+        "disconnection__perm_call": "allowed",
+        "someone_on_line__answer": "yes", "someone_on_line__consented": "on", "someone_on_line__note": NOTE,
+        "someone_on_line__someone_answers": "other", "someone_on_line__someone_answers_words": SOMEONE_ELSE,
     }  # fmt: skip
     assert as_provider.post(f"/encounters/{encounter.id}/safety-check/", phone).status_code == 302
     visit = start(as_provider, world_a)
@@ -41,16 +51,22 @@ def test_phone_and_in_person_answers_land_under_their_own_labels(as_provider: Cl
     in_person = ContentSet.current(world_a.org.id, IN_PERSON)
     answers = {
         "content_set": str(in_person.id),
-        "contact_after__answer": "yes", "contact_after__consented": "on", "contact_after__note": IDENTIFY_AS,
+        "contact_after__answer": "yes", "contact_after__consented": "on", "contact_after__note": NOTE,
+        "contact_after__identify_as": IDENTIFY_AS,
     }  # fmt: skip
     assert as_provider.post(f"/encounters/{visit.id}/safety-check/", answers).status_code == 302
 
-    rules = labelled(as_provider.get(f"/people/{world_a.person.id}/").content.decode())
+    record = as_provider.get(f"/people/{world_a.person.id}/").content.decode()
+    rules = labelled(record)
+    assert rules["Safe to contact after today"] == "Yes"
     assert rules["How to identify ourselves"] == IDENTIFY_AS
-    assert rules["If someone else answers"] == SOMEONE_ELSE
-    assert rules["If we get disconnected"] == DISCONNECTED
-    for channel in ("Voicemail", "Text message", "E-mail", "Chat"):  # nothing was said about them
-        assert rules[channel] == "Not asked (treated as not allowed)"
+    assert rules["If someone else answers"] == f"Something else, in their words: {SOMEONE_ELSE}"
+    disconnected = rules["If we get disconnected"]
+    assert disconnected.startswith(DISCONNECTED[0]) and DISCONNECTED[1] in disconnected.lower()
+    assert rules["Phone call"] == "Allowed"  # said with the disconnection plan
+    for channel in ("Voicemail", "Text message", "E-mail", "Chat or messaging app", "Post", "Home visit"):
+        assert rules[channel] == "Not asked (treated as not allowed)"  # nothing was said about them
+    assert NOTE not in record  # a note in their words is kept with the answer, never read as a rule
 
     call, content = phone_ready(as_provider, world_a)
     not_safe = {"content_set": str(content.id), "safe_to_talk__answer": "no", "safe_to_talk__consented": "on"}
@@ -58,5 +74,5 @@ def test_phone_and_in_person_answers_land_under_their_own_labels(as_provider: Cl
     page = unescape(cover.content.decode())
     said = re.search(r'<p class="say">(.*?)</p>', page, re.S)
     assert said is not None and said.group(1).strip() == IDENTIFY_AS
-    assert f"If someone else is on the line: {SOMEONE_ELSE}" in page
-    assert DISCONNECTED not in said.group(1)
+    assert f"If someone else is on the line: Something else, in their words: {SOMEONE_ELSE}" in page
+    assert DISCONNECTED[0] not in said.group(1) and NOTE not in page

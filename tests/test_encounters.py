@@ -3,6 +3,7 @@ version and only as far as the person agrees, comfort log, skip/pause, close and
 
 from __future__ import annotations
 
+import datetime
 import uuid
 
 import pytest
@@ -10,7 +11,10 @@ from django.test import Client
 from django.utils import timezone
 
 from tests.conftest import OrgWorld, sign_in
-from waypoint.contact.models import ContactRules
+from waypoint.contact.actions import record_rules
+from waypoint.contact.guard import may_use
+from waypoint.contact.models import CHANNELS, ContactRules, FollowUpTask
+from waypoint.contact.rules import FIELDS
 from waypoint.content.models import ContentSet
 from waypoint.content.source import CONTENT, IN_PERSON, PHONE
 from waypoint.core.models import AuditEvent
@@ -317,10 +321,36 @@ def test_not_safe_to_talk_switches_to_cover_and_records_callback(as_provider: Cl
     assert response["Location"] == f"/encounters/{encounter.id}/not-safe-to-talk/"
     page = as_provider.get(response["Location"]).content.decode()
     assert "wrong number" in page and "do not say who you are" in page
+    assert 'id="no-channel"' in page and 'name="channel"' not in page  # no rules: no follow-up can be offered
     as_provider.post(response["Location"], {"callback_plan": "Thursday after 6, text first"})
     encounter.refresh_from_db()
     assert encounter.callback_plan == "Thursday after 6, text first"
     assert encounter.step_status()["safety_check"].status == "paused"
+    assert FollowUpTask.objects.filter(person=world_a.person).count() == 1  # the world's own task only
+
+
+def test_not_safe_to_talk_schedules_a_follow_up_only_on_an_allowed_channel(
+    as_provider: Client, world_a: OrgWorld
+) -> None:
+    """The callback form offers only the channels the rules allow; choosing one makes a follow-up
+    (source "callback") for the chosen day; a channel they did not allow is refused, nothing saved."""
+    record_rules(world_a.provider, world_a.person, {"safe_to_contact": "yes", "text": "allowed"}, how="phone")
+    encounter, content = phone_ready(as_provider, world_a)
+    data = {"content_set": str(content.id), "safe_to_talk__answer": "no", "safe_to_talk__consented": "on"}
+    url = as_provider.post(f"/encounters/{encounter.id}/safety-check/", data)["Location"]
+    page = as_provider.get(url).content.decode()
+    assert 'value="text"' in page and 'value="call"' not in page and 'value="voicemail"' not in page
+    tomorrow = (timezone.localdate() + datetime.timedelta(days=1)).isoformat()
+    for refused in ({"channel": "call", "due_on": tomorrow}, {"channel": "text", "due_on": "2000-01-01"}):
+        assert as_provider.post(url, {"callback_plan": "Later", **refused}).status_code == 400
+    assert FollowUpTask.objects.filter(person=world_a.person).count() == 1  # the world's own task only
+    encounter.refresh_from_db()
+    assert encounter.callback_plan == ""
+    chosen = {"callback_plan": "Text after 6", "channel": "text", "due_on": tomorrow}
+    assert as_provider.post(url, chosen).status_code == 302
+    (task,) = [t for t in FollowUpTask.objects.filter(person=world_a.person) if t.source == "callback"]
+    assert (task.channel, task.due_on.isoformat(), task.assigned_to_id) == ("text", tomorrow, world_a.provider.id)
+    assert AuditEvent.objects.filter(event="task.added", object_id=task.id).count() == 1
 
 
 def test_phone_answers_become_contact_rules(as_provider: Client, world_a: OrgWorld) -> None:
@@ -331,10 +361,16 @@ def test_phone_answers_become_contact_rules(as_provider: Client, world_a: OrgWor
         "safe_to_talk__consented": "on",
         "disconnection__answer": "yes",
         "disconnection__consented": "on",
+        "disconnection__on_disconnect": "call_back",
+        "disconnection__call_back_after": "60",
+        "disconnection__perm_call": "allowed",
+        "disconnection__perm_voicemail": "not_allowed",
         "disconnection__note": "text 'pizza' and wait",
         "someone_on_line__answer": "yes",
         "someone_on_line__consented": "on",
-        "someone_on_line__note": "say you are from the pharmacy",
+        "someone_on_line__someone_answers": "other",
+        "someone_on_line__someone_answers_words": "say you are from the pharmacy",
+        "someone_on_line__identify_as": "Sam",
         "where_are_you__answer": "yes",
         "where_are_you__note": "",
     }
@@ -342,11 +378,85 @@ def test_phone_answers_become_contact_rules(as_provider: Client, world_a: OrgWor
         f"/encounters/{encounter.id}/"
     )
     rules = ContactRules.objects.get(person=world_a.person)
-    assert rules.disconnection_plan == "text 'pizza' and wait"
-    assert rules.if_someone_answers == "say you are from the pharmacy"
-    assert rules.source_encounter_id == encounter.id
+    assert (rules.on_disconnect, rules.call_back_after) == ("call_back", 60)
+    assert (rules.call, rules.voicemail) == ("allowed", "not_allowed")
+    assert (rules.someone_answers, rules.someone_answers_words) == ("other", "say you are from the pharmacy")
+    assert rules.identify_as == "Sam"
+    assert rules.source_encounter_id == encounter.id and rules.confirmed_how == "phone"
+    # The free-text note is kept with the answer only; it becomes no rule.
+    values = {name: getattr(rules, name) for name in FIELDS}
+    assert "text 'pizza' and wait" not in repr(values) and rules.to_confirm == {}
+    # Not agreed to be written down: where they are, and whether they are safe there, stay unrecorded;
+    # nothing was said about contact after today, so no channel may be used yet.
+    assert (rules.whereabouts, rules.whereabouts_safe) == ("", "unknown")
+    assert rules.safe_to_contact == "not_asked" and not may_use(rules, "call")
     page = as_provider.get(f"/people/{world_a.person.id}/").content.decode()
-    assert "say you are from the pharmacy" in page
+    assert "say you are from the pharmacy" in page and "We call back" in page and "after 1 hour" in page.lower()
+
+
+def test_rule_parts_need_consent_and_must_agree_with_each_other(as_provider: Client, world_a: OrgWorld) -> None:
+    """A part recorded without their agreement, a call-back plan without calls allowed, a call-back time
+    with another plan, or "something else" without their words: the form again, nothing written."""
+    encounter, content = phone_ready(as_provider, world_a)
+    base = {"content_set": str(content.id), "safe_to_talk__answer": "yes", "safe_to_talk__consented": "on"}
+    consented = {"disconnection__answer": "yes", "disconnection__consented": "on"}
+    bad = [
+        {"disconnection__answer": "yes", "disconnection__on_disconnect": "they_call"},  # no consent
+        {"where_are_you__answer": "yes", "where_are_you__whereabouts": "At the bus depot"},  # no consent
+        {**consented, "disconnection__on_disconnect": "call_back", "disconnection__perm_call": "unknown"},
+        {**consented, "disconnection__on_disconnect": "they_call", "disconnection__call_back_after": "30"},
+        {"someone_on_line__consented": "on", "someone_on_line__someone_answers": "other"},
+        {**consented, "disconnection__perm_call": "sometimes"},
+        {**consented, "disconnection__call_back_after": "99999"},
+    ]
+    for extra in bad:
+        response = as_provider.post(f"/encounters/{encounter.id}/safety-check/", {**base, **extra})
+        assert response.status_code == 400, extra
+    assert not ContactRules.objects.filter(person=world_a.person).exists()
+    assert not SafetyAnswer.objects.filter(encounter=encounter).exists()
+
+
+def test_in_person_answers_about_contact_become_rules(as_provider: Client, world_a: OrgWorld) -> None:
+    encounter = start(as_provider, world_a)
+    pass_gate(as_provider, encounter)
+    confirm_confidentiality(as_provider, encounter)
+    content = ContentSet.current(world_a.org.id, IN_PERSON)
+    data = {
+        "content_set": str(content.id),
+        "contact_after__answer": "yes",
+        "contact_after__consented": "on",
+        "contact_after__best_way": "text",
+        "contact_after__perm_text": "allowed",
+        "contact_after__perm_call": "not_allowed",
+        "contact_after__identify_as": "Sam from the library",
+    }
+    assert as_provider.post(f"/encounters/{encounter.id}/safety-check/", data).status_code == 302
+    rules = ContactRules.objects.get(person=world_a.person)
+    assert (rules.safe_to_contact, rules.best_way, rules.text, rules.call) == ("yes", "text", "allowed", "not_allowed")
+    assert rules.identify_as == "Sam from the library" and rules.confirmed_how == "in_person"
+    assert rules.email == "unknown" and not may_use(rules, "email")  # a way not asked about stays not allowed
+    assert may_use(rules, "text") and not may_use(rules, "call")
+    assert AuditEvent.objects.filter(event="contact.rules_changed", object_id=world_a.person.id).count() == 1
+
+
+@pytest.mark.parametrize("answer, expected", [("no", "no"), ("unsure", "not_sure"), ("declined", "not_asked")])
+def test_only_a_yes_to_contact_after_today_allows_any_contact(
+    as_provider: Client, world_a: OrgWorld, answer: str, expected: str
+) -> None:
+    encounter = start(as_provider, world_a)
+    pass_gate(as_provider, encounter)
+    confirm_confidentiality(as_provider, encounter)
+    content = ContentSet.current(world_a.org.id, IN_PERSON)
+    data = {
+        "content_set": str(content.id),
+        "contact_after__answer": answer,
+        "contact_after__consented": "on",
+        "contact_after__perm_text": "allowed",
+    }
+    assert as_provider.post(f"/encounters/{encounter.id}/safety-check/", data).status_code == 302
+    rules = ContactRules.objects.get(person=world_a.person)
+    assert rules.safe_to_contact == expected and rules.text == "allowed"
+    assert not any(may_use(rules, channel) for channel in CHANNELS)
 
 
 def test_danger_here_shows_emergency_steps_at_once(as_provider: Client, world_a: OrgWorld) -> None:

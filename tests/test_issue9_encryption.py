@@ -135,7 +135,7 @@ PLAIN = {
         for name in "section kind steps_current steps_future to_do doing done stopped item_status".split()
     },
 }
-ID_COLUMNS = {"id", "org", "person", "encounter", "plan", "site", "lead", "request", "author", "assigned_to", "task", "by"}
+ID_COLUMNS = set("id org person encounter plan site lead request author assigned_to task by".split())
 
 
 def _is_bookkeeping(field: models.Field[Any, Any]) -> bool:
@@ -196,7 +196,7 @@ def _situation(world: OrgWorld) -> dict[str, Any]:
     ContactRules.objects.create(
         person=person, safe_to_contact="yes", call=Permission.ALLOWED, voicemail=Permission.ALLOWED,
         text=Permission.NOT_ALLOWED,
-    )
+    )  # fmt: skip
     return {"encounter": Encounter.objects.get(pk=encounter.pk), "minor": minor, "reported": reported}
 
 

@@ -26,6 +26,9 @@ from tests.conftest import OrgWorld, sign_in
 from tests.test_issue9_signin import committed_staff, pg_only, run_together  # noqa: F401  (fixture)
 from tests.test_read_audit import advance
 from tests.test_sweeps import CASES
+from waypoint.contact import intake
+from waypoint.contact.forms import group_names
+from waypoint.contact.rules import FIELDS
 from waypoint.core import audit
 from waypoint.core.models import AuditEvent
 from waypoint.people import access as people_access
@@ -45,6 +48,7 @@ FORM_MODULES = [
     "waypoint.printing.forms",
     "waypoint.oversight.forms",
     "waypoint.content.views",  # the wording editor's form lives with its views
+    "waypoint.contact.forms",
 ]
 CHOICES = [("a", "A"), ("b", "B")]
 
@@ -63,8 +67,13 @@ def instances(cls: type[forms.BaseForm], world: OrgWorld) -> Iterator[forms.Base
     """Every shape of a form class: each plan item for ``ItemForm``, bound and unbound."""
     keyword = {
         "org_id": world.org.id,
-        "questions": [("q1", "Question one"), ("q2", "Question two")],
+        # two plain questions and every question whose parts become contact rules (text parts included)
+        "questions": [("q1", "Question one"), ("q2", "Question two"), *((k, k) for k in sorted(intake.QUESTIONS))],
         "choices": CHOICES,
+        "channels": CHOICES,
+        "assignees": CHOICES,
+        "voicemail": True,
+        "names": list(FIELDS),
         "keys": ["greeting"],
         "english": {"greeting": "Hello"},
         "person_id": world.person.id,
@@ -73,7 +82,9 @@ def instances(cls: type[forms.BaseForm], world: OrgWorld) -> Iterator[forms.Base
     kwargs = {p.name: keyword[p.name] for p in wanted if p.name in keyword}
     missing = [p.name for p in wanted if p.name not in keyword and p.name != "item" and p.default is p.empty]
     assert not missing, f"{cls.__name__} needs {missing}: add them to this sweep"
-    shapes = [{"item": item} for item in ITEMS] if "item" in {p.name for p in wanted} else [{}]
+    shapes: list[dict[str, Any]] = [{}]
+    if "item" in {p.name for p in wanted}:  # each plan item, with the contact-rule fields it edits
+        shapes = [{"item": item, "rule_names": group_names(item.rules)} for item in ITEMS]
     for shape in shapes:
         yield cls(**kwargs, **shape)
         yield cls({"version": "1"}, **kwargs, **shape)
@@ -122,6 +133,7 @@ def remembered(html: str) -> list[str]:
 def test_the_form_sweep_covers_every_form_class() -> None:
     names = {cls.__name__ for cls in form_classes()}
     assert {"PersonForm", "SearchForm", "ItemForm", "StepForm", "ServiceForm", "RunForm", "SafetyCheckForm"} <= names
+    assert {"RulesForm", "TaskForm", "AttemptForm", "ReconfirmForm", "CallbackForm"} <= names
     assert len(names) >= 25
 
 

@@ -3,6 +3,7 @@ comparison, conflicts, the services ledger, reminders and follow-up tasks."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -10,11 +11,21 @@ from django.test import Client
 from django.urls import reverse
 
 from tests.conftest import OrgWorld, sign_in
-from waypoint.contact.models import Channel, ContactRules, FollowUpTask
+from waypoint.contact.actions import record_rules
+from waypoint.contact.guard import may_use
+from waypoint.contact.models import ContactRules, FollowUpTask, Permission
 from waypoint.core.models import AuditEvent
 from waypoint.people.models import Person
 from waypoint.plans.models import PlanVersion, SafetyPlan
-from waypoint.plans.spec import CONTACT_ROWS, DOMAIN_KEYS, ITEM_KEYS, ITEMS, domain_section, item_section
+from waypoint.plans.spec import (
+    CONTACT_ROWS,
+    DOMAIN_KEYS,
+    ITEM_BY_KEY,
+    ITEM_KEYS,
+    ITEMS,
+    domain_section,
+    item_section,
+)
 from waypoint.referrals.models import ServiceRecord
 
 
@@ -35,6 +46,37 @@ def item_data(item: str, version: int, **fields: Any) -> dict[str, Any]:
     return {"version": version, "status": "filled", **fields}
 
 
+def rules_data(person: Person, how: str = "in_person") -> dict[str, Any]:
+    """What a plan item that edits contact rules posts besides them: how they were confirmed with the
+    person, and the rules' version when the page was opened (0 while the person has no rules)."""
+    rules = ContactRules.objects.filter(person=person).first()
+    return {"rules_how": how, "rules_version": rules.version if rules is not None else 0}
+
+
+def post_item(client: Client, plan: SafetyPlan, item: str, data: dict[str, Any]) -> Any:
+    """Post a resources item as its page would: an item that edits contact rules also sends how they
+    were confirmed and the rules' current version."""
+    extra = rules_data(plan.person) if ITEM_BY_KEY[item].rules else {}
+    return client.post(reverse("plans:item", args=[plan.id, item]), {**extra, **data})
+
+
+def allow_channels(world: OrgWorld, *channels: str) -> ContactRules:
+    """Contact rules saying contact after today is safe, on these channels only (as if agreed in person)."""
+    changes = {"safe_to_contact": "yes", **dict.fromkeys(channels, Permission.ALLOWED)}
+    return record_rules(world.provider, world.person, changes, how="in_person")
+
+
+def channel_permissions(page: str) -> dict[str, tuple[str, str]]:
+    """The channel table of a page as {channel: (recorded permission, usable yes/no)}."""
+    rows = re.findall(
+        r'data-channel="(\w+)" data-usable="(yes|no)">\s*<th scope="row">.*?</th>\s*'
+        r'<td class="permission permission-(\w+)">',
+        page,
+        re.S,
+    )
+    return {channel: (permission, usable) for channel, usable, permission in rows}
+
+
 def save_domain(client: Client, plan: SafetyPlan, domain: str, data: dict) -> Any:
     return client.post(reverse("plans:domain", args=[plan.id, domain]), data)
 
@@ -42,7 +84,10 @@ def save_domain(client: Client, plan: SafetyPlan, domain: str, data: dict) -> An
 FILLED_ITEMS: dict[str, dict[str, Any]] = {
     "immediate_help": {"contact_0_name": "Ana", "contact_0_number": "555-0101", "notes": "Call after 6"},
     "medications": {"what": "Insulin", "where": "Clinic on Main St", "refills": "Monthly"},
-    "permissions": {"voicemail": "not_allowed", "text": "allowed", "email": "unknown", "chat": "not_allowed"},
+    "permissions": {
+        "rule_safe_to_contact": "yes", "rule_call": "allowed", "rule_voicemail": "not_allowed", "rule_text": "allowed",
+        "rule_email": "unknown", "rule_chat": "not_allowed", "rule_text_number": "555-0103",
+    },
     "privacy": {"concerns": "He reads my texts", "safe_spaces": "The library"},
     "self_soothing": {"tools": "Music, counting breaths"},
     "services": {"notes": "Keep the counsellor"},
@@ -50,12 +95,15 @@ FILLED_ITEMS: dict[str, dict[str, Any]] = {
         "food": "Food bank on Fridays", "water": "Yes", "shelter": "Friend's couch", "clothing": "Needs a coat",
     },
     "device": {
-        "given_by_exploiter": "yes", "seen_by_exploiter": "unsure", "shared": "no", "safe_word": "blue",
-        "battery": "Charger at work",
+        "rule_phone_from_exploiter": "yes", "rule_phone_seen_by_exploiter": "unsure", "rule_device_shared": "no",
+        "rule_safe_word": "blue", "rule_battery_plan": "Charger at work",
     },
     "risks": {"risks": "He knows where I work", "response": "Change shift"},
     "support_network": {"contact_0_name": "Sister", "contact_0_number": "555-0102"},
-    "follow_up": {"plan": "Call in a week", "task_0_what": "Check on the coat", "task_0_due": "2099-01-01"},
+    "follow_up": {
+        "plan": "Call in a week", "task_0_what": "Check on the coat", "task_0_due": "2099-01-01",
+        "task_0_channel": "text",
+    },
 }  # fmt: skip
 
 
@@ -151,7 +199,7 @@ def test_all_eleven_items_are_structured_editable_and_versioned(client: Client, 
     assert sorted(FILLED_ITEMS) == sorted(ITEM_KEYS) and len(ITEMS) == 11
     for number, (item, fields) in enumerate(FILLED_ITEMS.items(), start=1):
         extra = {"services": [str(world_a.service.id)]} if item == "services" else {}
-        response = client.post(reverse("plans:item", args=[plan.id, item]), item_data(item, number, **fields, **extra))
+        response = post_item(client, plan, item, item_data(item, number, **fields, **extra))
         assert response.status_code == 302, (item, response.content.decode()[:2000])
     plan.refresh_from_db()
     assert plan.version == 12
@@ -160,15 +208,24 @@ def test_all_eleven_items_are_structured_editable_and_versioned(client: Client, 
     assert content[item_section("immediate_help")]["contacts"] == [{"name": "Ana", "number": "555-0101", "note": ""}]
     assert content[item_section("services")]["services"] == [str(world_a.service.id)]
     rules = ContactRules.objects.get(person=world_a.person)
-    assert (rules.voicemail, rules.text, rules.email, rules.chat) == (
+    assert (rules.safe_to_contact, rules.call, rules.voicemail, rules.text, rules.email, rules.chat) == (
+        "yes",
+        "allowed",
         "not_allowed",
         "allowed",
         "unknown",
         "not_allowed",
     )
-    assert rules.allows("text") and not rules.allows("email")
+    assert rules.text_number == "5550103"  # normalised to digits
+    assert may_use(rules, "text") and not may_use(rules, "email") and not may_use(rules, "voicemail")
+    # The device item's answers are contact rules too, each in its own field; the plan keeps no copy.
+    assert (rules.phone_from_exploiter, rules.phone_seen_by_exploiter, rules.device_shared) == ("yes", "unsure", "no")
+    assert (rules.safe_word, rules.battery_plan) == ("blue", "Charger at work")
+    assert content[item_section("permissions")]["fields"] == {} and content[item_section("device")]["fields"] == {}
+    assert "blue" not in repr(content) and "Charger at work" not in repr(content)
     task = next(t for t in FollowUpTask.objects.filter(person=world_a.person) if t.what == "Check on the coat")
     assert task.plan_id == plan.id and task.assigned_to_id == world_a.provider.id
+    assert (task.channel, task.source) == ("text", "plan")
 
 
 @pytest.mark.parametrize("status", ["not_discussed", "declined"])
@@ -187,19 +244,109 @@ def test_filled_item_with_nothing_in_it_is_refused(client: Client, world_a: OrgW
 
 
 def test_follow_up_task_needs_a_future_due_date(client: Client, world_a: OrgWorld) -> None:
+    allow_channels(world_a, "text")
     sign_in(client, world_a.provider)
     url = reverse("plans:item", args=[world_a.plan.id, "follow_up"])
-    assert client.post(url, item_data("f", 1, task_0_what="Call")).status_code == 400
-    assert client.post(url, item_data("f", 1, task_0_what="Call", task_0_due="2000-01-01")).status_code == 400
-    assert client.post(url, item_data("f", 1, task_0_what="Call", task_0_due="2024-02-30")).status_code == 400
+    text = {"task_0_what": "Call", "task_0_channel": "text"}
+    assert client.post(url, item_data("f", 1, **text)).status_code == 400
+    assert client.post(url, item_data("f", 1, **text, task_0_due="2000-01-01")).status_code == 400
+    assert client.post(url, item_data("f", 1, **text, task_0_due="2024-02-30")).status_code == 400
     assert FollowUpTask.objects.filter(person=world_a.person).count() == 1  # the world's own task
 
 
-def test_channel_values_outside_the_list_are_refused(client: Client, world_a: OrgWorld) -> None:
+def test_follow_up_task_needs_a_channel_the_rules_allow(client: Client, world_a: OrgWorld) -> None:
+    """Deny by default: a follow-up row without a channel, or on a channel the person forbade or was
+    never asked about, is refused and nothing is written (plan or task)."""
     sign_in(client, world_a.provider)
-    data = item_data("p", 1, voicemail="yes-please", text="allowed", email="unknown", chat="unknown")
-    assert client.post(reverse("plans:item", args=[world_a.plan.id, "permissions"]), data).status_code == 400
-    assert not any(r.voicemail == Channel.ALLOWED for r in ContactRules.objects.filter(person=world_a.person))
+    url = reverse("plans:item", args=[world_a.plan.id, "follow_up"])
+    row = {"task_0_what": "Call", "task_0_due": "2099-01-01"}
+    assert client.post(url, item_data("f", 1, **row)).status_code == 400
+    assert client.post(url, item_data("f", 1, **row, task_0_channel="text")).status_code == 400  # no rules yet
+    allow_channels(world_a, "text")
+    record_rules(world_a.provider, world_a.person, {"call": "not_allowed"}, how="in_person")
+    for channel in ("call", "email", "voicemail", "carrier-pigeon"):
+        assert client.post(url, item_data("f", 1, **row, task_0_channel=channel)).status_code == 400, channel
+    world_a.plan.refresh_from_db()
+    assert world_a.plan.version == 1
+    assert FollowUpTask.objects.filter(person=world_a.person).count() == 1  # the world's own task
+    assert client.post(url, item_data("f", 1, **row, task_0_channel="text")).status_code == 302
+    assert FollowUpTask.objects.filter(person=world_a.person, plan_id=world_a.plan.id).count() == 2
+
+
+def test_a_follow_up_on_a_channel_forbidden_since_the_page_opened_saves_nothing(
+    client: Client, world_a: OrgWorld
+) -> None:
+    """The channel is checked again when the plan saves: rules changed meanwhile refuse the whole
+    save (no plan version, no task)."""
+    allow_channels(world_a, "text")
+    sign_in(client, world_a.provider)
+    url = reverse("plans:item", args=[world_a.plan.id, "follow_up"])
+    assert client.get(url).status_code == 200
+    record_rules(world_a.provider, world_a.person, {"text": "not_allowed"}, how="phone")
+    row = {"task_0_what": "Call", "task_0_due": "2099-01-01", "task_0_channel": "text"}
+    assert client.post(url, item_data("f", 1, **row)).status_code == 400
+    world_a.plan.refresh_from_db()
+    assert world_a.plan.version == 1
+    assert FollowUpTask.objects.filter(person=world_a.person).count() == 1
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"rule_voicemail": "yes-please"},
+        {"rule_safe_to_contact": "maybe"},
+        {"rule_phone_number": "call me maybe"},
+        {"rule_phone_number": "1" * 50},
+        {"rule_email_address": "not an address"},
+    ],
+    ids=["permission", "safe-to-contact", "phone-letters", "phone-50-digits", "email"],
+)
+def test_channel_values_outside_the_list_are_refused(client: Client, world_a: OrgWorld, bad: dict) -> None:
+    sign_in(client, world_a.provider)
+    good = {"rule_safe_to_contact": "yes", "rule_voicemail": "allowed", "rule_call": "allowed", "rule_text": "allowed"}
+    data = item_data("p", 1, **{**good, **bad})
+    assert post_item(client, world_a.plan, "permissions", data).status_code == 400
+    assert not ContactRules.objects.filter(person=world_a.person).exists()  # nothing written, not even a row
+    world_a.plan.refresh_from_db()
+    assert world_a.plan.version == 1
+
+
+def test_rule_fields_change_only_with_a_filled_in_item(client: Client, world_a: OrgWorld) -> None:
+    """Rules are saved only when the item is "Filled in"; changing them under another status is refused
+    rather than silently dropped."""
+    sign_in(client, world_a.provider)
+    data = {"version": 1, "status": "declined", "rule_safe_to_contact": "yes", "rule_text": "allowed"}
+    assert post_item(client, world_a.plan, "permissions", data).status_code == 400
+    assert not ContactRules.objects.filter(person=world_a.person).exists()
+    assert post_item(client, world_a.plan, "permissions", {"version": 1, "status": "declined"}).status_code == 302
+    assert not ContactRules.objects.filter(person=world_a.person).exists()
+
+
+def test_rules_changed_since_the_item_was_opened_conflict(world_a: OrgWorld) -> None:
+    """Two providers edit the permissions item over the same rules version: the later save shows the
+    rules as they are now (409), keeps what was typed, writes nothing, and saves once re-submitted."""
+    first, second = sign_in(Client(), world_a.provider), sign_in(Client(), world_a.supervisor)
+    plan = world_a.plan
+    opened = rules_data(world_a.person)  # both pages opened before any rules existed
+    one = item_data("p", 1, rule_safe_to_contact="yes", rule_text="allowed", **opened)
+    assert first.post(reverse("plans:item", args=[plan.id, "permissions"]), one).status_code == 302
+    version = ContactRules.objects.get(person=world_a.person).version
+    two = item_data("p", 2, rule_safe_to_contact="yes", rule_email="allowed", **opened)
+    response = second.post(reverse("plans:item", args=[plan.id, "permissions"]), two)
+    assert response.status_code == 409
+    body = response.content.decode()
+    assert "Their contact rules changed since you opened this page" in body
+    assert f'name="rules_version" value="{version}"' in body
+    assert re.search(r'<input type="radio" name="rule_email" value="allowed"[^>]*\bchecked\b', body)  # kept
+    rules = ContactRules.objects.get(person=world_a.person)
+    assert (rules.text, rules.email, rules.version) == ("allowed", "unknown", version)
+    plan.refresh_from_db()
+    assert plan.version == 2
+    assert AuditEvent.objects.filter(event="contact.rules_conflict", object_id=plan.id).count() == 1
+    retry = {**two, "rules_version": version}
+    assert second.post(reverse("plans:item", args=[plan.id, "permissions"]), retry).status_code == 302
+    rules.refresh_from_db()
+    assert (rules.text, rules.email) == ("unknown", "allowed")  # the deliberate second save
 
 
 def test_concurrent_edit_of_one_section_conflicts_and_keeps_both(world_a: OrgWorld) -> None:
@@ -267,10 +414,7 @@ def test_versions_and_comparison_show_every_domain_and_item(client: Client, worl
         assert save_domain(client, plan, domain, data).status_code == 302
         version += 1
     for item, fields in FILLED_ITEMS.items():
-        assert (
-            client.post(reverse("plans:item", args=[plan.id, item]), item_data(item, version, **fields)).status_code
-            == 302
-        )
+        assert post_item(client, plan, item, item_data(item, version, **fields)).status_code == 302
         version += 1
     versions = client.get(reverse("plans:versions", args=[plan.id])).content.decode()
     assert versions.count("<tr>") == version + 1  # header row + one per version
@@ -279,7 +423,9 @@ def test_versions_and_comparison_show_every_domain_and_item(client: Client, worl
         assert f"{domain} now" in page and f"{domain} later" in page
     for item in ITEMS:
         assert str(item.title) in page
-    assert "Insulin" in page and "blue" in page and "Food bank on Fridays" in page
+    assert "Insulin" in page and "Food bank on Fridays" in page
+    # The safe word and battery plan live in the contact rules, not the plan: no version shows them.
+    assert "blue" not in page and "Charger at work" not in page
     assert page.count('class="changed"') >= 4 * 2 + 11
 
 
@@ -365,6 +511,7 @@ def test_task_done_is_audited_and_other_people_tasks_are_404(client: Client, wor
     assert client.post(reverse("contact:task_done", args=[world_a.plan.id, world_a.task.id])).status_code == 302
     world_a.task.refresh_from_db()
     assert world_a.task.status == "done"
+    assert AuditEvent.objects.filter(event="task.done", object_id=world_a.task.id).count() == 1
 
 
 def test_plan_reads_count_as_reads_of_the_record(client: Client, world_a: OrgWorld) -> None:
@@ -438,18 +585,21 @@ def test_no_lost_update_in_1000_randomised_trials(world_a: OrgWorld) -> None:
 def test_plan_shows_on_the_timeline_home_and_record(client: Client, world_a: OrgWorld) -> None:
     sign_in(client, world_a.provider)
     save_domain(client, world_a.plan, "physical", domain_data(1, [{"text": "A step"}]))
-    FollowUpTask.objects.create(
-        org=world_a.org, person=world_a.person, plan_id=world_a.plan.id, what="Secret task text",
-        due_on="2099-01-01", assigned_to=world_a.provider,
+    from django.utils import timezone
+
+    task = FollowUpTask.objects.create(
+        org=world_a.org, person=world_a.person, plan_id=world_a.plan.id, what="Secret task text", channel="text",
+        due_on=timezone.localdate(), assigned_to=world_a.provider,
     )  # fmt: skip
     timeline = client.get(reverse("people:timeline", args=[world_a.person.id])).content.decode()
     assert "Safety plan, version 2" in timeline and reverse("plans:detail", args=[world_a.plan.id]) in timeline
     home = client.get(reverse("core:home")).content.decode()
-    assert f"Follow-up with {world_a.person.reference} due" in home
+    assert "Your follow-ups due" in home and world_a.person.reference in home
+    assert reverse("contact:task", args=[task.id]) in home
     assert "Secret task text" not in home  # the home page names the record, never the task text
-    client.post(
-        reverse("plans:item", args=[world_a.plan.id, "permissions"]),
-        item_data("p", 2, voicemail="not_allowed", text="allowed", email="unknown", chat="unknown"),
-    )
+    data = item_data("p", 2, rule_safe_to_contact="yes", rule_voicemail="not_allowed", rule_text="allowed")
+    assert post_item(client, world_a.plan, "permissions", data).status_code == 302
     record = client.get(reverse("people:detail", args=[world_a.person.id])).content.decode()
-    assert "Voicemail</dt><dd>Not allowed" in record and "Text message</dt><dd>Allowed" in record
+    channels = channel_permissions(record)
+    assert channels["voicemail"] == ("not_allowed", "no") and channels["text"] == ("allowed", "yes")
+    assert channels["email"] == ("unknown", "no")  # not asked is not allowed

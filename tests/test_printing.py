@@ -14,7 +14,7 @@ from django.urls import reverse
 
 from tests.conftest import OrgWorld, sign_in
 from tests.sweeps import all_patterns
-from tests.test_plans import domain_data, item_data, save_domain
+from tests.test_plans import domain_data, item_data, post_item, save_domain
 from waypoint.core.models import AuditEvent
 from waypoint.encounters.models import Education
 from waypoint.plans.models import SafetyPlan
@@ -40,8 +40,8 @@ def build_plan(client: Client, plan: SafetyPlan) -> None:
         contact_1_number="555-0199",
     )  # fmt: skip
     assert client.post(reverse("plans:item", args=[plan.id, "immediate_help"]), data).status_code == 302
-    device = item_data("d", 4, safe_word="blue", battery="Charger at work")
-    assert client.post(reverse("plans:item", args=[plan.id, "device"]), device).status_code == 302
+    device = item_data("d", 4, rule_safe_word="blue", rule_battery_plan="Charger at work")
+    assert post_item(client, plan, "device", device).status_code == 302
     plan.refresh_from_db()
 
 
@@ -274,3 +274,44 @@ def test_the_safety_check_answer_about_taking_resources_is_read(
     )
     assert (response.status_code == 409) is refused
     assert response.content.startswith(b"%PDF") is not refused
+
+
+@needs_poppler
+def test_the_phone_section_prints_the_battery_plan_from_the_rules_never_the_safe_word(
+    client: Client, world_a: OrgWorld, tmp_path: Path
+) -> None:
+    """The device item's answers live in the contact rules: the battery plan may go on paper with it,
+    the safe word and the answers about the phone never do."""
+    sign_in(client, world_a.provider)
+    plan = world_a.plan
+    build_plan(client, plan)
+    device = item_data(
+        "d", plan.version, rule_safe_word="blue", rule_battery_plan="Charger at work", rule_danger_word="crimson",
+        rule_phone_from_exploiter="yes",
+    )  # fmt: skip
+    assert post_item(client, plan, "device", device).status_code == 302
+    sections = [*CHOSEN, "resource:device"]
+    assert record_carry(client, plan, "safe", sections).status_code == 302
+    data = {"sections": sections, "layout": "plain", "language": "en"}
+    response = client.post(reverse("printing:plan", args=[plan.id]), data)
+    assert response.status_code == 200
+    text, _info = pdf_text(tmp_path, response.content)
+    assert "Charger at work" in text
+    assert "blue" not in text and "crimson" not in text and "given by" not in text
+
+
+def test_only_staff_who_may_hold_the_safe_word_may_choose_to_memorise_it(client: Client, world_a: OrgWorld) -> None:
+    """A provider of the organisation who is not assigned to the record (and holds no follow-up of it)
+    is not offered the safe word on the memorise page, even after a step-up."""
+    from tests.conftest import make_staff
+    from waypoint.orgs.models import Role
+
+    sign_in(client, world_a.provider)
+    build_plan(client, world_a.plan)
+    url = reverse("printing:memorise", args=[world_a.plan.id])
+    assert client.post(url, {"items": ["hotline", "safe_word"]}).status_code == 302  # chosen with the person
+    assert "Safe word: blue" in client.get(url).content.decode()
+    other = sign_in(Client(), make_staff(world_a.org, "provider2.a", Role.PROVIDER))
+    page = other.get(url)
+    assert page.status_code == 200 and "blue" not in page.content.decode() and "1-888-373-7888" in page.content.decode()
+    assert other.post(url, {"items": ["hotline", "safe_word"]}).status_code == 400

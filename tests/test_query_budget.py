@@ -22,7 +22,8 @@ from django.utils import timezone
 
 from tests import conftest
 from tests.conftest import OrgWorld, make_staff, sign_in
-from waypoint.contact.models import FollowUpTask
+from waypoint.contact.actions import record_rules
+from waypoint.contact.models import ContactAttempt, ContactRules, FollowUpTask
 from waypoint.core import audit
 from waypoint.encounters.models import Amendment, ComfortEvent, ComfortKind, Encounter, Mode, SeparationRequest
 from waypoint.orgs.models import Role, Staff
@@ -41,9 +42,14 @@ def more_staff(world: OrgWorld, role: Role = Role.PROVIDER) -> Staff:
     return make_staff(world.org, f"extra{next(_names)}.{role.value}", role)
 
 
+def allow_calls(world: OrgWorld, person: Person) -> None:
+    """Contact rules allowing calls (the home page's and task pages' tiles read them)."""
+    record_rules(world.provider, person, {"safe_to_contact": "yes", "call": "allowed"}, how="in_person")
+
+
 def more_people(world: OrgWorld) -> list[Person]:
     """Records assigned to the provider, each with an open encounter it leads, a plan due for
-    review, an open task due today and a service; and waiting front-desk requests."""
+    review, contact rules, an open task due today and a service; and waiting front-desk requests."""
     people = []
     for n in range(MORE):
         person = Person.objects.create(
@@ -53,9 +59,10 @@ def more_people(world: OrgWorld) -> list[Person]:
         encounter = Encounter.objects.create(org=world.org, person=person, mode=Mode.IN_PERSON, lead=world.provider)
         plan, _created = conftest.start_plan(person, world.provider, encounter)
         type(plan).objects.filter(pk=plan.pk).update(review_on=timezone.localdate())
+        allow_calls(world, person)
         FollowUpTask.objects.create(
-            org=world.org, person=person, plan_id=plan.id, what=f"Task {n}", due_on=timezone.localdate(),
-            assigned_to=world.provider, created_by_id=world.provider.id,
+            org=world.org, person=person, plan_id=plan.id, what=f"Task {n}", channel="call",
+            due_on=timezone.localdate(), assigned_to=world.provider, created_by_id=world.provider.id,
         )  # fmt: skip
         more_services(world, person, 1)
         SeparationRequest.objects.create(org=world.org, phrase="form_b", created_by_id=world.front_desk.id)
@@ -75,9 +82,18 @@ def more_services(world: OrgWorld, person: Person | None = None, count: int = MO
 def more_tasks(world: OrgWorld) -> None:
     for n in range(MORE):
         FollowUpTask.objects.create(
-            org=world.org, person=world.person, plan_id=world.plan.id, what=f"More {n}",
+            org=world.org, person=world.person, plan_id=world.plan.id, what=f"More {n}", channel="call",
             due_on=timezone.localdate() + datetime.timedelta(days=n), assigned_to=more_staff(world),
             created_by_id=more_staff(world).id,
+        )  # fmt: skip
+
+
+def more_attempts(world: OrgWorld) -> None:
+    """Attempts on the world's task, each logged by another staff member."""
+    for n in range(MORE):
+        ContactAttempt.objects.create(
+            org=world.org, person=world.person, task=world.task, channel="call", outcome="no_answer",
+            note=f"Attempt {n}", by=more_staff(world),
         )  # fmt: skip
 
 
@@ -97,14 +113,29 @@ def grow_record(world: OrgWorld) -> None:
     more_encounters(world)
     more_services(world)
     more_tasks(world)
+    more_attempts(world)
     more_viewers(world)
     for _n in range(MORE):
         world.person.assigned_staff.add(more_staff(world))
 
 
 def grow_plan(world: OrgWorld) -> None:
+    """More tasks and services; the person's rules (which the permissions and device items show) hold
+    a safe word, so the page also decides whether this reader may see it."""
+    if not ContactRules.objects.filter(person=world.person).exists():
+        allow_calls(world, world.person)
+        record_rules(world.provider, world.person, {"safe_word": "blue"}, how="in_person")
     more_tasks(world)
     more_services(world)
+
+
+def grow_contact(world: OrgWorld) -> None:
+    """The before-you-call panel and a follow-up page list open tasks and attempts (the task's own
+    and the person's), each by another staff member; the rules allow calls."""
+    if not ContactRules.objects.filter(person=world.person).exists():
+        allow_calls(world, world.person)
+    more_tasks(world)
+    more_attempts(world)
 
 
 def grow_encounter(world: OrgWorld) -> None:
@@ -139,15 +170,24 @@ class Page:
         return pytest.param(self, id=self.name, marks=marks)
 
 
+# Issue 10 (structured contact rules) raised five budgets by the queries of its new sections, each
+# one query whatever the rows: home +1 (the follow-ups panel reads the listed people's rules in one
+# query besides the tasks), person_detail +3 (the contact section's open tasks and recent attempts,
+# and the attempt ids among the record's objects), plan_detail +2 (the rules, for the items that
+# show them, and whether the reader may hold their safe words, asked once per request:
+# waypoint/contact/access.py may_hold_secrets), timeline +1 (contact attempts), audit_log +1 (which
+# record an attempt belongs to).
 PAGES = [
-    Page("home", 7, lambda w: "/", more_people),
+    Page("home", 8, lambda w: "/", more_people),
     Page("people_list", 9, lambda w: "/people/", more_people),
-    Page("person_detail", 17, lambda w: f"/people/{w.person.id}/", grow_record),
-    Page("plan_detail", 18, lambda w: f"/plans/{w.plan.id}/", grow_plan),
+    Page("person_detail", 20, lambda w: f"/people/{w.person.id}/", grow_record),
+    Page("plan_detail", 20, lambda w: f"/plans/{w.plan.id}/", grow_plan),
     Page("encounter_detail", 17, lambda w: f"/encounters/{w.encounter.id}/", grow_encounter),
-    Page("timeline", 12, lambda w: f"/people/{w.person.id}/timeline/", grow_record),
-    Page("audit_log", 15, lambda w: "/oversight/audit/", grow_audit_log, reader=Role.AUDITOR),
+    Page("timeline", 13, lambda w: f"/people/{w.person.id}/timeline/", grow_record),
+    Page("audit_log", 16, lambda w: "/oversight/audit/", grow_audit_log, reader=Role.AUDITOR),
     Page("services", 10, lambda w: f"/people/{w.person.id}/services/", more_services),
+    Page("contact_person", 14, lambda w: f"/people/{w.person.id}/contact/", grow_contact),
+    Page("contact_task", 15, lambda w: f"/follow-ups/{w.task.id}/", grow_contact),
 ]
 
 

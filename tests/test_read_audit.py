@@ -32,6 +32,9 @@ JUNK = {
     "form_token": "not-a-uuid", "emergency_call": "bogus", "consent": "bogus", "education": "bogus",
     "sections": "nowhere:none", "layout": "bogus", "language": "xx", "a": "x", "b": "y",
     "provider": "", "service": "", "phrase": "bogus", "outcome": "bogus",
+    "how": "bogus", "channel": "bogus", "due_on": "2024-02-30", "rules_how": "bogus", "rules_version": "x",
+    "rule_safe_to_contact": "bogus", "rule_phone_number": "call me maybe", "task_0_what": "x",
+    "task_0_channel": "bogus",
 }  # fmt: skip
 STALE = {**JUNK, "version": "0"}
 

@@ -35,6 +35,7 @@ PLAN: Kwargs = lambda w: {"plan_id": w.plan.id}  # noqa: E731
 PLAN_DOMAIN: Kwargs = lambda w: {"plan_id": w.plan.id, "domain": "physical"}  # noqa: E731
 PLAN_ITEM: Kwargs = lambda w: {"plan_id": w.plan.id, "item": "immediate_help"}  # noqa: E731
 PLAN_TASK: Kwargs = lambda w: {"plan_id": w.plan.id, "task_id": w.task.id}  # noqa: E731
+TASK: Kwargs = lambda w: {"task_id": w.task.id}  # noqa: E731
 SERVICE: Kwargs = lambda w: {"person_id": w.person.id, "service_id": w.service.id}  # noqa: E731
 
 # name: (method, kwargs, expected status for allowed signed-in roles (None = anything but 404/403/5xx))
@@ -108,6 +109,12 @@ CASES: dict[str, tuple[str, Kwargs, int | None]] = {
     "plans:compare": ("get", PLAN, 200),
     "plans:check_in": ("post", PLAN, 302),
     "contact:task_done": ("post", PLAN_TASK, 302),
+    "contact:person": ("get", PERSON, 200),
+    "contact:reconfirm": ("post", PERSON, 400),  # no version or how: the panel again with the errors
+    "contact:rules": ("get", PERSON, 200),  # sign_in's step-up is fresh, so the secrets may be shown
+    "contact:task_new": ("get", PERSON, 200),
+    "contact:task": ("get", TASK, 200),
+    "contact:attempt": ("post", TASK, 400),  # no channel or outcome: the follow-up again with the errors
     "printing:setup": ("get", PLAN, 200),
     "printing:plan": ("post", PLAN, 409),  # nobody asked whether paper is safe: refused
     "printing:card": ("post", PLAN, 409),
@@ -163,11 +170,8 @@ def test_anonymous_access_matches_policy(client: Client, world_a: OrgWorld, name
 # --- Cross-organisation -------------------------------------------------------------------------
 
 SKIP_TABLES = {"core_auditevent", "core_audithead", "orgs_staffsession", "orgs_loginthrottle", "django_session"}
-OBJECT_CASES = {
-    name: case
-    for name, case in CASES.items()
-    if case[1] in (PERSON, STAFF, ENCOUNTER, ENCOUNTER_STEP, REQUEST, PLAN, PLAN_DOMAIN, PLAN_ITEM, PLAN_TASK, SERVICE)
-}
+WITH_IDS = (PERSON, STAFF, ENCOUNTER, ENCOUNTER_STEP, REQUEST, PLAN, PLAN_DOMAIN, PLAN_ITEM, PLAN_TASK, TASK, SERVICE)
+OBJECT_CASES = {name: case for name, case in CASES.items() if case[1] in WITH_IDS}
 
 
 def snapshot() -> dict[str, list[tuple[Any, ...]]]:

@@ -56,7 +56,15 @@ def get_any_task(request: HttpRequest, task_id: uuid.UUID | str) -> FollowUpTask
 
 
 def may_hold_secrets(user: Any, person: Any) -> bool:
-    """Supervisors, the record's assigned staff and whoever holds an open follow-up of the person."""
+    """Supervisors, the record's assigned staff and whoever holds an open follow-up of the person.
+    Answered once per person for the signed-in user object (one request), however often a page asks."""
+    known: dict[Any, bool] = user.__dict__.setdefault("_wp_secret_holder", {})
+    if person.pk not in known:
+        known[person.pk] = _holds(user, person)
+    return known[person.pk]
+
+
+def _holds(user: Any, person: Any) -> bool:
     if user.has_role(Role.SUPERVISOR):
         return True
     if person.assigned_staff.filter(pk=user.pk).exists():
