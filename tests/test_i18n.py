@@ -126,3 +126,18 @@ def test_catalogue_has_every_string_in_the_code(tmp_path: Path) -> None:
     fresh = _msgids((tmp_path / "locale/es/LC_MESSAGES/django.po").read_text(encoding="utf-8"))
     missing = fresh - _msgids(PO.read_text(encoding="utf-8"))
     assert missing == set(), "run: make messages, then translate the new entries"
+
+
+def test_date_fields_keep_their_value_in_every_language() -> None:
+    """An <input type=date> drops any value that is not yyyy-mm-dd: a Spanish page that wrote
+    04/12/2026 showed the date empty, and saving it unchanged erased a date of birth."""
+    import datetime
+
+    from django.utils import translation
+
+    from waypoint.core.forms import DateInput
+
+    for language in ("en", "es"):
+        with translation.override(language):
+            html = DateInput().render("due_on", datetime.date(2026, 12, 4))
+            assert 'value="2026-12-04"' in html, (language, html)

@@ -7,6 +7,7 @@ Nothing here touches the test process's database: the server runs in a subproces
 
 from __future__ import annotations
 
+import gettext
 import json
 import math
 import re
@@ -199,6 +200,25 @@ def sign_in(page: Any, server: LiveServer, codes: CodeBook, username: str) -> No
     page.fill("#id_code", codes.code(username))
     submit(page)
     assert urlsplit(page.url).path == "/", f"sign-in of {username} did not reach home: {page.url}"
+
+
+LOCALE_DIR = Path(__file__).resolve().parents[2] / "locale"
+
+
+def _catalogue(language: str) -> Any:
+    return gettext.translation("django", localedir=str(LOCALE_DIR), languages=[language], fallback=True)
+
+
+def translate(language: str, msgid: str) -> str:
+    """What the server shows for ``msgid`` in ``language``: the compiled catalogue it reads
+    (locale/<language>/LC_MESSAGES/django.mo), or the msgid itself while it is not translated yet.
+    For checks of interface words that may still be waiting for their Spanish translation."""
+    return msgid if language == "en" else str(_catalogue(language).gettext(msgid))
+
+
+def is_translated(language: str, msgid: str) -> bool:
+    """Whether the catalogue has a translation of ``msgid`` (which may be the same word: "NO")."""
+    return language == "en" or bool(getattr(_catalogue(language), "_catalog", {}).get(msgid))
 
 
 def set_language(page: Any, code: str) -> None:

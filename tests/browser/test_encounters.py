@@ -28,6 +28,7 @@ from tests.browser.helpers import (
     sign_in,
     submit,
     tab_to,
+    translate,
 )
 from tests.browser.test_accessibility import UNDER_EXIT, Sweep, no_horizontal_scroll
 from tests.harness import LiveServer
@@ -842,23 +843,46 @@ def test_checkbox_errors_are_shown_next_to_the_box(
 
 
 # --------------------------------------------------------------------------------------------------
-# Contact rules: from the answers typed in a call to every place they are read
+# Contact rules: from the structured answers of a call to every place they are read
 
+# The record page's "Contact rules" section, label -> text (found by its heading's id, in any language).
 RULES_SCRIPT = """() => {
-  const heading = [...document.querySelectorAll("main h2")].find(h =>
-    h.nextElementSibling && h.nextElementSibling.matches("dl")
-    && /Contact rules|Reglas de contacto/.test(h.textContent));
   const pairs = {};
-  if (!heading) return pairs;
-  const terms = heading.nextElementSibling.querySelectorAll("dt");
-  terms.forEach(dt => { pairs[dt.textContent.trim()] = dt.nextElementSibling.textContent.trim(); });
+  const list = document.querySelector("main section[aria-labelledby=contact-rules-h] dl.summary");
+  if (!list) return pairs;
+  list.querySelectorAll("dt").forEach(dt => {
+    pairs[dt.textContent.trim()] = dt.nextElementSibling.textContent.trim();
+  });
   return pairs;
 }"""
 
+# Every row of the channel tables on a page: channel, its permission, whether it may be used, the links.
+CHANNEL_ROWS = """() => [...document.querySelectorAll("main table.channels tr[data-channel]")].map(tr => ({
+  channel: tr.dataset.channel, usable: tr.dataset.usable,
+  permission: [...tr.querySelector("td.permission").classList].find(c => c.startsWith("permission-")),
+  links: [...tr.querySelectorAll("a[href]")].map(a => a.getAttribute("href")),
+}))"""
 
-def _phone_check(page: Any, server: LiveServer, person_path: str, answers: dict[str, str]) -> str:
+
+def answer_question(page: Any, key: str, fields: dict[str, Any]) -> None:
+    """Fill one safety-check question: ``fields`` maps a part of it (``answer``, ``consented``, ``note``
+    or a structured part such as ``perm_text``) to a value; radios, selects, boxes and text alike."""
+    for part, value in fields.items():
+        name = f"{key}__{part}"
+        kind = page.locator(f"main form [name='{name}']").first.evaluate("e => e.tagName + ':' + (e.type || '')")
+        if kind == "INPUT:radio":
+            page.check(f"main form input[name='{name}'][value='{value}']")
+        elif kind == "INPUT:checkbox":
+            page.set_checked(f"main form input[name='{name}']", bool(value))
+        elif kind.startswith("SELECT"):
+            page.select_option(f"main form select[name='{name}']", str(value))
+        else:
+            page.fill(f"main form [name='{name}']", str(value))
+
+
+def _phone_check(page: Any, server: LiveServer, person_path: str, answers: dict[str, dict[str, Any]]) -> str:
     """Start a call with this person, explain confidentiality, and give these safety-check answers
-    (question key -> note, or "no" for safe_to_talk); returns the page the answers lead to."""
+    (question key -> its parts, see ``answer_question``); returns the page the answers lead to."""
     page.goto(f"{server.url}{person_path}encounters/new/")
     page.check("input[name=mode][value=phone]")
     submit(page)
@@ -867,11 +891,8 @@ def _phone_check(page: Any, server: LiveServer, person_path: str, answers: dict[
     page.goto(f"{server.url}{encounter}confidentiality/")
     submit(page)
     page.goto(f"{server.url}{encounter}safety-check/")
-    for key, note in answers.items():
-        page.check(f"input[name={key}__answer][value={'no' if note == 'no' else 'yes'}]")
-        page.check(f"input[name={key}__consented]")
-        if note != "no":
-            page.fill(f"[name={key}__note]", note)
+    for key, fields in answers.items():
+        answer_question(page, key, fields)
     submit(page)
     return path_of(page)
 
@@ -879,10 +900,14 @@ def _phone_check(page: Any, server: LiveServer, person_path: str, answers: dict[
 def test_call_answers_become_contact_rules_read_under_their_own_labels(
     contexts: Any, wp_server: LiveServer, codes: CodeBook, provider_session: dict[str, Any]
 ) -> None:
-    """Typed in a phone safety check, each rule is shown under its own label on the record page (in
-    English and Spanish) and read from the right field on a later call's not-safe-to-talk screen."""
+    """Recorded as the structured parts of a phone safety check (if we get disconnected; if someone
+    comes on the line, with the cover and their words), each rule is shown under its own label on the
+    record page in English and Spanish, the free-text notes typed beside them become no rule, nothing
+    is usable while contact after today was not agreed, and a later call's not-safe-to-talk screen
+    reads the cover and what to do if someone else is on the line from their own fields."""
     tag = secrets.token_hex(3)
-    disconnected, someone_else = f"text the word kite, wait an hour {tag}", f"say it is the pharmacy {tag}"
+    cover, words = f"Farmacia Sol {tag}", f"say you dialled the pharmacy by mistake {tag}"
+    notes = [f"text the word kite, wait an hour {tag}", f"her brother answers sometimes {tag}"]
     page = provider_page(contexts, wp_server, codes, provider_session)
     try:
         page.goto(f"{wp_server.url}/people/new/")
@@ -893,27 +918,55 @@ def test_call_answers_become_contact_rules_read_under_their_own_labels(
         assert re.fullmatch(r"/people/[0-9a-f-]{36}/", person_path), f"the record was not created: {page.url}"
         lands = _phone_check(
             page, wp_server, person_path,
-            {"safe_to_talk": "yes to talk", "disconnection": disconnected, "someone_on_line": someone_else},
+            {
+                "safe_to_talk": {"answer": "yes"},
+                "disconnection": {
+                    "answer": "yes", "on_disconnect": "call_back", "call_back_after": "60", "perm_call": "allowed",
+                    "perm_voicemail": "not_allowed", "consented": True, "note": notes[0],
+                },
+                "someone_on_line": {
+                    "answer": "yes", "someone_answers": "other", "identify_as": cover, "someone_answers_words": words,
+                    "consented": True, "note": notes[1],
+                },
+            },
         )  # fmt: skip
         assert ENCOUNTER_PATH.fullmatch(lands), f"the answers were not saved: {page.url}"
 
         page.goto(f"{wp_server.url}{person_path}")
-        rules = page.evaluate(RULES_SCRIPT)
-        assert rules["If we get disconnected"] == disconnected
-        assert rules["If someone else answers"] == someone_else
-        assert rules["How to identify ourselves"] == "Not agreed: do not say who you are"
-        assert all(rules[c] == "Not asked (treated as not allowed)" for c in ("Voicemail", "Text message"))
-        set_language(page, "es")
-        rules = page.evaluate(RULES_SCRIPT)
-        assert rules["Si se corta la llamada"] == disconnected
-        assert rules["Si contesta otra persona"] == someone_else
+        for language in LANGUAGES:
+            set_language(page, language)
 
-        cover = _phone_check(page, wp_server, person_path, {"safe_to_talk": "no"})
-        assert cover.endswith("/not-safe-to-talk/"), f"'no' must open the cover screen: {page.url}"
-        screen = str(page.inner_text("section.cover"))
-        assert f"Si hay otra persona en la línea: {someone_else}" in screen
-        assert disconnected not in screen, "the disconnection plan is not the cover for someone on the line"
-        METRICS["contact rules followed from a call to the record and the cover screen"] = "3 rules, en and es"
+            def t(msgid: str, language: str = language) -> str:
+                return translate(language, msgid)
+
+            rules = page.evaluate(RULES_SCRIPT)
+            assert rules.get(t("How to identify ourselves")) == cover, f"{language}: {rules}"
+            # Each choice read with its own label, their words and the time beside it (however joined).
+            someone, dropped = rules.get(t("If someone else answers"), ""), rules.get(t("If we get disconnected"), "")
+            assert t("Something else, in their words") in someone and words in someone, rules
+            assert t("We call back") in dropped and t("After 1 hour").lower() in dropped.lower(), rules
+            assert rules.get(t("Safe to contact after today")) == t("Not asked (no contact)"), rules
+            section = str(page.inner_text("main section[aria-labelledby=contact-rules-h]"))
+            assert not [note for note in notes if note in section], "a free-text note became a rule"
+            rows = {row["channel"]: row for row in page.evaluate(CHANNEL_ROWS)}
+            assert rows["call"]["permission"] == "permission-allowed", rows["call"]
+            assert rows["voicemail"]["permission"] == "permission-not_allowed", rows["voicemail"]
+            assert rows["text"]["permission"] == "permission-unknown", rows["text"]
+            usable = [c for c, row in rows.items() if row["usable"] != "no" or row["links"]]
+            assert not usable, f"contact after today was never agreed, yet these may be used: {usable}"
+
+        cover_path = _phone_check(page, wp_server, person_path, {"safe_to_talk": {"answer": "no"}})
+        assert cover_path.endswith("/not-safe-to-talk/"), f"'no' must open the cover screen: {page.url}"
+        assert page.get_attribute("html", "lang") == "es"
+        assert page.inner_text("section.cover #cover-h + p.say").strip() == cover
+        screen = " ".join(str(page.inner_text("section.cover")).split())
+        line = screen.split(translate("es", "If someone else is on the line:"), 1)
+        assert len(line) == 2, f"the cover screen says nothing about someone else on the line: {screen}"
+        assert translate("es", "Something else, in their words") in line[1] and words in line[1], screen
+        assert not [note for note in notes if note in screen], "a free-text note is read as a rule"
+        assert page.locator("#id_channel").count() == 0, "no channel is usable: no follow-up may be offered"
+        assert page.locator("#no-channel").is_visible()
+        METRICS["contact rules followed from a call to the record and the cover screen"] = "5 rules, en and es"
     finally:
         reset_language(page, wp_server)
         page.close()

@@ -387,13 +387,15 @@ def test_safe_word_goes_from_the_device_item_to_the_plan_page_only(
 ) -> None:
     """Typed in the device item (right after sign-in, so the step-up is recent), the safe word is
     read back under "Safe word" on the plan page in English and Spanish, not under the battery plan
-    typed beside it, and it is not in a PDF of every section offered for paper."""
+    typed beside it, and by the person's contact panel (the item edits the contact rules: one
+    source); and it is not in a PDF of every section offered for paper."""
     if missing := [tool for tool in POPPLER if shutil.which(tool) is None]:
         pytest.skip(f"PDF CHECKS NOT RUN: {', '.join(missing)} missing (apt-get install poppler-utils)")
     page = session_page(contexts, wp_server, codes, provider_session, PROVIDER)
     try:
         set_language(page, "en")
-        plan = start_plan_from_record(page, wp_server, new_record(page, wp_server, "en"))
+        person = new_record(page, wp_server, "en")
+        plan = start_plan_from_record(page, wp_server, person)
         word = f"sunflower{secrets.token_hex(2)}"
         battery = f"Charger at the library {secrets.token_hex(2)}"
         page.goto(f"{wp_server.url}/plans/{plan}/resources/device/")
@@ -402,8 +404,11 @@ def test_safe_word_goes_from_the_device_item_to_the_plan_page_only(
             page.fill("#id_code", codes.code(PROVIDER))
             submit(page)
         page.check("input[name=status][value=filled]")
-        page.fill("input[name=safe_word]", word)
-        page.fill("textarea[name=battery]", battery)
+        # The device item edits the person's contact rules (one source): the safe word and the battery
+        # plan are rule fields, and saving them says how the rules were confirmed with the person.
+        page.fill("input[name=rule_safe_word]", word)
+        page.fill("textarea[name=rule_battery_plan]", battery)
+        page.check("input[name=rules_how][value=in_person]")
         submit(page)
         assert path_of(page) == f"/plans/{plan}/", f"the device item was not saved: {page.url}"
         for language, label, other in (
@@ -417,7 +422,14 @@ def test_safe_word_goes_from_the_device_item_to_the_plan_page_only(
             assert rows.get(label) == word, f"{language}: the safe word is not under its own label: {rows}"
             assert rows.get(other) == battery, f"{language}: the battery plan moved: {rows}"
 
+        # One source: the contact panel reads the same safe word from the person's rules, under its label.
         set_language(page, "en")
+        page.goto(f"{wp_server.url}/people/{person}/contact/")
+        labels = page.locator("section.before-call dl.summary dt").all_inner_texts()
+        texts = page.locator("section.before-call dl.summary dd").all_inner_texts()
+        panel = {dt.strip(): dd.strip() for dt, dd in zip(labels, texts, strict=True)}
+        assert panel.get("Safe word") == word, f"the contact panel does not read the plan's safe word: {panel}"
+
         page.goto(f"{wp_server.url}/plans/{plan}/print/")
         every = [box.get_attribute("value") or "" for box in page.locator("main form input[name=sections]").all()]
         assert "resource:device" in every, every

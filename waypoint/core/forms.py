@@ -81,9 +81,14 @@ def _protect(field: forms.Field) -> None:
 
 
 class DateInput(forms.DateInput):
-    """The browser's own date picker (keyboard-accessible, no script of ours)."""
+    """The browser's own date picker (keyboard-accessible, no script of ours).  Its value is always
+    ISO (yyyy-mm-dd), whatever the interface language: an ``<input type=date>`` throws away any other
+    form, so a Spanish page (dd/mm/yyyy) would show the field empty and a save would erase it."""
 
     input_type = "date"
+
+    def __init__(self, attrs: dict[str, Any] | None = None, format: str | None = None) -> None:  # noqa: A002
+        super().__init__(attrs, format or "%Y-%m-%d")
 
 
 class SafeForm(SafeFormMixin, forms.Form):

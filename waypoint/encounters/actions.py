@@ -318,7 +318,8 @@ def record_callback_plan(
 ) -> Encounter:
     """Not safe to talk: when and how to call back, as they said it; the safety check is paused.
     With a ``channel`` (one their contact rules allow: checked again by the contact action, all or
-    nothing), a follow-up on it is scheduled for ``due_on``."""
+    nothing), a follow-up on it is scheduled for ``due_on``, carrying their words about when and how
+    (shown on the follow-up itself, never on lists)."""
     encounter = _open(encounter)
     encounter.callback_plan = callback_plan
     encounter.save(update_fields=["callback_plan"])
@@ -327,7 +328,7 @@ def record_callback_plan(
         try:
             add_task(
                 staff, encounter.person, due_on=due_on or timezone.localdate(), channel=channel,
-                source=TaskSource.CALLBACK,
+                what=callback_plan, source=TaskSource.CALLBACK,
             )  # fmt: skip
         except ContactRefused as refused:
             raise Refused(str(refused)) from refused
