@@ -17,6 +17,7 @@ from waypoint.content.source import IN_PERSON
 DISCONNECTED = ("We call back", "after 1 hour")  # how the structured disconnection answer reads
 SOMEONE_ELSE = "say it is the pharmacy about a refill"
 IDENTIFY_AS = "Sam from the library"
+COVER = "Jo, a friend from church"
 NOTE = "a note in their words that must become no rule"
 
 
@@ -73,6 +74,20 @@ def test_phone_and_in_person_answers_land_under_their_own_labels(as_provider: Cl
     cover = as_provider.get(as_provider.post(f"/encounters/{call.id}/safety-check/", not_safe)["Location"])
     page = unescape(cover.content.decode())
     said = re.search(r'<p class="say">(.*?)</p>', page, re.S)
+    # No cover for anyone else was given: what they told us to say when we contact them is said.
     assert said is not None and said.group(1).strip() == IDENTIFY_AS
     assert f"If someone else is on the line: Something else, in their words: {SOMEONE_ELSE}" in page
     assert DISCONNECTED[0] not in said.group(1) and NOTE not in page
+
+    call, content = phone_ready(as_provider, world_a)
+    cover = {
+        "content_set": str(content.id), "someone_on_line__answer": "yes", "someone_on_line__consented": "on",
+        "someone_on_line__someone_answers": "say_cover", "someone_on_line__cover_name": COVER,
+    }  # fmt: skip
+    assert as_provider.post(f"/encounters/{call.id}/safety-check/", cover).status_code == 302
+    not_safe_again = as_provider.post(f"/encounters/{call.id}/safety-check/", {**cover, **not_safe})
+    page = unescape(as_provider.get(not_safe_again["Location"]).content.decode())
+    said = re.search(r'<p class="say">(.*?)</p>', page, re.S)
+    assert said is not None and said.group(1).strip() == COVER
+    # A cover chosen for anyone else wins over how we introduce ourselves to them (which may name us).
+    assert f"If someone else is on the line: Say you are: {COVER}" in page and IDENTIFY_AS not in said.group(1)

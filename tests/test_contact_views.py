@@ -63,7 +63,8 @@ def test_in_person_answer_is_recorded_as_its_parts(as_provider: Client, world_a:
     )  # fmt: skip
     assert rules.identify_as == PHARMACY  # the cover only, never the whole answer
     assert (rules.email, rules.chat, rules.post, rules.visit) == ("unknown",) * 4  # not asked stays not asked
-    assert rules.confirmed_how == "in_person" and rules.confirmed_by_id == world_a.provider.id
+    assert rules.changed_by_id == world_a.provider.id and rules.cover_name == ""
+    assert rules.confirmed_at is None  # some answers are not every rule read back: nothing confirmed
 
 
 def test_parts_without_consent_are_refused_and_nothing_is_written(as_provider: Client, world_a: OrgWorld) -> None:
@@ -100,7 +101,7 @@ def test_phone_answers_become_their_own_rules(as_provider: Client, world_a: OrgW
         "disconnection__call_back_after": "15", "disconnection__perm_call": "allowed",
         "disconnection__perm_voicemail": "not_allowed",
         "someone_on_line__consented": "on", "someone_on_line__someone_answers": "say_cover",
-        "someone_on_line__identify_as": "Sam from the library",
+        "someone_on_line__cover_name": "Sam from the library",
         "where_are_you__answer": "no", "where_are_you__consented": "on", "where_are_you__whereabouts": "bus depot",
     }  # fmt: skip
     assert phone_post(as_provider, world_a, data).status_code == 302
@@ -108,9 +109,9 @@ def test_phone_answers_become_their_own_rules(as_provider: Client, world_a: OrgW
     assert (rules.on_disconnect, rules.call_back_after, rules.call, rules.voicemail) == (
         "call_back", 15, "allowed", "not_allowed",
     )  # fmt: skip
-    assert (rules.someone_answers, rules.identify_as) == ("say_cover", "Sam from the library")
+    assert (rules.someone_answers, rules.cover_name, rules.identify_as) == ("say_cover", "Sam from the library", "")
     assert (rules.whereabouts, rules.whereabouts_safe) == ("bus depot", "no")
-    assert rules.safe_to_contact == "not_asked" and rules.confirmed_how == "phone"
+    assert rules.safe_to_contact == "not_asked" and rules.confirmed_at is None
 
 
 @pytest.mark.parametrize(
@@ -363,12 +364,14 @@ def test_not_safe_to_talk_on_an_attempt_schedules_the_next_follow_up(as_provider
 
 
 def test_not_safe_to_talk_in_a_call_creates_a_follow_up(as_provider: Client, world_a: OrgWorld) -> None:
-    allow_text(world_a, identify_as=PHARMACY)
+    allow_text(world_a, identify_as="Ana from the Anti-Trafficking Center", someone_answers="say_cover")
+    actions.record_rules(world_a.provider, world_a.person, {"cover_name": PHARMACY})
     encounter, content = phone_ready(as_provider, world_a)
     not_safe = {"content_set": str(content.id), "safe_to_talk__answer": "no", "safe_to_talk__consented": "on"}
     cover_url = as_provider.post(reverse("encounters:safety_check", args=[encounter.id]), not_safe)["Location"]
     page = unescape(as_provider.get(cover_url).content.decode())
     assert re.search(r'<p class="say">\s*' + re.escape(PHARMACY), page)
+    assert "Anti-Trafficking" not in page  # how we introduce ourselves to them is never the cover
     assert '<option value="text" selected>Text message</option>' in page  # the best usable way, chosen already
     assert 'value="voicemail"' not in page
     refused = as_provider.post(cover_url, {"callback_plan": "after 8", "channel": "voicemail", "due_on": ""})

@@ -370,7 +370,7 @@ def test_phone_answers_become_contact_rules(as_provider: Client, world_a: OrgWor
         "someone_on_line__consented": "on",
         "someone_on_line__someone_answers": "other",
         "someone_on_line__someone_answers_words": "say you are from the pharmacy",
-        "someone_on_line__identify_as": "Sam",
+        "someone_on_line__cover_name": "Sam",
         "where_are_you__answer": "yes",
         "where_are_you__note": "",
     }
@@ -381,8 +381,9 @@ def test_phone_answers_become_contact_rules(as_provider: Client, world_a: OrgWor
     assert (rules.on_disconnect, rules.call_back_after) == ("call_back", 60)
     assert (rules.call, rules.voicemail) == ("allowed", "not_allowed")
     assert (rules.someone_answers, rules.someone_answers_words) == ("other", "say you are from the pharmacy")
-    assert rules.identify_as == "Sam"
-    assert rules.source_encounter_id == encounter.id and rules.confirmed_how == "phone"
+    assert rules.cover_name == "Sam" and rules.identify_as == ""  # the cover for others, not how we introduce us
+    assert rules.source_encounter_id == encounter.id and rules.changed_by_id == world_a.provider.id
+    assert rules.confirmed_at is None  # answering some questions confirms nothing else
     # The free-text note is kept with the answer only; it becomes no rule.
     values = {name: getattr(rules, name) for name in FIELDS}
     assert "text 'pizza' and wait" not in repr(values) and rules.to_confirm == {}
@@ -391,7 +392,11 @@ def test_phone_answers_become_contact_rules(as_provider: Client, world_a: OrgWor
     assert (rules.whereabouts, rules.whereabouts_safe) == ("", "unknown")
     assert rules.safe_to_contact == "not_asked" and not may_use(rules, "call")
     page = as_provider.get(f"/people/{world_a.person.id}/").content.decode()
-    assert "say you are from the pharmacy" in page and "We call back" in page and "after 1 hour" in page.lower()
+    assert "say you are from the pharmacy" in page
+    assert "Do not call back: calls are not allowed now" in page  # the plan said call back; the rules forbid calls
+    record_rules(world_a.provider, world_a.person, {"safe_to_contact": "yes"})
+    page = as_provider.get(f"/people/{world_a.person.id}/").content.decode()
+    assert "We call back" in page and "after 1 hour" in page.lower()
 
 
 def test_rule_parts_need_consent_and_must_agree_with_each_other(as_provider: Client, world_a: OrgWorld) -> None:
@@ -433,7 +438,8 @@ def test_in_person_answers_about_contact_become_rules(as_provider: Client, world
     assert as_provider.post(f"/encounters/{encounter.id}/safety-check/", data).status_code == 302
     rules = ContactRules.objects.get(person=world_a.person)
     assert (rules.safe_to_contact, rules.best_way, rules.text, rules.call) == ("yes", "text", "allowed", "not_allowed")
-    assert rules.identify_as == "Sam from the library" and rules.confirmed_how == "in_person"
+    assert rules.identify_as == "Sam from the library" and rules.cover_name == ""
+    assert rules.confirmed_at is None  # answering some questions confirms nothing else
     assert rules.email == "unknown" and not may_use(rules, "email")  # a way not asked about stays not allowed
     assert may_use(rules, "text") and not may_use(rules, "call")
     assert AuditEvent.objects.filter(event="contact.rules_changed", object_id=world_a.person.id).count() == 1

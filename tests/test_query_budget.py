@@ -176,9 +176,10 @@ class Page:
 # and the attempt ids among the record's objects), plan_detail +2 (the rules, for the items that
 # show them, and whether the reader may hold their safe words, asked once per request:
 # waypoint/contact/access.py may_hold_secrets), timeline +1 (contact attempts), audit_log +1 (which
-# record an attempt belongs to).
+# record an attempt belongs to).  The home page's follow-ups list writes its read row when it has rows
+# (what each person's rules allow is record data): home +5, the audit append like every read page's.
 PAGES = [
-    Page("home", 8, lambda w: "/", more_people),
+    Page("home", 13, lambda w: "/", more_people),
     Page("people_list", 9, lambda w: "/people/", more_people),
     Page("person_detail", 20, lambda w: f"/people/{w.person.id}/", grow_record),
     Page("plan_detail", 20, lambda w: f"/plans/{w.plan.id}/", grow_plan),

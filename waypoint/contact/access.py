@@ -1,10 +1,11 @@
 """The access rules for contact rules, follow-up tasks and attempts: the readers of the person's
 record (providers and supervisors of the organisation); everyone else gets 404.
 
-Secrets (safe word, danger word, where they are) are narrower: the record's assigned staff, whoever
-holds an open follow-up of the person, and supervisors; and only after a recent step-up.  Defends
+Secrets (safe word, danger word and what to do on each, where they are, postal and visit addresses)
+are narrower: the record's assigned staff and supervisors, and only after a recent step-up.  Defends
 against a colleague who may read the record for a returning caller learning the word that means
-"I am in danger" or where the person is."""
+"I am in danger" or where the person is.  Holding a follow-up gives no secrets: any reader may make
+one and assign it to themselves."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from typing import Any
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from waypoint.contact.models import ContactAttempt, ContactRules, FollowUpTask, TaskStatus
+from waypoint.contact.models import ContactAttempt, ContactRules, FollowUpTask
 from waypoint.core.access import deny
 from waypoint.orgs.auth import step_up_is_recent
 from waypoint.orgs.models import Role
@@ -56,7 +57,7 @@ def get_any_task(request: HttpRequest, task_id: uuid.UUID | str) -> FollowUpTask
 
 
 def may_hold_secrets(user: Any, person: Any) -> bool:
-    """Supervisors, the record's assigned staff and whoever holds an open follow-up of the person.
+    """Supervisors and the record's assigned staff.
     Answered once per person for the signed-in user object (one request), however often a page asks."""
     known: dict[Any, bool] = user.__dict__.setdefault("_wp_secret_holder", {})
     if person.pk not in known:
@@ -65,11 +66,9 @@ def may_hold_secrets(user: Any, person: Any) -> bool:
 
 
 def _holds(user: Any, person: Any) -> bool:
-    if user.has_role(Role.SUPERVISOR):
-        return True
-    if person.assigned_staff.filter(pk=user.pk).exists():
-        return True
-    return FollowUpTask.objects.filter(person=person, assigned_to=user, status=TaskStatus.OPEN).exists()
+    """Holding a follow-up is not enough: any reader may create one and assign it to themselves.
+    Who holds the secrets is decided by who is assigned to the record (its own, audited change)."""
+    return bool(user.has_role(Role.SUPERVISOR) or person.assigned_staff.filter(pk=user.pk).exists())
 
 
 def may_see_secrets(request: HttpRequest, person: Any) -> bool:

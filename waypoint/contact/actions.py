@@ -70,23 +70,29 @@ def current_rules(person: Any) -> ContactRules | None:
 # --- Rules ---------------------------------------------------------------------------------------
 
 
+# Older free-text answers (``to_confirm``) and the rule field that settles each once recorded.
+SETTLES = {"identify_as": "identify_as", "if_someone_answers": "someone_answers", "disconnection_plan": "on_disconnect"}
+
+
 @transaction.atomic
 def record_rules(
     staff: Any,
     person: Any,
     changes: Mapping[str, Any],
     *,
-    how: str,
+    how: str = "",
     source_encounter_id: uuid.UUID | None = None,
     base_version: int | None = None,
 ) -> ContactRules:
     """Write the rule fields in ``changes`` (names from ``rules.FIELDS`` only; each value checked
-    again here) as the person said them ``how`` (in person or by phone): recording them with the
-    person also confirms them.  With ``base_version``, ``RulesChanged`` when someone saved since."""
+    again here).  A save of some rules confirms nothing else: only with ``how`` (in person, by phone)
+    did the person go through every rule, so only then are the rules marked confirmed.  An older
+    free-text answer kept to confirm is dropped once its field is recorded.  With ``base_version``,
+    ``RulesChanged`` when someone saved since the page was opened."""
     unknown = set(changes) - set(FIELDS)
     if unknown:
         raise ValueError(f"not contact-rule fields: {sorted(unknown)}")
-    how = clean_value_how(how)
+    how = clean_value_how(how) if how else ""
     cleaned = {name: clean_value(name, value) for name, value in changes.items()}
     rules, shown_as = _locked_rules(person)
     if base_version is not None and shown_as != base_version:
@@ -95,15 +101,22 @@ def record_rules(
     changed = [name for name, value in cleaned.items() if getattr(rules, name) != value]
     for name in changed:
         setattr(rules, name, cleaned[name])
-    if changed:
+    notes = dict(rules.to_confirm or {})
+    settled = {note for note, field in SETTLES.items() if note in notes and cleaned.get(field) not in (None, "")}
+    if settled:
+        rules.to_confirm = {note: text for note, text in notes.items() if note not in settled}
+    if changed or settled:
         rules.version += 1
         rules.changed_at, rules.changed_by_id = now, staff.id
     if source_encounter_id is not None:
         rules.source_encounter_id = source_encounter_id
-    rules.confirmed_at, rules.confirmed_by_id, rules.confirmed_how = now, staff.id, how
-    rules.reconfirm_due = False
+    if how:
+        rules.confirmed_at, rules.confirmed_by_id, rules.confirmed_how = now, staff.id, how
+        rules.reconfirm_due = False
     rules.save()
-    audit.record_by(staff, ContactEvent.RULES_CHANGED if changed else ContactEvent.RULES_CONFIRMED, person)
+    if changed or settled or how:
+        event = ContactEvent.RULES_CHANGED if changed or settled else ContactEvent.RULES_CONFIRMED
+        audit.record_by(staff, event, person)
     return rules
 
 
@@ -111,10 +124,11 @@ def record_rules(
 def reconfirm_rules(staff: Any, person: Any, *, version: int, how: str) -> ContactRules:
     """The provider read the rules back to the person at the start of contact and they still hold.
     ``RulesChanged`` when the rules shown were not the current ones (read the new ones first)."""
+    how = clean_value_how(how)
     rules, shown_as = _locked_rules(person)
     if shown_as != version:
         raise RulesChanged(rules)
-    rules.confirmed_at, rules.confirmed_by_id, rules.confirmed_how = timezone.now(), staff.id, clean_value_how(how)
+    rules.confirmed_at, rules.confirmed_by_id, rules.confirmed_how = timezone.now(), staff.id, how
     rules.reconfirm_due = False
     rules.save(update_fields=["confirmed_at", "confirmed_by_id", "confirmed_how", "reconfirm_due"])
     audit.record_by(staff, ContactEvent.RULES_CONFIRMED, person)
@@ -283,7 +297,7 @@ def mark_due(today: datetime.date | None = None) -> dict[str, int]:
             FollowUpTask.objects.filter(pk=task.pk).update(overdue=overdue)
             counts[task.org_id] = counts.get(task.org_id, 0) + 1
     for rules in (
-        ContactRules.objects.select_for_update()
+        ContactRules.objects.select_for_update(of=("self",))  # not the people rows
         .select_related("person")
         .only("id", "confirmed_at", "reconfirm_due", "person__org_id")
     ):

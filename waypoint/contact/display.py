@@ -89,22 +89,37 @@ def to_confirm(rules: ContactRules | None) -> list[tuple[str, str]]:
 
 
 def answering_summary(rules: ContactRules | None) -> dict[str, str]:
-    """What to say and do on a call: who we are, if someone else answers, if the call drops."""
+    """What to say and do on a call, each from its own field: how we introduce ourselves when we
+    contact them (``say``: what they told us to say, which others may hear), who to say we are when
+    it is not safe to talk or someone else is on the line (``cover``: the cover they chose for anyone
+    else, else how they told us to introduce ourselves), what to do if someone else answers, and if
+    the call drops (a call back only where calls are allowed)."""
     say = rules.identify_as if rules is not None and rules.identify_as else ""
+    cover = rules.cover_name if rules is not None and rules.cover_name else say
     someone = ""
     if rules is not None and rules.someone_answers:
         someone = _choice_label("someone_answers", rules.someone_answers)
-        if rules.someone_answers == SomeoneAnswers.SAY_COVER and say:
-            someone = _("Say you are: %(cover)s") % {"cover": say}
+        if rules.someone_answers == SomeoneAnswers.SAY_COVER:
+            someone = _("Say you are: %(cover)s") % {"cover": cover} if cover else _("Hang up: no cover was agreed")
         if rules.someone_answers_words:
             someone = _("%(what)s: %(words)s") % {"what": someone, "words": rules.someone_answers_words}
     disconnect = ""
     if rules is not None and rules.on_disconnect:
         disconnect = _choice_label("on_disconnect", rules.on_disconnect)
-        if rules.on_disconnect == OnDisconnect.CALL_BACK and rules.call_back_after is not None:
+        if rules.on_disconnect == OnDisconnect.CALL_BACK and not may_use(rules, ContactChannel.CALL):
+            disconnect = _("Do not call back: calls are not allowed now")
+        elif rules.on_disconnect == OnDisconnect.CALL_BACK and rules.call_back_after is not None:
             after = _choice_label("call_back_after", rules.call_back_after)
             disconnect = _("%(plan)s (%(after)s)") % {"plan": disconnect, "after": after}
-    return {"say": say, "someone": someone, "disconnect": disconnect}
+    return {"say": say, "cover": cover, "someone": someone, "disconnect": disconnect}
+
+
+def best_way(rules: ContactRules | None) -> str:
+    """The best way they named, only while the guard allows it (else nothing: never a hint to use a
+    way the rules forbid)."""
+    if rules is None or not rules.best_way or not may_use(rules, rules.best_way):
+        return ""
+    return _choice_label("best_way", rules.best_way)
 
 
 @dataclass(frozen=True)

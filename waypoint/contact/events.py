@@ -19,6 +19,7 @@ class ContactEvent(StrEnum):
     TASK_VIEWED = "task.viewed"  # a follow-up opened (its before-you-call panel)
     ATTEMPT_LOGGED = "contact.attempt_logged"
     DUE_MARKED = "contact.due_marked"  # the scheduled command; the count is how many flags changed
+    DUE_LISTED = "task.due_listed"  # the home page's follow-ups with their channel tiles; the count is how many
 
 
 audit.register(
@@ -32,6 +33,7 @@ audit.register(
         ContactEvent.TASK_VIEWED: _("Follow-up opened"),
         ContactEvent.ATTEMPT_LOGGED: _("Contact attempt logged"),
         ContactEvent.DUE_MARKED: _("Overdue follow-ups and rules to confirm marked"),
+        ContactEvent.DUE_LISTED: _("Follow-ups due listed"),
     },
-    reads=[ContactEvent.RULES_VIEWED, ContactEvent.RULES_CONFLICT, ContactEvent.TASK_VIEWED],
+    reads=[ContactEvent.RULES_VIEWED, ContactEvent.RULES_CONFLICT, ContactEvent.TASK_VIEWED, ContactEvent.DUE_LISTED],
 )

@@ -12,12 +12,14 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from waypoint.contact.intake import COVER_NEEDED
 from waypoint.contact.models import (
     CALL_BACK_MINUTES,
     ConfirmedHow,
     ContactChannel,
     ContactRules,
     Outcome,
+    SomeoneAnswers,
 )
 from waypoint.contact.rules import FIELDS, GROUP_LABELS, GROUPS, SECRET_FIELDS, clean_value
 from waypoint.core.forms import DateInput, SafeForm
@@ -39,7 +41,7 @@ def rule_field(name: str) -> forms.Field:
         return forms.TypedChoiceField(
             label=spec.label, choices=[("", "—"), *CALL_BACK_MINUTES], coerce=int, empty_value=None, required=False
         )
-    widget = forms.Textarea(attrs={"rows": 2}) if spec.max_length > 200 else forms.TextInput()
+    widget = forms.Textarea(attrs={"rows": 2}) if spec.multiline else forms.TextInput()
     attrs = {"inputmode": "tel"} if spec.kind == "phone" else {"inputmode": "email"} if spec.kind == "email" else {}
     widget.attrs.update(attrs)
     return forms.CharField(label=spec.label, required=False, max_length=spec.max_length, widget=widget)
@@ -92,12 +94,17 @@ def group_names(groups: tuple[str, ...], *, secrets: bool = True) -> list[str]:
 
 
 class RulesForm(RuleFieldsMixin, SafeForm):
-    """The whole rules page: every group, how they were confirmed, and the version it was opened at."""
+    """The whole rules page: every group, the version it was opened at, and whether the person went
+    through every rule (then, and only then, they count as confirmed, with how)."""
 
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=0, max_value=2**31)
-    how = forms.ChoiceField(
-        label=_("How it was confirmed with them"), choices=ConfirmedHow.choices, widget=forms.RadioSelect
+    confirm_all = forms.BooleanField(
+        label=_("I read every rule back to them and they confirmed them all"), required=False
     )
+    how = forms.ChoiceField(
+        label=_("How it was confirmed with them"), choices=ConfirmedHow.choices, widget=forms.RadioSelect,
+        required=False,
+    )  # fmt: skip
 
     def __init__(self, *args: Any, names: list[str], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -106,7 +113,15 @@ class RulesForm(RuleFieldsMixin, SafeForm):
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         self.clean_rules()
+        if data.get("confirm_all") and not data.get("how"):
+            self.add_error("how", _("Say how they confirmed them: in person or by phone."))
+        answers = data.get("rule_someone_answers")
+        if answers == SomeoneAnswers.SAY_COVER and "rule_cover_name" in self.fields and not data.get("rule_cover_name"):
+            self.add_error("rule_cover_name", COVER_NEEDED)
         return data
+
+    def confirmed_how(self) -> str:
+        return str(self.cleaned_data["how"]) if self.cleaned_data.get("confirm_all") else ""
 
 
 class ReconfirmForm(SafeForm):

@@ -82,12 +82,22 @@ def _why_not(rules: ContactRules | None, channel: str) -> Any:
     return ""
 
 
-def channel_rows(rules: ContactRules | None) -> list[ChannelRow]:
+# Addresses that say where the person lives: shown like the safe words (``rules.SECRET_FIELDS``).
+WHERE_THEY_LIVE = frozenset({ContactChannel.POST, ContactChannel.VISIT})
+HIDDEN_ADDRESS = _("Hidden")
+
+
+def channel_rows(rules: ContactRules | None, *, secrets: bool = False) -> list[ChannelRow]:
+    """Every channel with its permission beside its address; a postal or visit address reads
+    "Hidden" unless ``secrets`` (staff who may hold them, after a recent step-up)."""
     labels = dict(Permission.choices)
     rows = []
     for channel in ContactChannel:
         permission = rules.permission(channel) if rules is not None else Permission.UNKNOWN
         usable = may_use(rules, channel)
+        address = rules.address(channel) if rules is not None else ""
+        if address and channel in WHERE_THEY_LIVE and not secrets:
+            address = str(HIDDEN_ADDRESS)
         rows.append(
             ChannelRow(
                 channel=channel.value,
@@ -95,7 +105,7 @@ def channel_rows(rules: ContactRules | None) -> list[ChannelRow]:
                 permission=permission,
                 permission_label=labels[permission],
                 usable=usable,
-                address=rules.address(channel) if rules is not None else "",
+                address=address,
                 href=link(rules, channel),
                 why_not="" if usable else _why_not(rules, channel),
             )

@@ -1,6 +1,7 @@
 """This app's section of the home page: follow-ups due today or overdue, each with the channel
 tiles of the person's rules and never the task's text.  Providers see their own; supervisors see
-their team's (every follow-up of the organisation's records they may read)."""
+their team's (every follow-up of the organisation's records they may read).  A list with rows writes
+one read audit row with its count (the tiles show what each person's rules allow)."""
 
 from __future__ import annotations
 
@@ -11,8 +12,10 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from waypoint.contact.access import rules_for, tasks_for
+from waypoint.contact.events import ContactEvent
 from waypoint.contact.guard import may_use
 from waypoint.contact.models import CHANNELS, TaskStatus
+from waypoint.core import audit
 from waypoint.core.registry import HomePanel, home_panels
 from waypoint.orgs.models import Role
 from waypoint.people.access import READERS
@@ -40,6 +43,8 @@ def _due(request: HttpRequest) -> dict[str, Any] | None:
         }
         for task in rows
     ]
+    if listed:  # what each person's rules allow is record data: one read row, with how many
+        audit.record_for(request, ContactEvent.DUE_LISTED, object_type="task", count=len(listed))
     return {"rows": listed, "team": team}
 
 

@@ -9,10 +9,11 @@ identify myself?" can only ever become ``identify_as``, and "can I leave a voice
 Questions (keys of ``waypoint.content.source``):
 - in person, ``contact_after``: safe to contact after today (the question's own yes / no / unsure),
   the best way, each channel allowed / not allowed / not asked, how to identify ourselves;
-- by phone, ``disconnection``: we call back (after how long) / they call us / neither, and whether a
-  call back and a message are allowed;
+- by phone, ``disconnection``: whether contact after today is safe at all (a call back is contact),
+  we call back (after how long) / they call us / neither, and whether a call back and a message are
+  allowed;
 - by phone, ``someone_on_line``: hang up / say the cover / say a wrong number / other, with the
-  cover they chose and their words;
+  cover to give anyone else (never how we introduce ourselves to the person) and their words;
 - by phone, ``where_are_you``: whether they are safe there (the question's own answer) and where they
   are, kept only when they agree it is written down (like every part here)."""
 
@@ -56,6 +57,7 @@ PARTS: dict[str, dict[str, str]] = {
         "identify_as": "identify_as",
     },
     "disconnection": {
+        "safe_to_contact": "safe_to_contact",
         "on_disconnect": "on_disconnect",
         "call_back_after": "call_back_after",
         "perm_call": "call",
@@ -63,7 +65,7 @@ PARTS: dict[str, dict[str, str]] = {
     },
     "someone_on_line": {
         "someone_answers": "someone_answers",
-        "identify_as": "identify_as",
+        "cover_name": "cover_name",
         "someone_answers_words": "someone_answers_words",
     },
     "where_are_you": {"whereabouts": "whereabouts"},
@@ -89,9 +91,11 @@ def _part_field(part: str, rule: str) -> forms.Field:
         return forms.TypedChoiceField(
             label=spec.label, choices=[("", "—"), *CALL_BACK_MINUTES], coerce=int, empty_value=None, required=False
         )
-    if rule == "identify_as" and part == "identify_as":
-        label = _("Who we say we are (the name or cover they choose)")
+    if rule == "identify_as":
+        label = _("How we identify ourselves to them (the name they choose)")
         return forms.CharField(label=label, required=False, max_length=spec.max_length)
+    if rule == "safe_to_contact":
+        return _radio(_("Safe to contact you after today?"), SafeToContact.choices)
     return forms.CharField(label=spec.label, required=False, max_length=spec.max_length)
 
 
@@ -112,7 +116,13 @@ def part_problems(key: str, parts: Mapping[str, Any]) -> dict[str, Any]:
     if key == "someone_on_line" and parts.get("someone_answers") == SomeoneAnswers.OTHER:
         if not parts.get("someone_answers_words"):
             problems["someone_answers_words"] = _("Write what they would like us to do, in their words.")
+    if key == "someone_on_line" and parts.get("someone_answers") == SomeoneAnswers.SAY_COVER:
+        if not parts.get("cover_name"):
+            problems["cover_name"] = COVER_NEEDED
     return problems
+
+
+COVER_NEEDED = _("Write the cover they chose (who to say you are), or choose another answer.")
 
 
 def answered(value: Any) -> bool:

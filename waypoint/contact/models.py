@@ -141,6 +141,10 @@ class ContactRules(models.Model):
     identify_as = EncryptedTextField(blank=True)
     may_name_org = EncryptedCharField(max_length=8, choices=YesNoUnsure.choices, default=YesNoUnsure.UNKNOWN)
     someone_answers = EncryptedCharField(max_length=14, choices=SomeoneAnswers.choices, blank=True)
+    # The cover for anyone else who answers or listens ("say you are a friend, Sam"), kept apart from
+    # how we introduce ourselves when we contact them (``identify_as``, which may name us); the
+    # not-safe-to-talk card says this one, and ``identify_as`` only when no cover was given.
+    cover_name = EncryptedCharField(max_length=200, blank=True)
     someone_answers_words = EncryptedCharField(max_length=500, blank=True)
     on_disconnect = EncryptedCharField(max_length=10, choices=OnDisconnect.choices, blank=True)
     call_back_after = EncryptedIntegerField(null=True, blank=True, min_value=0, max_value=10080)

@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from waypoint.contact import display
-from waypoint.contact.access import attempts_for, rules_for, tasks_for
+from waypoint.contact.access import attempts_for, may_see_secrets, rules_for, tasks_for
 from waypoint.contact.actions import is_stale
 from waypoint.contact.events import ContactEvent
 from waypoint.contact.guard import channel_rows
@@ -49,7 +49,7 @@ def _context(request: HttpRequest, person: Any) -> dict[str, Any]:
     rules = rules_for(request.user).filter(person=person).first()
     return {
         "rules": rules,
-        "channels": channel_rows(rules),
+        "channels": channel_rows(rules, secrets=rules is not None and may_see_secrets(request, person)),
         "answering": display.answering_summary(rules),
         "to_confirm": display.to_confirm(rules),
         "stale": is_stale(rules),
@@ -69,7 +69,7 @@ PART = RecordPart(
     key="contact",
     order=10,
     object_ids=_ids,
-    events=frozenset(ContactEvent) - {ContactEvent.DUE_MARKED},
+    events=frozenset(ContactEvent) - {ContactEvent.DUE_MARKED, ContactEvent.DUE_LISTED},
     timeline=_timeline,
     template="contact/_rules_section.html",
     context=_context,

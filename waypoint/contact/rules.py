@@ -62,9 +62,9 @@ def normalise_email(raw: str) -> str:
     return text
 
 
-def _plain_text(raw: Any) -> str:
+def _plain_text(raw: Any, multiline: bool = False) -> str:
     text = str(raw or "").strip()
-    refuse_hidden_characters(text)
+    refuse_hidden_characters(text, multiline)
     return text
 
 
@@ -77,6 +77,11 @@ class RuleField:
     max_length: int = 200
     secret: bool = False  # shown only to those who may, after a recent step-up
     empty: Any = ""  # the value that means "nothing recorded"
+
+    @property
+    def multiline(self) -> bool:
+        """Longer texts (addresses, plans) are typed in a box that takes line breaks."""
+        return self.kind == "text" and self.max_length > 200
 
 
 def _permission(channel: ContactChannel) -> RuleField:
@@ -94,22 +99,25 @@ FIELDS: dict[str, RuleField] = {
         RuleField("text_number", _("Number for text messages"), "phone", max_length=40),
         RuleField("email_address", _("E-mail address"), "email", max_length=254),
         RuleField("chat_address", _("Chat app and name"), "text", max_length=200),
-        RuleField("post_address", _("Postal address"), "text", max_length=500),
-        RuleField("visit_address", _("Address for a home visit"), "text", max_length=500),
+        RuleField("post_address", _("Postal address"), "text", max_length=500, secret=True),
+        RuleField("visit_address", _("Address for a home visit"), "text", max_length=500, secret=True),
         RuleField("best_times", _("Best days and times"), "text", max_length=500),
         RuleField("identify_as", _("How we identify ourselves (the name or cover they chose)"), "text"),
         RuleField("may_name_org", _("May we say the organisation's name?"), "choice", YesNoUnsure,
                   empty=YesNoUnsure.UNKNOWN),
         RuleField("someone_answers", _("If someone else answers or comes on the line"), "choice", SomeoneAnswers),
+        RuleField("cover_name", _("Cover to give anyone else (a certain person or a friend)"), "text"),
         RuleField("someone_answers_words", _("What to do, in their words"), "text", max_length=500),
         RuleField("on_disconnect", _("If we get disconnected"), "choice", OnDisconnect),
         RuleField("call_back_after", _("Call back after"), "minutes", empty=None),
         RuleField("whereabouts", _("Where they are"), "text", max_length=500, secret=True),
         RuleField("whereabouts_safe", _("Safe where they are"), "choice", YesNoUnsure, empty=YesNoUnsure.UNKNOWN),
         RuleField("safe_word", _("Safe word"), "text", max_length=100, secret=True),
-        RuleField("safe_word_action", _("What to do when they say the safe word"), "text", max_length=500),
+        RuleField("safe_word_action", _("What to do when they say the safe word"), "text", max_length=500,
+                  secret=True),
         RuleField("danger_word", _("Danger word"), "text", max_length=100, secret=True),
-        RuleField("danger_word_action", _("What to do when they say the danger word"), "text", max_length=500),
+        RuleField("danger_word_action", _("What to do when they say the danger word"), "text", max_length=500,
+                  secret=True),
         RuleField("phone_from_exploiter", _("Was the phone given by the person who harms them?"), "choice",
                   YesNoUnsure, empty=YesNoUnsure.UNKNOWN),
         RuleField("phone_seen_by_exploiter", _("Can that person see or check the phone?"), "choice", YesNoUnsure,
@@ -126,8 +134,8 @@ SECRET_FIELDS = frozenset(name for name, spec in FIELDS.items() if spec.secret)
 GROUPS: dict[str, tuple[str, ...]] = {
     "reach": ("safe_to_contact", "best_way", *CHANNELS, "phone_number", "text_number", "email_address",
               "chat_address", "post_address", "visit_address", "best_times"),
-    "answering": ("identify_as", "may_name_org", "someone_answers", "someone_answers_words", "on_disconnect",
-                  "call_back_after"),
+    "answering": ("identify_as", "may_name_org", "someone_answers", "cover_name", "someone_answers_words",
+                  "on_disconnect", "call_back_after"),
     "words": ("safe_word", "safe_word_action", "danger_word", "danger_word_action"),
     "device": ("phone_from_exploiter", "phone_seen_by_exploiter", "device_shared", "battery_plan"),
     "whereabouts": ("whereabouts", "whereabouts_safe"),
@@ -155,13 +163,16 @@ def clean_value(name: str, raw: Any) -> Any:
     if spec.kind == "minutes":
         if raw in (None, ""):
             return None
-        minutes = int(raw)
+        try:
+            minutes = int(raw)
+        except (TypeError, ValueError):
+            raise ValidationError(_("Choose one of the options."), code="minutes") from None
         if not 0 <= minutes <= 10080:
             raise ValidationError(_("Choose one of the options."), code="minutes")
         return minutes
     if spec.kind == "phone":
         return normalise_phone(str(raw or ""))
-    text = _plain_text(raw)
+    text = _plain_text(raw, spec.multiline)
     if len(text) > spec.max_length:
         raise ValidationError(
             _("Keep this under %(limit)s characters.") % {"limit": spec.max_length}, code="max_length"

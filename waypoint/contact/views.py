@@ -64,22 +64,20 @@ def _panel(
     """Everything the before-you-call panel shows, read from the rules by field name."""
     secrets = may_see_secrets(request, person)
     holder = may_hold_secrets(request.user, person)
-    words = {name: display.shown(rules, name, secrets=secrets) for name in ("safe_word", "danger_word", "whereabouts")}
+    words = ("safe_word", "danger_word", "whereabouts", "safe_word_action", "danger_word_action")
     return {
         "person": person,
         "rules": rules,
         "tiles": display.tiles(rules),
-        "channels": channel_rows(rules),
+        "channels": channel_rows(rules, secrets=secrets),
         "answering": display.answering_summary(rules),
-        "words": words,
-        "word_actions": {
-            name: display.shown(rules, name, secrets=True) for name in ("safe_word_action", "danger_word_action")
-        },
+        "holder": holder,  # staff who may not hold the words get no row for them at all
+        "words": {name: display.shown(rules, name, secrets=secrets) for name in words} if holder else {},
         "secrets_shown": secrets,
         "secrets_offered": holder and not secrets and display.has_secrets(rules),
         "secrets_withheld": not holder and display.has_secrets(rules),
         "reveal_url": f"{reverse('orgs:step_up')}?{urlencode({'next': request.get_full_path()})}",
-        "best_way": display.shown(rules, "best_way", secrets=False),
+        "best_way": display.best_way(rules),
         "best_times": display.shown(rules, "best_times", secrets=False),
         "to_confirm": display.to_confirm(rules),
         "stale": actions.is_stale(rules),
@@ -178,7 +176,7 @@ def contact_rules(request: AuthenticatedHttpRequest, person_id: uuid.UUID) -> Ht
     confirm = stepup.inline_form(request) if holds_secrets else None
     rules = _rules(request, person)
     initial = {f"rule_{name}": value for name, value in rule_initial(rules, names).items()}
-    initial |= {"version": rules.version if rules else 0, "how": "in_person"}
+    initial |= {"version": rules.version if rules else 0}
     form = RulesForm(request.POST if request.method == "POST" else None, names=names, initial=initial)
     context: dict[str, Any] = {"person": person, "form": form, "confirm": confirm}
     if request.method == "GET":
@@ -194,7 +192,7 @@ def contact_rules(request: AuthenticatedHttpRequest, person_id: uuid.UUID) -> Ht
         )
     try:
         actions.record_rules(
-            request.user, person, form.rule_changes(), how=form.cleaned_data["how"],
+            request.user, person, form.rule_changes(), how=form.confirmed_how(),
             base_version=form.cleaned_data["version"],
         )  # fmt: skip
     except RulesChanged as changed:
@@ -236,7 +234,9 @@ def task_new(request: AuthenticatedHttpRequest, person_id: uuid.UUID) -> HttpRes
         request.POST if request.method == "POST" else None, channels=_usable(rules), assignees=_assignees(person),
         initial=initial,
     )  # fmt: skip
-    context: dict[str, Any] = {"person": person, "form": form, "channels": channel_rows(rules)}
+    context: dict[str, Any] = {
+        "person": person, "form": form, "channels": channel_rows(rules, secrets=may_see_secrets(request, person)),
+    }  # fmt: skip
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         assignee = assign.candidates(person).filter(pk=data["assignee"]).first()

@@ -18,7 +18,7 @@ from django.utils.translation import gettext
 
 from waypoint.contact import intake
 from waypoint.contact.actions import ContactRefused, add_task, record_rules
-from waypoint.contact.models import ConfirmedHow, TaskSource
+from waypoint.contact.models import TaskSource
 from waypoint.content.models import ContentSet
 from waypoint.core import audit
 from waypoint.core.concurrency import previous_result, remember_result
@@ -33,7 +33,6 @@ from waypoint.encounters.models import (
     EmergencyNeed,
     Encounter,
     Escalation,
-    Mode,
     NeedKind,
     SafetyAnswer,
     Step,
@@ -176,8 +175,7 @@ def record_safety_check(
             _keep_answer(staff, encounter, content, key, given)
     _mark(staff, encounter, Step.SAFETY_CHECK, StepStatus.DONE)
     if changes := contact_changes(answers):
-        how = ConfirmedHow.IN_PERSON if encounter.mode == Mode.IN_PERSON else ConfirmedHow.PHONE
-        record_rules(staff, encounter.person, changes, how=how, source_encounter_id=encounter.id)
+        record_rules(staff, encounter.person, changes, source_encounter_id=encounter.id)
     return escalation_target(answers)
 
 

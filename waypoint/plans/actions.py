@@ -10,6 +10,7 @@ review date, step counts, item status) in step with the encrypted content."""
 from __future__ import annotations
 
 import datetime
+import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -129,7 +130,7 @@ def save_item(
     item: str,
     value: dict[str, Any],
     base_version: int,
-    new_tasks: Iterable[tuple[str, datetime.date, str]] = (),
+    new_tasks: Iterable[tuple[str, datetime.date, str, uuid.UUID | None]] = (),
     rules: RulesEdit | None = None,
 ) -> tuple[SafetyPlan, bool]:
     """Save a resources item with what it does beyond the plan, all or nothing: a filled-in item that
@@ -138,21 +139,21 @@ def save_item(
     task on a channel the rules allow (``ContactRefused`` otherwise)."""
     saved, changed = save_section(staff, plan, item_section(item), value, base_version)
     if rules is not None and value.get("status") == ItemStatus.FILLED:
-        contact_actions.record_rules(staff, saved.person, rules.changes, how=rules.how, base_version=rules.base_version)
-    for what, due_on, channel in new_tasks:
+        contact_actions.record_rules(staff, saved.person, rules.changes, base_version=rules.base_version)
+    for what, due_on, channel, token in new_tasks:
         contact_actions.add_task(
-            staff, saved.person, due_on=due_on, channel=channel, what=what, source=TaskSource.PLAN, plan_id=saved.id
-        )
+            staff, saved.person, due_on=due_on, channel=channel, what=what, source=TaskSource.PLAN,
+            plan_id=saved.id, token=token,
+        )  # fmt: skip
     return saved, changed
 
 
 @dataclass(frozen=True)
 class RulesEdit:
-    """The contact-rule fields a plan item's form posted, how they were confirmed, and the rules
-    version the page was opened at."""
+    """The contact-rule fields a plan item's form posted, and the rules version the page was opened
+    at.  Saving some rules confirms nothing else (the before-you-call panel confirms them all)."""
 
     changes: Mapping[str, Any]
-    how: str
     base_version: int | None
 
 

@@ -6,6 +6,7 @@ saved only as one the person chose.  Resources items are structured fields, neve
 from __future__ import annotations
 
 import datetime
+import uuid
 from typing import Any
 
 from django import forms
@@ -15,7 +16,6 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from waypoint.contact.forms import RuleFieldsMixin
-from waypoint.contact.models import ConfirmedHow
 from waypoint.contact.rules import FIELDS
 from waypoint.core.forms import DateInput, SafeForm
 from waypoint.plans.spec import (
@@ -133,9 +133,6 @@ class ItemForm(RuleFieldsMixin, VersionForm):
             self.fields[spec.name] = _text(spec.label, multiline=spec.kind == "textarea")
         self.add_rule_fields(rule_names or [])
         if self.rule_names:
-            self.fields["rules_how"] = forms.ChoiceField(
-                label=_("Contact rules confirmed with them"), choices=ConfirmedHow.choices, widget=forms.RadioSelect
-            )
             self.fields["rules_version"] = forms.IntegerField(widget=forms.HiddenInput, min_value=0, max_value=2**31)
         self.contact_rows = range(CONTACT_ROWS) if item.contacts else range(0)
         for row in self.contact_rows:
@@ -151,6 +148,8 @@ class ItemForm(RuleFieldsMixin, VersionForm):
                 widget=forms.CheckboxSelectMultiple,
             )
         self.task_rows = range(TASK_ROWS) if item.tasks else range(0)
+        if item.tasks:  # a second submit of the same rows makes no second set of tasks
+            self.fields["form_token"] = forms.UUIDField(widget=forms.HiddenInput, required=False, initial=uuid.uuid4)
         for row in self.task_rows:
             self.fields[f"task_{row}_what"] = _text(_("What to do"))
             self.fields[f"task_{row}_due"] = forms.DateField(label=_("Due on"), required=False, widget=DateInput)
@@ -219,13 +218,16 @@ class ItemForm(RuleFieldsMixin, VersionForm):
             value["services"] = sorted(data.get("services") or [])
         return value
 
-    def new_tasks(self) -> list[tuple[str, datetime.date, str]]:
+    def new_tasks(self) -> list[tuple[str, datetime.date, str, uuid.UUID | None]]:
+        """(what, due, channel, token) per filled row; each row's token comes from the form's."""
         data = self.cleaned_data
+        token = data.get("form_token")
         return [
-            (data[f"task_{r}_what"], data[f"task_{r}_due"], data[f"task_{r}_channel"])
+            (data[f"task_{r}_what"], data[f"task_{r}_due"], data[f"task_{r}_channel"],
+             uuid.uuid5(token, str(r)) if token else None)
             for r in self.task_rows
             if data.get(f"task_{r}_what")
-        ]
+        ]  # fmt: skip
 
     @staticmethod
     def initial_from(value: dict[str, Any]) -> dict[str, Any]:

@@ -320,7 +320,7 @@ def _plan_item(request: AuthenticatedHttpRequest, plan: SafetyPlan, item: str) -
         return _show(request, plan, "plans/item.html", context, status=400)
     edit = None
     if names:
-        edit = RulesEdit(form.rule_changes(), form.cleaned_data["rules_how"], form.cleaned_data["rules_version"])
+        edit = RulesEdit(form.rule_changes(), form.cleaned_data["rules_version"])
     try:
         saved, changed = actions.save_item(
             request.user, plan, item, form.section_value(), form.cleaned_data["version"], form.new_tasks(), edit

@@ -185,7 +185,8 @@ def _memorise(request: AuthenticatedHttpRequest, plan: SafetyPlan) -> HttpRespon
             return reads.show(
                 request, "printing/memorise.html", context, event=PrintEvent.MEMORISE_VIEWED, obj=plan, status=400
             )
-        actions.choose_memorise_items(request.user, plan, form.cleaned_data["items"])
+        kept = [key for key in plan.memorise_items if key == "safe_word" and rules is None]  # not theirs to drop
+        actions.choose_memorise_items(request.user, plan, [*form.cleaned_data["items"], *kept])
         return redirect("printing:memorise", plan_id=plan.id)
     labels = dict(choices)
     context["items"] = [labels[key] for key in plan.memorise_items if key in labels]

@@ -3,7 +3,8 @@
 The old free-text rules (how to identify ourselves, if someone else answers, if disconnected) could
 hold a whole answer such as "text only, no voicemail, say it's the pharmacy", so none of them is
 split or guessed into a permission: they move to ``to_confirm`` (shown as older answers to confirm,
-never used to decide a contact) and ``identify_as`` starts empty.  The plan's device item held the
+never used to decide a contact), ``identify_as`` starts empty, and those rules count as not
+confirmed (what was confirmed can no longer be read as it was).  The plan's device item held the
 phone questions, the safe word and the battery plan as the same structured answers the rules now
 have: they move to the rules one for one, and the plan's permissions and device items keep no copy
 (the plan versions keep their history).  Every row is saved again so each new encrypted column has
@@ -46,6 +47,8 @@ def split_rules(apps, schema_editor):
     for rules in Rules.objects.all():
         rules.to_confirm = {name: getattr(rules, name) for name in OLD_TEXT_RULES if getattr(rules, name)}
         rules.identify_as = ""
+        if rules.to_confirm:  # what was confirmed can no longer be read as it was: confirm again
+            rules.confirmed_at, rules.reconfirm_due = None, True
         rules.save()
     for plan in Plan.objects.all():
         content = _content(plan)
@@ -71,8 +74,9 @@ def join_rules(apps, schema_editor):
     Plan = apps.get_model("plans", "SafetyPlan")
     for rules in Rules.objects.all():
         notes = rules.to_confirm or {}
-        for name in OLD_TEXT_RULES:
-            setattr(rules, name, notes.get(name, getattr(rules, name) if name == "identify_as" else ""))
+        rules.identify_as = rules.identify_as or notes.get("identify_as", "")  # a recorded cover wins
+        rules.if_someone_answers = notes.get("if_someone_answers", "")
+        rules.disconnection_plan = notes.get("disconnection_plan", "")
         rules.save()
     for plan in Plan.objects.all():
         rules = Rules.objects.filter(person_id=plan.person_id).first()

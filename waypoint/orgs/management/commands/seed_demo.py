@@ -14,6 +14,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
+from waypoint.contact import actions as contact_actions
+from waypoint.contact.models import ConfirmedHow
 from waypoint.orgs import actions as org_actions
 from waypoint.orgs.models import Role, Staff
 from waypoint.people import actions as people_actions
@@ -109,12 +111,21 @@ class Command(BaseCommand):
         return person
 
     def _plan(self, person: Person, provider: Staff) -> None:
-        """A started safety plan, with a service in the ledger, for the first demo person."""
+        """A started safety plan, with a service in the ledger, contact rules (text only, a cover)
+        and a follow-up due today, for the first demo person."""
         service = {
             "provider": "Community Legal Aid", "service": "Immigration advice", "status": ServiceStatus.ONGOING,
             "started_on": timezone.localdate(), "form_token": uuid.uuid4(),
         }  # fmt: skip
         service_actions.add_service(provider, person, _valid(ServiceForm(service)))
+        rules = {
+            "safe_to_contact": "yes", "best_way": "text", "text": "allowed", "text_number": "555 010 0199",
+            "call": "not_allowed", "voicemail": "not_allowed", "identify_as": "Lucía",
+            "someone_answers": "say_cover", "cover_name": "Lucía, a friend from the pharmacy",
+            "best_times": "Weekdays after 6 pm",
+        }  # fmt: skip
+        contact_actions.record_rules(provider, person, rules, how=ConfirmedHow.IN_PERSON)
+        contact_actions.add_task(provider, person, due_on=timezone.localdate(), channel="text")
         plan, _created = plan_actions.start_plan(provider, person)
         step = {"text": "Keep the charger in my bag", "idea": "person", "status": "to_do", "due_on": ""}
         plan_actions.save_section(
