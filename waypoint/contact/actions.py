@@ -34,18 +34,12 @@ from waypoint.contact.models import (
 )
 from waypoint.contact.rules import FIELDS, clean_value
 from waypoint.core import audit
+from waypoint.core.actions import Refused
 from waypoint.core.concurrency import previous_result, remember_result
 
 
-class ContactRefused(Exception):
-    """A change the contact rules do not allow; ``str()`` is the message for the person asking."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
-
-    def __str__(self) -> str:
-        return self.message
+class ContactRefused(Refused):
+    """A change the contact rules do not allow (a channel they forbid, a done follow-up)."""
 
 
 class RulesChanged(Exception):

@@ -9,7 +9,6 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from waypoint.contact.intake import COVER_NEEDED
@@ -22,9 +21,8 @@ from waypoint.contact.models import (
     SomeoneAnswers,
 )
 from waypoint.contact.rules import FIELDS, GROUP_LABELS, GROUPS, SECRET_FIELDS, clean_value
-from waypoint.core.forms import DateInput, SafeForm
+from waypoint.core.forms import DateInput, SafeForm, upcoming
 
-MAX_DUE_DAYS = 366
 NOTE_LIMIT = 2000
 
 
@@ -131,15 +129,6 @@ class ReconfirmForm(SafeForm):
     )
 
 
-def _due(day: datetime.date | None) -> datetime.date | None:
-    today = timezone.localdate()
-    if day and day < today:
-        raise ValidationError(_("Choose today or a later day."))
-    if day and day > today + datetime.timedelta(days=MAX_DUE_DAYS):
-        raise ValidationError(_("Choose a day within the next year."))
-    return day
-
-
 class TaskForm(SafeForm):
     """A new follow-up: only the channels the rules allow are offered (the action checks again)."""
 
@@ -160,7 +149,7 @@ class TaskForm(SafeForm):
         self.fields["assignee"].choices = assignees  # type: ignore[attr-defined]
 
     def clean_due_on(self) -> datetime.date | None:
-        return _due(self.cleaned_data.get("due_on"))
+        return upcoming(self.cleaned_data.get("due_on"))
 
 
 class AttemptForm(SafeForm):

@@ -92,10 +92,10 @@ def _part_field(part: str, rule: str) -> forms.Field:
             label=spec.label, choices=[("", "—"), *CALL_BACK_MINUTES], coerce=int, empty_value=None, required=False
         )
     if rule == "identify_as":
-        label = _("How we identify ourselves to them (the name they choose)")
+        label = _("How we identify ourselves to them (the name they chose)")
         return forms.CharField(label=label, required=False, max_length=spec.max_length)
     if rule == "safe_to_contact":
-        return _radio(_("Safe to contact you after today?"), SafeToContact.choices)
+        return _radio(_("Safe to contact them after today?"), SafeToContact.choices)
     return forms.CharField(label=spec.label, required=False, max_length=spec.max_length)
 
 

@@ -106,7 +106,7 @@ FIELDS: dict[str, RuleField] = {
         RuleField("may_name_org", _("May we say the organisation's name?"), "choice", YesNoUnsure,
                   empty=YesNoUnsure.UNKNOWN),
         RuleField("someone_answers", _("If someone else answers or comes on the line"), "choice", SomeoneAnswers),
-        RuleField("cover_name", _("Cover to give anyone else (a certain person or a friend)"), "text"),
+        RuleField("cover_name", _("Cover to give anyone else (someone specific or a friend)"), "text"),
         RuleField("someone_answers_words", _("What to do, in their words"), "text", max_length=500),
         RuleField("on_disconnect", _("If we get disconnected"), "choice", OnDisconnect),
         RuleField("call_back_after", _("Call back after"), "minutes", empty=None),

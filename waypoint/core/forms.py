@@ -12,11 +12,13 @@ that records keystrokes, or what the user types into other sites."""
 
 from __future__ import annotations
 
+import datetime
 import re
 from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 # C0/C1 controls (tab, newline and carriage return are handled per widget), bidi embeddings,
@@ -78,6 +80,19 @@ def _protect(field: forms.Field) -> None:
     if isinstance(field, forms.CharField):
         multiline = isinstance(field.widget, forms.Textarea)
         field.validators.append(_hidden_check(multiline))
+
+
+UPCOMING_DAYS = 366  # review dates and follow-ups: today up to a year ahead
+
+
+def upcoming(day: datetime.date | None) -> datetime.date | None:
+    """``day`` when it is today or within the next year (None stays None); else ``ValidationError``."""
+    today = timezone.localdate()
+    if day and day < today:
+        raise ValidationError(_("Choose today or a later day."))
+    if day and day > today + datetime.timedelta(days=UPCOMING_DAYS):
+        raise ValidationError(_("Choose a day within the next year."))
+    return day
 
 
 class DateInput(forms.DateInput):

@@ -21,6 +21,7 @@ from waypoint.contact.actions import ContactRefused, add_task, record_rules
 from waypoint.contact.models import TaskSource
 from waypoint.content.models import ContentSet
 from waypoint.core import audit
+from waypoint.core.actions import Refused as BaseRefused
 from waypoint.core.concurrency import previous_result, remember_result
 from waypoint.encounters.events import EncounterEvent
 from waypoint.encounters.models import (
@@ -44,15 +45,8 @@ from waypoint.orgs.models import Site, Staff
 from waypoint.people.models import Person
 
 
-class Refused(Exception):
-    """A change the rules do not allow; ``str()`` is the translated message for the person asking."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
-
-    def __str__(self) -> str:
-        return self.message
+class Refused(BaseRefused):
+    """A change the encounter's rules do not allow."""
 
 
 class EncounterClosed(Refused):

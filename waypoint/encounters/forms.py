@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from waypoint.contact import intake
-from waypoint.core.forms import DateInput, SafeForm
+from waypoint.core.forms import DateInput, SafeForm, upcoming
 from waypoint.encounters.models import (
     Answer,
     CheckAnswer,
@@ -269,11 +269,9 @@ class CallbackForm(SafeForm):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        due = data.get("due_on")
-        if data.get("channel") and not due:
+        if data.get("channel") and not data.get("due_on"):
             self.add_error("due_on", _("Give the follow-up a date."))
-        elif due and due < timezone.localdate():
-            self.add_error("due_on", _("Choose today or a later day."))
-        elif due and due > timezone.localdate() + timedelta(days=366):
-            self.add_error("due_on", _("Choose a day within the next year."))
         return data
+
+    def clean_due_on(self) -> Any:
+        return upcoming(self.cleaned_data.get("due_on"))

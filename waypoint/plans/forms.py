@@ -10,14 +10,13 @@ import uuid
 from typing import Any
 
 from django import forms
-from django.core.exceptions import ValidationError
 from django.forms import formset_factory
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from waypoint.contact.forms import RuleFieldsMixin
 from waypoint.contact.rules import FIELDS
-from waypoint.core.forms import DateInput, SafeForm
+from waypoint.core.forms import DateInput, SafeForm, upcoming
 from waypoint.plans.spec import (
     CONTACT_ROWS,
     MAX_STEPS,
@@ -49,13 +48,7 @@ class OverviewForm(VersionForm):
     )
 
     def clean_review_on(self) -> datetime.date | None:
-        day = self.cleaned_data.get("review_on")
-        today = timezone.localdate()
-        if day and day < today:
-            raise ValidationError(_("Choose today or a later day."))
-        if day and day > today + datetime.timedelta(days=MAX_REVIEW_DAYS):
-            raise ValidationError(_("Choose a day within the next year."))
-        return day
+        return upcoming(self.cleaned_data.get("review_on"))
 
     def section_value(self) -> dict[str, str]:
         day = self.cleaned_data.get("review_on")
