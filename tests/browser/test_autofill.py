@@ -4,9 +4,10 @@ Chromium saves what is typed into a submitted form in its autofill table, keyed 
 offered again on any site; quick exit cannot clear it.  Here a Chromium with a persistent profile
 (a fresh directory) signs in, types a unique canary into every kind of field that takes a person's
 data (search, person create and edit, encounter note, separation, plan contact name and number,
-safe word after step-up, contact rules: text number, cover, danger word, battery plan and best
-times; service), submits each form, exits with the Exit button, and closes.  Then
-every text of every table of the profile's "Web Data" database is searched for the canaries.
+safe word after step-up, contact rules: text number, how we introduce ourselves, the cover for anyone
+else who answers, danger word, battery plan and best times; service), submits each form, exits with
+the Exit button, and closes.  Then every text of every table of the profile's "Web Data" database is
+searched for the canaries.
 
 A control test serves one plain form without ``autocomplete="off"`` in the same kind of profile and
 finds its canary in the autofill table: the check can fail, so its zero means something."""
@@ -149,6 +150,7 @@ def test_no_canary_in_a_persistent_profile_after_exit(
         "safe word": f"Safewordcanary {tag}",
         "text number": f"+1 555 01{secrets.randbelow(90) + 10} {secrets.randbelow(9000) + 1000}",
         "cover": f"Covercanary {tag}",
+        "cover for others": f"Othercovercanary {tag}",
         "danger word": f"Dangercanary {tag}",
         "battery plan": f"Batterycanary {tag}",
         "best times": f"Timescanary {tag}",
@@ -206,11 +208,11 @@ def test_no_canary_in_a_persistent_profile_after_exit(
         assert path_of(page) == f"/plans/{plan}/resources/device/", f"the device item did not open: {page.url}"
         page.check("input[name=status][value=filled]")
         page.fill("#id_rule_safe_word", canaries["safe word"])  # the device item edits the contact rules
-        page.check("input[name=rules_how][value=in_person]")
         submit(page)
         assert path_of(page) == f"/plans/{plan}/", f"the safe word was not saved: {page.url}"
 
-        # The contact rules page: a number, the danger word, the cover, device notes, best times.
+        # The contact rules page: a number, the danger word, how we introduce ourselves, the cover for
+        # anyone else, device notes, best times.
         page.goto(f"{wp_server.url}/people/{person}/contact/rules/")
         stepped_up = step_up_if_asked(page, wp_server, codes, username) or stepped_up
         assert path_of(page) == f"/people/{person}/contact/rules/", f"the rules page did not open: {page.url}"
@@ -218,6 +220,8 @@ def test_no_canary_in_a_persistent_profile_after_exit(
         page.check("input[name=rule_text][value=allowed]")
         page.fill("#id_rule_text_number", canaries["text number"])
         page.fill("#id_rule_identify_as", canaries["cover"])
+        page.check("input[name=rule_someone_answers][value=say_cover]")
+        page.fill("#id_rule_cover_name", canaries["cover for others"])
         page.fill("#id_rule_danger_word", canaries["danger word"])
         page.fill("#id_rule_battery_plan", canaries["battery plan"])
         page.fill("#id_rule_best_times", canaries["best times"])

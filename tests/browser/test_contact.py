@@ -29,12 +29,13 @@ flow-follow-up-<lang>.png (text only, no voicemail, after the attempt)."""
 from __future__ import annotations
 
 import datetime
+import json
 import re
 import secrets
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 import pytest
 
@@ -48,6 +49,7 @@ from tests.browser.helpers import (
     press_and_wait,
     require_chromium,
     set_language,
+    sign_in,
     submit,
     tab_to,
     translate,
@@ -191,12 +193,18 @@ def set_rule(page: Any, name: str, value: str) -> None:
         page.fill(f"main form [name='rule_{name}']", value)
 
 
-def save_rules(page: Any, server: LiveServer, codes: CodeBook, person: str, rules: dict[str, str]) -> None:
-    """Change these rules on the rules page (confirmed in person) and save."""
+def save_rules(
+    page: Any, server: LiveServer, codes: CodeBook, person: str, rules: dict[str, str], confirm: str = ""
+) -> None:
+    """Change these rules on the rules page and save.  With ``confirm`` (in_person, phone) every rule
+    was read back to them: the box is ticked and how chosen, so the rules count as confirmed; without
+    it the save changes the rules and confirms nothing."""
     open_path(page, server, codes, f"/people/{person}/contact/rules/")
     for name, value in rules.items():
         set_rule(page, name, value)
-    page.check("main form input[name=how][value=in_person]")
+    if confirm:
+        page.check("#id_confirm_all")
+        page.check(f"main form input[name=how][value={confirm}]")
     submit(page)
     assert path_of(page) == f"/people/{person}/contact/", f"the rules were not saved: {page.url}"
 
@@ -223,8 +231,10 @@ def table_rows(page: Any, selector: str) -> list[list[str]]:
 
 
 def confirmed_hint(page: Any) -> str:
-    """The "Last confirmed ..." line under "Before you call"."""
-    return " ".join(page.locator("section.before-call > p.hint").first.inner_text().split())
+    """The "Last confirmed ..." line under "Before you call" ("" when the rules were never confirmed
+    or not for 30 days: then the panel shows its notice, ``#rules-stale``, instead)."""
+    hint = page.locator("section.before-call #rules-confirmed")
+    return " ".join(hint.inner_text().split()) if hint.count() else ""
 
 
 def reference_of(page: Any) -> str:
@@ -287,6 +297,10 @@ def test_text_only_no_voicemail_say_pharmacy_from_the_check_to_a_logged_attempt(
 
         # In person: privacy gate -> confidentiality -> the safety check, answered in parts.
         in_person_check(page, wp_server, person, TEXT_ONLY)
+        # Some rules recorded in a check are not a read-back of every rule: nothing is confirmed yet.
+        page.goto(wp_server.url + person_path)
+        recorded = page.evaluate(RULES_SCRIPT)
+        assert recorded.get(t(language, "Last confirmed")) == t(language, "Never"), recorded
 
         # The rules page reads every part back in its own field; nothing else took the words.
         open_path(page, wp_server, codes, f"{person_path}contact/rules/")
@@ -305,6 +319,7 @@ def test_text_only_no_voicemail_say_pharmacy_from_the_check_to_a_logged_attempt(
         )
         assert not [v for v in values if "voicemail" in v or "text only" in v], f"the note landed in a rule: {values}"
         page.fill("#id_rule_text_number", "+1 (555) 014-2277")
+        page.check("#id_confirm_all")  # every rule read back to them, in person: now they are confirmed
         page.check("main form input[name=how][value=in_person]")
         submit(page)
         assert path_of(page) == f"{person_path}contact/", f"the number was not saved: {page.url}"
@@ -561,7 +576,7 @@ def test_reconfirming_rules_changed_in_another_tab_shows_the_conflict_and_the_ne
     person = new_record(page, wp_server, "en")
     save_rules(page, wp_server, codes, person, {
         "safe_to_contact": "yes", "text": "allowed", "text_number": "5550142299", "identify_as": "pharmacy",
-    })  # fmt: skip
+    }, confirm="in_person")  # fmt: skip
     page.goto(f"{wp_server.url}/people/{person}/follow-ups/new/")
     page.check("main form input[name=channel][value=text]")
     due_today(page, problems, "new follow-up")
@@ -575,8 +590,10 @@ def test_reconfirming_rules_changed_in_another_tab_shows_the_conflict_and_the_ne
         shown_version = int(page.input_value("form.reconfirm input[name=version]"))
         assert tiles(page)["Say you are"][0] != f"library {where} {tag}"
 
-        other = page.context.new_page()  # another tab of the same provider changes the rules meanwhile
-        save_rules(other, wp_server, codes, person, {"identify_as": f"library {where} {tag}"})
+        # Another tab of the same provider changes the rules meanwhile, read back in person (so the
+        # panel's "Last confirmed" says in person, whatever the loop confirmed before).
+        other = page.context.new_page()
+        save_rules(other, wp_server, codes, person, {"identify_as": f"library {where} {tag}"}, confirm="in_person")
         other.close()
 
         page.check("form.reconfirm input[name=how][value=phone]")
@@ -590,7 +607,8 @@ def test_reconfirming_rules_changed_in_another_tab_shows_the_conflict_and_the_ne
         assert "changed since you opened this page" in message.inner_text()
         assert tiles(page)["Say you are"] == (f"library {where} {tag}", "say"), f"{where}: the new rules are not shown"
         assert int(page.input_value("form.reconfirm input[name=version]")) == shown_version + 1
-        assert "By phone" not in confirmed_hint(page), f"{where}: the stale confirmation was recorded"
+        hint = confirmed_hint(page)
+        assert "In person" in hint and "By phone" not in hint, f"{where}: the stale confirmation was recorded: {hint}"
         assert page.is_checked("form.reconfirm input[name=how][value=phone]"), "what was chosen is kept"
         if where == "follow-up":
             assert page.locator(f"form.reconfirm input[name=task][value='{task.split('/')[2]}']").count() == 1
@@ -843,3 +861,318 @@ def test_saved_dates_survive_a_save_with_the_interface_in_spanish(
         "date of birth": "shown in Spanish as '1990-04-01', after the save '1990-04-01'",
         "plan review date": f"shown in Spanish as {review!r}, after the save {review!r}",
     }, kept
+
+
+# --------------------------------------------------------------------------------------------------
+# 6. The review of issue 10: the cover for anyone else, confirming only on a read-back of every
+#    rule, and secrets only for the record's assigned staff (and supervisors)
+
+
+def panel_rows(page: Any) -> dict[str, str]:
+    """The before-you-call summary (label -> text): best way, best times and, for those who may hold
+    them, the safe word, the danger word and where they are."""
+    labels = page.locator("section.before-call dl.summary dt").all_inner_texts()
+    texts = page.locator("section.before-call dl.summary dd").all_inner_texts()
+    return {dt.strip(): " ".join(dd.split()) for dt, dd in zip(labels, texts, strict=True)}
+
+
+def phone_call(page: Any, server: LiveServer, person: str) -> str:
+    """A call with this person, confidentiality explained; returns the encounter's path."""
+    encounter = start_encounter(page, server, person, "phone")
+    explain_confidentiality(page, server, encounter)
+    return encounter
+
+
+def not_safe_to_talk(page: Any, server: LiveServer, encounter: str) -> str:
+    """Answer "not safe to talk" on the call's safety check; returns what the card says to say."""
+    page.goto(f"{server.url}{encounter}safety-check/")
+    answer_question(page, "safe_to_talk", {"answer": "no"})
+    submit(page)
+    assert path_of(page) == f"{encounter}not-safe-to-talk/", f"'no' must open the cover screen: {page.url}"
+    return " ".join(page.inner_text("section.cover #cover-h + p.say").split())
+
+
+def test_not_safe_to_talk_card_says_the_cover_for_anyone_else_else_how_we_introduce_ourselves(
+    contexts: Any, wp_server: LiveServer, codes: CodeBook, provider_session: dict[str, Any]
+) -> None:
+    """How we introduce ourselves to them (``identify_as``) and the cover to give anyone else who
+    answers or listens (``cover_name``) are separate rules.  The not-safe-to-talk card says the cover
+    when one was given, else how we introduce ourselves; "say you are the cover" without a cover is
+    refused on the rules page and in the call's safety check (400, the error beside the field)."""
+    tag = secrets.token_hex(2)
+    intro, cover = f"Marta from the clinic {tag}", f"Carla, a cousin from Quito {tag}"
+    page = session_page(contexts, wp_server, codes, provider_session, PROVIDER)
+    set_language(page, "en")
+    person = new_record(page, wp_server, "en")
+    save_rules(page, wp_server, codes, person, {
+        "safe_to_contact": "yes", "text": "allowed", "text_number": "5550142311", "identify_as": intro,
+    }, confirm="in_person")  # fmt: skip
+
+    # No cover for anyone else: the card says how we introduce ourselves.
+    said = not_safe_to_talk(page, wp_server, phone_call(page, wp_server, person))
+    assert said == intro, f"without a cover the card must say how we introduce ourselves: {said!r}"
+
+    # "Say you are the cover" without a cover: refused on the rules page, nothing saved.
+    open_path(page, wp_server, codes, f"/people/{person}/contact/rules/")
+    set_rule(page, "someone_answers", "say_cover")
+    with page.expect_response(lambda r: r.request.method == "POST") as answer:
+        submit(page)
+    assert answer.value.status == 400, f"say_cover without a cover answered {answer.value.status}"
+    assert page.locator("#id_rule_cover_name_error").is_visible(), "the error is not beside the cover field"
+    assert page.locator("#error-summary").is_visible()
+    # With the cover: saved; the panel's tiles read each rule from its own field.
+    page.fill("#id_rule_cover_name", cover)
+    submit(page)
+    assert path_of(page) == f"/people/{person}/contact/", f"the cover was not saved: {page.url}"
+    shown = tiles(page)
+    assert shown.get("Say you are") == (intro, "say"), shown
+    assert shown.get("If someone else answers") == (f"Say you are: {cover}", "say"), shown
+
+    # A cover was given: the card says it, not how we introduce ourselves (which may name us).
+    call = phone_call(page, wp_server, person)
+    page.goto(f"{wp_server.url}{call}safety-check/")
+    answer_question(page, "someone_on_line", {"answer": "yes", "someone_answers": "say_cover", "consented": True})
+    with page.expect_response(lambda r: r.request.method == "POST") as answer:
+        submit(page)
+    assert answer.value.status == 400, f"the call's say_cover without a cover answered {answer.value.status}"
+    assert page.locator("#id_someone_on_line__cover_name_error").is_visible(), "no error beside the call's cover"
+    said = not_safe_to_talk(page, wp_server, call)
+    assert said == cover, f"the card must say the cover for anyone else: {said!r}"
+    card = " ".join(page.inner_text("section.cover").split())
+    assert intro not in card, f"how we introduce ourselves is on the card though a cover was given: {card}"
+    assert f"If someone else is on the line: Say you are: {cover}" in card, card
+    guard(page, "not safe to talk, with a cover")
+    METRICS["contact: not-safe-to-talk card (cover given / not given)"] = "says the cover / says how we introduce us"
+    record_figures()
+
+
+CONFIRMED = """
+from waypoint.contact.models import ContactRules
+rules = ContactRules.objects.get(person_id={person!r})
+print("CONFIRMED", rules.confirmed_at.isoformat() if rules.confirmed_at else "-", rules.confirmed_how or "-")
+"""
+
+
+def confirmed_in_db(server: LiveServer, person: str) -> tuple[str, str]:
+    """(confirmed_at as ISO text or "-", how or "-") of the person's rules, read by the server."""
+    result = server.manage("shell", "-c", CONFIRMED.format(person=person))
+    line = next(x for x in result.stdout.splitlines() if x.startswith("CONFIRMED "))
+    _label, when, how = line.split()
+    return when, how
+
+
+def last_confirmed_on_record(page: Any, server: LiveServer, person: str) -> str:
+    page.goto(f"{server.url}/people/{person}/")
+    return str(page.evaluate(RULES_SCRIPT).get("Last confirmed", ""))
+
+
+def test_the_rules_page_confirms_the_rules_only_when_every_rule_was_read_back(
+    contexts: Any, wp_server: LiveServer, codes: CodeBook, provider_session: dict[str, Any]
+) -> None:
+    """A save of the rules page changes the rules; it marks them confirmed only with the box "I read
+    every rule back to them and they confirmed them all" ticked (and how).  Without the box, "Last
+    confirmed" does not change, even with a way chosen; the box without a way is refused."""
+    tag = secrets.token_hex(2)
+    page = session_page(contexts, wp_server, codes, provider_session, PROVIDER)
+    set_language(page, "en")
+    person = new_record(page, wp_server, "en")
+    rules_path = f"/people/{person}/contact/rules/"
+
+    # A first save with a way chosen but the box not ticked: saved, confirmed never.
+    open_path(page, wp_server, codes, rules_path)
+    assert not page.is_checked("#id_confirm_all"), "the box starts ticked"
+    assert page.locator("main form input[name=how]:checked").count() == 0, "a way starts chosen"
+    for name, value in (("safe_to_contact", "yes"), ("text", "allowed"), ("text_number", "5550142321"),
+                        ("best_times", f"Mornings {tag}")):  # fmt: skip
+        set_rule(page, name, value)
+    page.check("main form input[name=how][value=phone]")
+    submit(page)
+    assert path_of(page) == f"/people/{person}/contact/", f"the rules were not saved: {page.url}"
+    assert panel_rows(page).get("Best days and times") == f"Mornings {tag}", panel_rows(page)
+    assert confirmed_hint(page) == "", f"a save without the box confirmed the rules: {confirmed_hint(page)}"
+    assert "never confirmed" in page.inner_text("#rules-stale")
+    assert last_confirmed_on_record(page, wp_server, person) == "Never"
+    assert confirmed_in_db(wp_server, person) == ("-", "-")
+
+    # The box without a way: refused beside the way, and nothing typed with it is saved.
+    open_path(page, wp_server, codes, rules_path)
+    set_rule(page, "best_times", f"Evenings {tag}")
+    page.check("#id_confirm_all")
+    with page.expect_response(lambda r: r.request.method == "POST") as answer:
+        submit(page)
+    assert answer.value.status == 400, f"the box without a way answered {answer.value.status}"
+    assert page.locator("#id_how_error").is_visible(), "the error is not beside the way"
+    page.goto(f"{wp_server.url}/people/{person}/contact/")
+    assert panel_rows(page).get("Best days and times") == f"Mornings {tag}", "a refused save changed a rule"
+    assert confirmed_in_db(wp_server, person) == ("-", "-")
+
+    # Every rule read back in person, box ticked: confirmed, who and how on the panel and the record.
+    save_rules(page, wp_server, codes, person, {}, confirm="in_person")
+    first = confirmed_hint(page)
+    assert first.startswith("Last confirmed") and "In person" in first and PROVIDER_NAME in first, first
+    on_record = last_confirmed_on_record(page, wp_server, person)
+    assert on_record.endswith("(In person)"), on_record
+    when, how = confirmed_in_db(wp_server, person)
+    assert how == "in_person", how
+
+    # A change without the box (a way chosen all the same): the rule changes, "Last confirmed" does not.
+    open_path(page, wp_server, codes, rules_path)
+    set_rule(page, "best_times", f"Evenings {tag}")
+    page.check("main form input[name=how][value=phone]")
+    submit(page)
+    assert path_of(page) == f"/people/{person}/contact/", f"the change was not saved: {page.url}"
+    assert panel_rows(page).get("Best days and times") == f"Evenings {tag}", panel_rows(page)
+    assert confirmed_hint(page) == first, f"a save without the box changed 'Last confirmed': {confirmed_hint(page)}"
+    assert last_confirmed_on_record(page, wp_server, person) == on_record
+    assert confirmed_in_db(wp_server, person) == (when, "in_person"), "a save without the box confirmed"
+
+    # Every rule read back by phone, box ticked: "Last confirmed" is now this one.
+    save_rules(page, wp_server, codes, person, {}, confirm="phone")
+    hint = confirmed_hint(page)
+    assert "By phone" in hint and PROVIDER_NAME in hint, hint
+    assert last_confirmed_on_record(page, wp_server, person).endswith("(By phone)")
+    later, how = confirmed_in_db(wp_server, person)
+    assert how == "phone" and later > when, (when, later, how)
+    METRICS["contact: rules-page saves that confirmed without the box"] = 0
+
+
+NEW_PROVIDER = """
+import json
+from waypoint.orgs import actions
+from waypoint.orgs.management.commands.seed_demo import demo_password
+from waypoint.orgs.models import Staff
+org = Staff.objects.get(username="provider.a").org
+staff = actions.ensure_demo_staff(org, {username!r}, demo_password({username!r}), {name!r}, "provider")
+row = {{"username": staff.username, "password": demo_password(staff.username), "totp_secret": staff.totp_secret,
+       "id": str(staff.id), "role": "provider"}}
+print("STAFF " + json.dumps(row))
+"""
+UNASSIGNED = "provider.u"  # a provider of organisation A assigned to no record (made by the test below)
+
+
+def unassigned_provider(server: LiveServer) -> str:
+    """A provider of provider.a's organisation, made through manage.py in the server's environment
+    (the same action seed_demo uses), added to the logins so it signs in through the UI."""
+    if UNASSIGNED not in server.logins:
+        result = server.manage("shell", "-c", NEW_PROVIDER.format(username=UNASSIGNED, name="Provider U"))
+        line = next(x for x in result.stdout.splitlines() if x.startswith("STAFF "))
+        server.logins[UNASSIGNED] = json.loads(line[len("STAFF ") :])
+    return UNASSIGNED
+
+
+def step_up(page: Any, server: LiveServer, codes: CodeBook, username: str, path: str) -> None:
+    """Confirm it is you (password and a fresh code) and come back to ``path``."""
+    page.goto(f"{server.url}/confirm/?{urlencode({'next': path})}")
+    assert path_of(page) == "/confirm/", page.url
+    page.fill("#id_password", server.logins[username]["password"])
+    page.fill("#id_code", codes.code(username))
+    submit(page)
+    assert path_of(page) == path, f"the step-up of {username} did not come back to {path}: {page.url}"
+
+
+def address_cells(page: Any) -> dict[str, str]:
+    """Channel -> the "Number or address" cell of the channel table on this page."""
+    return dict(page.eval_on_selector_all(
+        "main table.channels tr[data-channel]",
+        "trs => trs.map(tr => [tr.dataset.channel, tr.cells[2].textContent.trim()])",
+    ))  # fmt: skip
+
+
+def test_an_unassigned_provider_gets_no_safe_words_and_hidden_addresses_even_after_a_step_up(
+    contexts: Any, wp_server: LiveServer, codes: CodeBook, provider_session: dict[str, Any]
+) -> None:
+    """A provider of the organisation who is not assigned to the record may read it (and may hold a
+    follow-up of it, assigned to themselves), but not its secrets: after a step-up the contact panel,
+    the follow-up, the record page, the rules page and the new follow-up page show no safe word or
+    danger word, nothing of what to do on them, nowhere they are, and "Hidden" for the visit and
+    postal addresses.  The control: provider.a, assigned to the record, sees them after a step-up."""
+    tag = secrets.token_hex(3)
+    secret_texts = {
+        "safe word": f"Lighthouse{tag}",
+        "safe word action": f"Keep talking about the weather {tag}",
+        "danger word": f"Umbrella{tag}",
+        "danger word action": f"Hang up and call the police {tag}",
+        "whereabouts": f"Shelter on Calle Luna {tag}",
+        "visit address": f"12 Calle del Sol {tag}",
+        "postal address": f"PO Box 44 {tag}",
+    }
+    holder = session_page(contexts, wp_server, codes, provider_session, PROVIDER)
+    set_language(holder, "en")
+    person = new_record(holder, wp_server, "en")  # assigned to provider.a, who made it
+    panel_path = f"/people/{person}/contact/"
+    save_rules(holder, wp_server, codes, person, {
+        "safe_to_contact": "yes", "text": "allowed", "text_number": "5550142331", "visit": "allowed",
+        "post": "allowed", "visit_address": secret_texts["visit address"],
+        "post_address": secret_texts["postal address"], "safe_word": secret_texts["safe word"],
+        "safe_word_action": secret_texts["safe word action"], "danger_word": secret_texts["danger word"],
+        "danger_word_action": secret_texts["danger word action"], "whereabouts": secret_texts["whereabouts"],
+    }, confirm="in_person")  # fmt: skip
+
+    # The control: the assigned provider, after a step-up, sees every secret on the panel.
+    step_up(holder, wp_server, codes, PROVIDER, panel_path)
+    rows = panel_rows(holder)
+    assert rows.get("Safe word") == f"{secret_texts['safe word']} If they say it: {secret_texts['safe word action']}"
+    assert rows.get("Danger word") == (
+        f"{secret_texts['danger word']} If they say it: {secret_texts['danger word action']}"
+    ), rows  # fmt: skip
+    assert rows.get("Where they are") == secret_texts["whereabouts"], rows
+    cells = address_cells(holder)
+    assert cells["visit"] == secret_texts["visit address"] and cells["post"] == secret_texts["postal address"], cells
+    seen_by_holder = body_text(holder)
+    assert all(text in seen_by_holder for text in secret_texts.values()), "the control: the holder sees them all"
+
+    # The unassigned provider signs in, makes a follow-up of the person for themselves, steps up.
+    username = unassigned_provider(wp_server)
+    page, _state = contexts.page()
+    sign_in(page, wp_server, codes, username)
+    page.goto(f"{wp_server.url}/people/{person}/follow-ups/new/")
+    assert path_of(page) == f"/people/{person}/follow-ups/new/", f"a reader of the record was refused: {page.url}"
+    mine = page.eval_on_selector("#id_assignee", "s => s.options[s.selectedIndex].value")
+    assert mine == wp_server.logins[username]["id"], "the follow-up is not assigned to the unassigned provider"
+    page.check("main form input[name=channel][value=text]")
+    page.fill("#id_due_on", today())
+    submit(page)
+    task = path_of(page)
+    assert TASK_PATH.fullmatch(task), f"the follow-up was not added: {page.url}"
+    step_up(page, wp_server, codes, username, panel_path)
+
+    leaks: list[str] = []
+    checked: list[str] = []
+    for label, path in (
+        ("contact panel", panel_path),
+        ("follow-up", task),
+        ("record", f"/people/{person}/"),
+        ("rules page", f"/people/{person}/contact/rules/"),
+        ("new follow-up", f"/people/{person}/follow-ups/new/"),
+    ):
+        response = page.goto(wp_server.url + path)
+        assert response is not None and response.status == 200, f"{label}: {response and response.status}"
+        assert path_of(page) == path, f"{label} sent the unassigned provider to {page.url}"
+        html = body_text(page)
+        leaks += [f"{label}: {what}" for what, text in secret_texts.items() if text in html]
+        assert "5550142331" in html, f"{label}: the rules are not shown at all (the check would prove nothing)"
+        if page.locator("main table.channels").count():
+            cells = address_cells(page)
+            assert cells["visit"] == "Hidden" and cells["post"] == "Hidden", f"{label}: {cells}"
+        if path in (panel_path, task):
+            rows = panel_rows(page)
+            shown = [name for name in ("Safe word", "Danger word", "Where they are") if name in rows]
+            assert not shown, f"{label}: rows for the secrets are shown to a provider who may not hold them: {rows}"
+            assert "If they say it:" not in page.inner_text("section.before-call"), label
+            assert page.locator("section.before-call a[href^='/confirm/']").count() == 0, (
+                f"{label}: a provider who may not hold the secrets is offered to reveal them"
+            )  # fmt: skip
+            withheld = page.locator("section.before-call p.hint", has_text="shown only to their assigned staff")
+            assert withheld.count() == 1, f"{label}: no word on why the secrets are not shown"
+        if label == "rules page":
+            fields = [f"rule_{n}" for n in ("safe_word", "safe_word_action", "danger_word", "danger_word_action",
+                                            "whereabouts", "visit_address", "post_address")]  # fmt: skip
+            present = [name for name in fields if page.locator(f"main form [name='{name}']").count()]
+            assert not present, f"the rules page offers the secrets to a provider who may not hold them: {present}"
+        guard(page, f"unassigned provider: {label}")
+        checked.append(label)
+    METRICS["contact: secrets shown to an unassigned provider after a step-up (pages checked)"] = (
+        f"{len(leaks)} ({len(checked)})"
+    )
+    record_figures()
+    assert not leaks, "secrets shown to a provider not assigned to the record:\n" + "\n".join(leaks)

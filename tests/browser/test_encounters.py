@@ -901,10 +901,13 @@ def test_call_answers_become_contact_rules_read_under_their_own_labels(
     contexts: Any, wp_server: LiveServer, codes: CodeBook, provider_session: dict[str, Any]
 ) -> None:
     """Recorded as the structured parts of a phone safety check (if we get disconnected; if someone
-    comes on the line, with the cover and their words), each rule is shown under its own label on the
-    record page in English and Spanish, the free-text notes typed beside them become no rule, nothing
-    is usable while contact after today was not agreed, and a later call's not-safe-to-talk screen
-    reads the cover and what to do if someone else is on the line from their own fields."""
+    comes on the line, with the cover for anyone else and their words), each rule is shown under its
+    own label on the record page in English and Spanish, the free-text notes typed beside them become
+    no rule, nothing is usable while contact after today was not agreed (so the call back reads "do
+    not call back"), the cover for others is not how we introduce ourselves, and a later call's
+    not-safe-to-talk screen reads the cover and what to do if someone else is on the line from their
+    own fields.  A third call records that contact after today is safe (the disconnection question's
+    own part): then the call back after an hour is the plan, and calls may be used."""
     tag = secrets.token_hex(3)
     cover, words = f"Farmacia Sol {tag}", f"say you dialled the pharmacy by mistake {tag}"
     notes = [f"text the word kite, wait an hour {tag}", f"her brother answers sometimes {tag}"]
@@ -925,7 +928,7 @@ def test_call_answers_become_contact_rules_read_under_their_own_labels(
                     "perm_voicemail": "not_allowed", "consented": True, "note": notes[0],
                 },
                 "someone_on_line": {
-                    "answer": "yes", "someone_answers": "other", "identify_as": cover, "someone_answers_words": words,
+                    "answer": "yes", "someone_answers": "other", "cover_name": cover, "someone_answers_words": words,
                     "consented": True, "note": notes[1],
                 },
             },
@@ -940,11 +943,13 @@ def test_call_answers_become_contact_rules_read_under_their_own_labels(
                 return translate(language, msgid)
 
             rules = page.evaluate(RULES_SCRIPT)
-            assert rules.get(t("How to identify ourselves")) == cover, f"{language}: {rules}"
-            # Each choice read with its own label, their words and the time beside it (however joined).
+            # The cover is for anyone else who answers: it is not how we introduce ourselves to them.
+            assert rules.get(t("How to identify ourselves")) == t("Not agreed: do not say who you are"), rules
+            # Each choice read with its own label, their words beside it (however joined).
             someone, dropped = rules.get(t("If someone else answers"), ""), rules.get(t("If we get disconnected"), "")
             assert t("Something else, in their words") in someone and words in someone, rules
-            assert t("We call back") in dropped and t("After 1 hour").lower() in dropped.lower(), rules
+            # "We call back" while calls may not be used (contact after today not agreed): do not call back.
+            assert dropped == t("Do not call back: calls are not allowed now"), rules
             assert rules.get(t("Safe to contact after today")) == t("Not asked (no contact)"), rules
             section = str(page.inner_text("main section[aria-labelledby=contact-rules-h]"))
             assert not [note for note in notes if note in section], "a free-text note became a rule"
@@ -966,7 +971,33 @@ def test_call_answers_become_contact_rules_read_under_their_own_labels(
         assert not [note for note in notes if note in screen], "a free-text note is read as a rule"
         assert page.locator("#id_channel").count() == 0, "no channel is usable: no follow-up may be offered"
         assert page.locator("#no-channel").is_visible()
-        METRICS["contact rules followed from a call to the record and the cover screen"] = "5 rules, en and es"
+
+        # A third call: they say contact after today is safe (a part of the disconnection question).
+        page.goto(f"{wp_server.url}{person_path}encounters/new/")
+        page.check("input[name=mode][value=phone]")
+        submit(page)
+        third = path_of(page)
+        page.goto(f"{wp_server.url}{third}confidentiality/")
+        submit(page)
+        page.goto(f"{wp_server.url}{third}safety-check/")
+        radios = page.eval_on_selector_all(
+            "main form input[name=disconnection__safe_to_contact]", "rs => rs.map(r => r.value)"
+        )
+        assert radios == ["not_asked", "yes", "no", "not_sure"], radios
+        answer_question(page, "safe_to_talk", {"answer": "yes"})
+        answer_question(page, "disconnection", {"answer": "yes", "safe_to_contact": "yes", "consented": True})
+        submit(page)
+        assert path_of(page) == third, f"the answers were not saved: {page.url}"
+        page.goto(f"{wp_server.url}{person_path}")
+        rules = page.evaluate(RULES_SCRIPT)
+        assert rules.get(translate("es", "Safe to contact after today")) == translate("es", "Yes"), rules
+        dropped = rules.get(translate("es", "If we get disconnected"), "")
+        assert translate("es", "We call back") in dropped, rules
+        assert translate("es", "After 1 hour").lower() in dropped.lower(), rules
+        rows = {row["channel"]: row for row in page.evaluate(CHANNEL_ROWS)}
+        assert rows["call"]["usable"] == "yes" and rows["voicemail"]["usable"] == "no", rows
+        assert [c for c, row in rows.items() if row["usable"] == "yes"] == ["call"], rows
+        METRICS["contact rules followed from a call to the record and the cover screen"] = "6 rules, en and es"
     finally:
         reset_language(page, wp_server)
         page.close()

@@ -405,10 +405,10 @@ def test_safe_word_goes_from_the_device_item_to_the_plan_page_only(
             submit(page)
         page.check("input[name=status][value=filled]")
         # The device item edits the person's contact rules (one source): the safe word and the battery
-        # plan are rule fields, and saving them says how the rules were confirmed with the person.
+        # plan are rule fields.  Saving some rules confirms nothing (no "how it was confirmed" here).
+        assert page.locator("input[name=rules_how]").count() == 0, "a plan item still asks how rules were confirmed"
         page.fill("input[name=rule_safe_word]", word)
         page.fill("textarea[name=rule_battery_plan]", battery)
-        page.check("input[name=rules_how][value=in_person]")
         submit(page)
         assert path_of(page) == f"/plans/{plan}/", f"the device item was not saved: {page.url}"
         for language, label, other in (
@@ -429,6 +429,9 @@ def test_safe_word_goes_from_the_device_item_to_the_plan_page_only(
         texts = page.locator("section.before-call dl.summary dd").all_inner_texts()
         panel = {dt.strip(): dd.strip() for dt, dd in zip(labels, texts, strict=True)}
         assert panel.get("Safe word") == word, f"the contact panel does not read the plan's safe word: {panel}"
+        # Two rules saved from a plan item are not a read-back of every rule: nothing was confirmed.
+        assert page.locator("#rules-confirmed").count() == 0, page.inner_text("section.before-call")
+        assert "never confirmed" in page.inner_text("#rules-stale"), page.inner_text("section.before-call")
 
         page.goto(f"{wp_server.url}/plans/{plan}/print/")
         every = [box.get_attribute("value") or "" for box in page.locator("main form input[name=sections]").all()]
