@@ -9,6 +9,7 @@ import math
 import re
 import subprocess
 import time
+import urllib.error
 import urllib.parse
 from typing import Any
 
@@ -130,7 +131,9 @@ def targets(server: BenchServer) -> dict[str, tuple[str, str, str]]:
             "contact_page": ("/people/<id>/contact/ (before you call)", person + "contact/", session.cookie_header()),
             "login_anon": ("/login/ (anonymous)", "/login/", visitor.cookie_header()),
         }
-        if session.get(person + "contact/")[0] != 200:  # a tree from before issue 10 has no such page
+        try:
+            session.get(person + "contact/")
+        except urllib.error.HTTPError:  # a tree from before issue 10 has no such page (404)
             del found["contact_page"]
         server.extra["targets"] = found
     return {key: (label, server.url + path, cookie) for key, (label, path, cookie) in server.extra["targets"].items()}
