@@ -227,6 +227,7 @@ def _render(
     answer = session.post_timed(path, form, tag)
     window["end"] = time.perf_counter()
     window["ok"] = float(_is_pdf(answer))
+    window["status"] = float(answer["status"])
     finished.set()
 
 
@@ -260,7 +261,8 @@ def overlap(
         samples = _person_latencies(server, person, cookie, 1000, finished, tag=f"person{number}")
         thread.join(timeout=120)
         if not window.get("ok"):
-            run.flag("overlap: the PDF request during the person-page requests did not return a PDF")
+            status = int(window.get("status", 0))
+            run.flag(f"overlap: the PDF request during the person-page requests did not return a PDF ({status})")
             continue
         renders.append((window["end"] - window["start"]) * 1000)
         for index, (started, took, status) in enumerate(samples):
