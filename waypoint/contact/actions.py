@@ -57,10 +57,6 @@ def _locked_rules(person: Any) -> tuple[ContactRules, int]:
     return rules, 0 if created else rules.version
 
 
-def current_rules(person: Any) -> ContactRules | None:
-    return ContactRules.objects.filter(person_id=person.id).first()
-
-
 # --- Rules ---------------------------------------------------------------------------------------
 
 

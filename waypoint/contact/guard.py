@@ -44,6 +44,11 @@ def usable_channels(rules: ContactRules | None) -> list[str]:
     return [channel for channel in CHANNELS if may_use(rules, channel)]
 
 
+def usable_choices(rules: ContactRules | None) -> list[tuple[str, Any]]:
+    """(channel, label) of the channels the rules allow: the only choices a form may offer."""
+    return [(channel.value, channel.label) for channel in ContactChannel if may_use(rules, channel)]
+
+
 def link(rules: ContactRules | None, channel: str) -> str:
     """The ``tel:``/``sms:``/``mailto:`` link for ``channel``, or "" when it may not be used or has
     no address (voicemail, chat, post and visits have no link)."""

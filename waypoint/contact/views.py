@@ -33,7 +33,7 @@ from waypoint.contact.access import (
 from waypoint.contact.actions import ContactRefused, RulesChanged
 from waypoint.contact.events import ContactEvent
 from waypoint.contact.forms import AttemptForm, ReconfirmForm, RulesForm, TaskForm, group_names, rule_initial
-from waypoint.contact.guard import channel_rows, may_use
+from waypoint.contact.guard import channel_rows, may_use, usable_choices
 from waypoint.contact.models import ContactChannel, ContactRules, FollowUpTask, Outcome, TaskStatus
 from waypoint.contact.rules import GROUPS, SECRET_FIELDS
 from waypoint.core import reads
@@ -52,10 +52,6 @@ ATTEMPTS_SHOWN = 20
 
 def _rules(request: AuthenticatedHttpRequest, person: Person) -> ContactRules | None:
     return rules_for(request.user).filter(person_id=person.id).first()
-
-
-def _usable(rules: ContactRules | None) -> list[tuple[str, Any]]:
-    return [(row.channel, row.label) for row in channel_rows(rules) if row.usable]
 
 
 def _panel(
@@ -231,8 +227,8 @@ def task_new(request: AuthenticatedHttpRequest, person_id: uuid.UUID) -> HttpRes
         "form_token": uuid.uuid4(),
     }
     form = TaskForm(
-        request.POST if request.method == "POST" else None, channels=_usable(rules), assignees=_assignees(person),
-        initial=initial,
+        request.POST if request.method == "POST" else None, channels=usable_choices(rules),
+        assignees=_assignees(person), initial=initial,
     )  # fmt: skip
     context: dict[str, Any] = {
         "person": person, "form": form, "channels": channel_rows(rules, secrets=may_see_secrets(request, person)),
@@ -259,7 +255,7 @@ def task_new(request: AuthenticatedHttpRequest, person_id: uuid.UUID) -> HttpRes
 def _attempt_form(rules: ContactRules | None, task: FollowUpTask, data: Any = None) -> AttemptForm:
     voicemail = may_use(rules, ContactChannel.VOICEMAIL)
     initial = {"channel": task.channel or ContactChannel.CALL}
-    return AttemptForm(data, channels=_usable(rules), voicemail=voicemail, initial=initial)
+    return AttemptForm(data, channels=usable_choices(rules), voicemail=voicemail, initial=initial)
 
 
 def _task_page(

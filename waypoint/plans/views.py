@@ -27,7 +27,7 @@ from waypoint.contact.access import may_hold_secrets, may_see_secrets, rules_for
 from waypoint.contact.actions import ContactRefused, RulesChanged
 from waypoint.contact.events import ContactEvent
 from waypoint.contact.forms import group_names, rule_initial
-from waypoint.contact.guard import channel_rows
+from waypoint.contact.guard import usable_choices
 from waypoint.contact.models import ContactRules
 from waypoint.content.models import read_aloud_scripts
 from waypoint.core import reads
@@ -299,7 +299,7 @@ def _plan_item(request: AuthenticatedHttpRequest, plan: SafetyPlan, item: str) -
     data = request.POST if request.method == "POST" else None
     rules = rules_for(request.user).filter(person_id=plan.person_id).first()
     names = group_names(spec.rules, secrets=may_hold_secrets(request.user, plan.person))
-    channels = [(row.channel, row.label) for row in channel_rows(rules) if row.usable]
+    channels = usable_choices(rules)
     form = ItemForm(
         data, item=spec, person_id=plan.person_id, channels=channels, rule_names=names,
         initial=_item_initial(plan, spec, rules, names),

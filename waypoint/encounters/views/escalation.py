@@ -8,7 +8,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from waypoint.contact.access import rules_for
 from waypoint.contact.display import answering_summary
-from waypoint.contact.guard import channel_rows
+from waypoint.contact.guard import usable_choices
 from waypoint.core.access import policy
 from waypoint.encounters import actions
 from waypoint.encounters.forms import CallbackForm, EmergencyCallForm
@@ -48,7 +48,7 @@ def encounter_cover(request: AuthenticatedHttpRequest, encounter: Encounter) -> 
     """Not safe to talk: the agreed cover identity and a closing line fill the screen; then, if they
     said how, record when and how to call back."""
     rules = rules_for(request.user).filter(person_id=encounter.person_id).first()
-    channels = [(row.channel, row.label) for row in channel_rows(rules) if row.usable]
+    channels = usable_choices(rules)
     usable = [channel for channel, _label in channels]
     best = rules.best_way if rules is not None and rules.best_way in usable else (usable[0] if usable else "")
     initial = {"callback_plan": encounter.callback_plan, "due_on": timezone.localdate(), "channel": best}
