@@ -129,8 +129,13 @@ def test_follow_ups_and_attempts_refuse_forbidden_channels(world_a: OrgWorld) ->
     seen = {"refused": 0, "allowed": 0}
 
     @settings(max_examples=200, deadline=None, suppress_health_check=list(HealthCheck))
-    @given(rules=rule_sets(), channel=st.sampled_from(ACTIONS), voicemail=st.booleans())
-    def check(rules: ContactRules, channel: str, voicemail: bool) -> None:
+    @given(rules=rule_sets(), channel=st.sampled_from(ACTIONS), voicemail=st.booleans(), open_it=st.booleans())
+    def check(rules: ContactRules, channel: str, voicemail: bool, open_it: bool) -> None:
+        if open_it and channel in CHANNELS:
+            # Half the draws open the chosen channel, so that both sides are exercised every run
+            # (random rules alone allow about one action in eight: too few to count on in 200 draws).
+            rules.safe_to_contact = "yes"
+            setattr(rules, channel, "allowed")
         rules = _reset(world_a, rules)
         before = FollowUpTask.objects.count()
         if forbids(rules, channel):
