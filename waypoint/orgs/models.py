@@ -99,6 +99,10 @@ class Staff(AbstractBaseUser):
     is_front_desk = models.BooleanField(_("Front desk"), default=False)
     preferred_language = models.CharField(max_length=8, blank=True)
     interviews_as = models.CharField(_("interviews as"), max_length=6, choices=InterviewsAs.choices, blank=True)
+    # Conveniences the staff member chooses: the site the last encounter was started at (offered
+    # first next time), and whether lists show a person's initials or alias (off by default).
+    last_site = models.ForeignKey("Site", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    show_person_labels = models.BooleanField(_("show initials or alias in lists"), default=False)
     totp_secret = EncryptedTextField(blank=True)
     totp_confirmed_at = models.DateTimeField(null=True, blank=True)
     totp_last_step = models.BigIntegerField(default=0)
