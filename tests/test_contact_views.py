@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from tests.conftest import OrgWorld, make_staff, sign_in
-from tests.test_encounters import confirm_confidentiality, pass_gate, phone_ready, start
+from tests.test_encounters import confirm_confidentiality, pass_gate, phone_ready, safe_to_talk, start
 from waypoint.contact import actions
 from waypoint.contact.models import ContactAttempt, ContactRules, FollowUpTask, TaskSource, TaskStatus
 from waypoint.content.models import ContentSet
@@ -366,9 +366,8 @@ def test_not_safe_to_talk_on_an_attempt_schedules_the_next_follow_up(as_provider
 def test_not_safe_to_talk_in_a_call_creates_a_follow_up(as_provider: Client, world_a: OrgWorld) -> None:
     allow_text(world_a, identify_as="Ana from the Anti-Trafficking Center", someone_answers="say_cover")
     actions.record_rules(world_a.provider, world_a.person, {"cover_name": PHARMACY})
-    encounter, content = phone_ready(as_provider, world_a)
-    not_safe = {"content_set": str(content.id), "safe_to_talk__answer": "no", "safe_to_talk__consented": "on"}
-    cover_url = as_provider.post(reverse("encounters:safety_check", args=[encounter.id]), not_safe)["Location"]
+    encounter, _content = phone_ready(as_provider, world_a)
+    cover_url = safe_to_talk(as_provider, encounter, "no")  # asked again: not safe now (issue 11)
     page = unescape(as_provider.get(cover_url).content.decode())
     assert re.search(r'<p class="say">\s*' + re.escape(PHARMACY), page)
     assert "Anti-Trafficking" not in page  # how we introduce ourselves to them is never the cover

@@ -159,9 +159,11 @@ def test_answers_for_another_version_are_refused(as_provider: Client, world_a: O
 def test_phone_check_starts_with_the_hang_up_reminder(as_provider: Client, world_a: OrgWorld) -> None:
     encounter = start(as_provider, world_a, mode="phone")
     assert encounter.gate_passed  # no waiting room on the phone
+    body = as_provider.get(f"/encounters/{encounter.id}/safe-to-talk/").content.decode()
+    assert body.index("free to hang up") < body.index("Is it safe for you to speak with me right now?")
+    safe_to_talk(as_provider, encounter)
     confirm_confidentiality(as_provider, encounter)
     body = as_provider.get(f"/encounters/{encounter.id}/safety-check/").content.decode()
-    assert body.index("free to hang up") < body.index("Is it safe for you to speak with me right now?")
     for _key, english, _es in CONTENT[PHONE]:
         assert english.split("?")[0] in body
 
@@ -252,7 +254,7 @@ def test_emergency_needs(as_provider: Client, world_a: OrgWorld) -> None:
         as_provider.post(url, {"shelter__needed": "on", "shelter__note": "tonight", "medications__needed": "on"})[
             "Location"
         ]
-        == f"/encounters/{encounter.id}/"
+        == f"/encounters/{encounter.id}/#next-step"  # back on the step list, at the next step
     )
     assert sorted(EmergencyNeed.objects.values_list("kind", flat=True)) == ["medications", "shelter"]
     as_provider.post(url, {"medications__needed": "on"})
@@ -308,21 +310,30 @@ def test_deferred_child_protection_step_allows_close(world_a: OrgWorld) -> None:
     assert encounter.closed_at is not None
 
 
+def safe_to_talk(client: Client, encounter: Encounter, answer: str = "yes") -> str:
+    """On a call, the first screen: one click on what they said; returns where it went."""
+    content = ContentSet.current(encounter.org_id, PHONE)
+    data = {"content_set": str(content.id), "answer": answer}
+    response = client.post(f"/encounters/{encounter.id}/safe-to-talk/", data)
+    assert response.status_code == 302
+    return str(response["Location"])
+
+
 def phone_ready(client: Client, world: OrgWorld) -> tuple[Encounter, ContentSet]:
     encounter = start(client, world, mode="phone")
+    safe_to_talk(client, encounter)
     confirm_confidentiality(client, encounter)
     return encounter, ContentSet.current(world.org.id, PHONE)
 
 
 def test_not_safe_to_talk_switches_to_cover_and_records_callback(as_provider: Client, world_a: OrgWorld) -> None:
-    encounter, content = phone_ready(as_provider, world_a)
-    data = {"content_set": str(content.id), "safe_to_talk__answer": "no", "safe_to_talk__consented": "on"}
-    response = as_provider.post(f"/encounters/{encounter.id}/safety-check/", data)
-    assert response["Location"] == f"/encounters/{encounter.id}/not-safe-to-talk/"
-    page = as_provider.get(response["Location"]).content.decode()
+    encounter = start(as_provider, world_a, mode="phone")
+    location = safe_to_talk(as_provider, encounter, "no")  # the first screen of a call
+    assert location == f"/encounters/{encounter.id}/not-safe-to-talk/"
+    page = as_provider.get(location).content.decode()
     assert "wrong number" in page and "do not say who you are" in page
     assert 'id="no-channel"' in page and 'name="channel"' not in page  # no rules: no follow-up can be offered
-    as_provider.post(response["Location"], {"callback_plan": "Thursday after 6, text first"})
+    as_provider.post(location, {"callback_plan": "Thursday after 6, text first"})
     encounter.refresh_from_db()
     assert encounter.callback_plan == "Thursday after 6, text first"
     assert encounter.step_status()["safety_check"].status == "paused"
@@ -335,9 +346,8 @@ def test_not_safe_to_talk_schedules_a_follow_up_only_on_an_allowed_channel(
     """The callback form offers only the channels the rules allow; choosing one makes a follow-up
     (source "callback") for the chosen day; a channel they did not allow is refused, nothing saved."""
     record_rules(world_a.provider, world_a.person, {"safe_to_contact": "yes", "text": "allowed"}, how="phone")
-    encounter, content = phone_ready(as_provider, world_a)
-    data = {"content_set": str(content.id), "safe_to_talk__answer": "no", "safe_to_talk__consented": "on"}
-    url = as_provider.post(f"/encounters/{encounter.id}/safety-check/", data)["Location"]
+    encounter = start(as_provider, world_a, mode="phone")
+    url = safe_to_talk(as_provider, encounter, "no")
     page = as_provider.get(url).content.decode()
     assert 'value="text"' in page and 'value="call"' not in page and 'value="voicemail"' not in page
     tomorrow = (timezone.localdate() + datetime.timedelta(days=1)).isoformat()
@@ -375,7 +385,7 @@ def test_phone_answers_become_contact_rules(as_provider: Client, world_a: OrgWor
         "where_are_you__note": "",
     }
     assert as_provider.post(f"/encounters/{encounter.id}/safety-check/", data)["Location"] == (
-        f"/encounters/{encounter.id}/"
+        f"/encounters/{encounter.id}/#next-step"  # back on the step list, at the next step
     )
     rules = ContactRules.objects.get(person=world_a.person)
     assert (rules.on_disconnect, rules.call_back_after) == ("call_back", 60)
@@ -418,7 +428,8 @@ def test_rule_parts_need_consent_and_must_agree_with_each_other(as_provider: Cli
         response = as_provider.post(f"/encounters/{encounter.id}/safety-check/", {**base, **extra})
         assert response.status_code == 400, extra
     assert not ContactRules.objects.filter(person=world_a.person).exists()
-    assert not SafetyAnswer.objects.filter(encounter=encounter).exists()
+    asked_first = SafetyAnswer.objects.filter(encounter=encounter, question_key="safe_to_talk")  # the first screen
+    assert not SafetyAnswer.objects.filter(encounter=encounter).exclude(pk__in=asked_first).exists()
 
 
 def test_in_person_answers_about_contact_become_rules(as_provider: Client, world_a: OrgWorld) -> None:
@@ -506,7 +517,7 @@ def test_amendments_only_after_close_and_keep_the_original(as_provider: Client, 
 def test_check_in_prompt_uses_the_org_interval(as_provider: Client, world_a: OrgWorld) -> None:
     page = as_provider.get(f"/encounters/{world_a.encounter.id}/").content.decode()
     assert 'data-check-in-seconds="600"' in page  # default 10 minutes
-    assert 'accesskey="g"' in page and 'accesskey="b"' in page
+    assert 'data-shortcut="grounding"' in page and 'data-shortcut="breathing"' in page and "accesskey" not in page
 
 
 def test_age_that_contradicts_an_open_minor_encounter_is_refused(world_a: OrgWorld) -> None:

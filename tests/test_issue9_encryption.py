@@ -67,6 +67,7 @@ SENSITIVE = {
                                          "deferred_reason"},
     "encounters_amendment": {"text"},
     "encounters_separationrun": {"separator", "reason_given", "outcome", "why_not", "escalation_notes"},
+    "encounters_separationrequest": {"room"},  # free text: a name could be typed into it
     "contact_contactrules": {"safe_to_contact", "best_way", "call", "voicemail", "text", "email", "chat", "post",
                              "visit", "phone_number", "text_number", "email_address", "chat_address",
                              "post_address", "visit_address", "best_times", "identify_as", "may_name_org",
@@ -90,6 +91,7 @@ PLAIN = {
         "alias_index": "keyed hash per organisation, for exact search",
         "preferred_language": "one of the app's own languages; picks the read-aloud scripts",
     },
+    "people_persontoken": {"digest": "keyed hash per organisation of one word of a name or alias (issue 11 search)"},
     "encounters_encounter": {
         "mode": "in person, phone or video: which steps apply; counted in reports",
         "language": "copy of the preferred language the encounter started in",

@@ -33,7 +33,6 @@ from waypoint.core import audit
 from waypoint.core.models import AuditEvent
 from waypoint.people import access as people_access
 from waypoint.people.events import PersonEvent
-from waypoint.people.models import Person
 from waypoint.plans.spec import ITEMS
 
 # --------------------------------------------------------------------------------------------------
@@ -321,15 +320,19 @@ def test_invalid_searches_write_no_row_and_do_not_count(world_a: OrgWorld, setti
 
 
 def test_search_uses_the_organisation_s_own_name_index(world_a: OrgWorld, monkeypatch: Any) -> None:
-    """The view asks the model for the index of the reader's organisation (issue 9 item 9)."""
+    """The search asks for the word hashes of the reader's organisation (issue 9 item 9; since issue
+    11 the index holds one keyed hash per word, ``waypoint.people.tokens``)."""
+    from waypoint.people import search as people_search
+    from waypoint.people import tokens
+
     seen: list[tuple[uuid.UUID, str]] = []
-    original: Callable[[uuid.UUID, str], str] | None = getattr(Person, "search_index", None)
+    original: Callable[[uuid.UUID, str], list[str]] = tokens.word_digests
 
-    def spy(org_id: uuid.UUID, text: str) -> str:
+    def spy(org_id: uuid.UUID, text: str) -> list[str]:
         seen.append((org_id, text))
-        return original(org_id, text) if original else ""
+        return original(org_id, text)
 
-    monkeypatch.setattr(Person, "search_index", staticmethod(spy), raising=False)
+    monkeypatch.setattr(people_search.tokens, "word_digests", spy)
     client = sign_in(Client(), world_a.provider)
     assert list(search(client, "Canary Name A").context["rows"]) == [world_a.person]
     assert seen == [(world_a.org.id, "Canary Name A")]

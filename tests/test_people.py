@@ -105,7 +105,7 @@ def test_minor_status_is_derived(as_provider: Client) -> None:
 )
 def test_bad_input_is_refused_with_a_message(as_provider: Client, field: str, value: str, message: str) -> None:
     response = as_provider.post("/people/new/", person_data(**{field: value}))
-    assert response.status_code == 200
+    assert response.status_code == 400  # issue 11: bad input on the create page is a 400, as on edit
     assert message in response.content.decode()
     assert not Person.objects.filter(preferred_language="es").exists()
 
@@ -186,7 +186,7 @@ def test_search_is_post_only(as_provider: Client) -> None:
 def test_assigned_staff_limited_to_own_org(world_a: OrgWorld, world_b: OrgWorld) -> None:
     client = sign_in(Client(), world_a.provider)
     response = client.post("/people/new/", person_data(assigned_staff=[str(world_b.provider.id)]))
-    assert response.status_code == 200 and "valid choice" in response.content.decode()
+    assert response.status_code == 400 and "valid choice" in response.content.decode()
 
 
 def test_timeline_lists_creation_and_changes(as_provider: Client, world_a: OrgWorld) -> None:

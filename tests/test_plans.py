@@ -119,7 +119,9 @@ def test_start_plan_from_an_encounter_once(client: Client, world_a: OrgWorld) ->
     first = client.post(reverse("plans:for_person", args=[person.id]), {"encounter": str(encounter.id)})
     second = client.post(reverse("plans:for_person", args=[person.id]))
     plan = SafetyPlan.objects.get(person=person)
-    assert first["Location"] == second["Location"] == reverse("plans:detail", args=[plan.id])
+    # Started from the encounter: the plan opens with that encounter's suggestions (issue 11, e).
+    assert first["Location"] == f"{reverse('plans:detail', args=[plan.id])}?encounter={encounter.id}"
+    assert second["Location"] == reverse("plans:detail", args=[plan.id])
     assert plan.source_encounter_id == encounter.id and plan.version == 1
     assert AuditEvent.objects.filter(event="plan.started", object_id=plan.id).count() == 1
 

@@ -184,11 +184,17 @@ PAGES = [
     Page("person_detail", 20, lambda w: f"/people/{w.person.id}/", grow_record),
     Page("plan_detail", 20, lambda w: f"/plans/{w.plan.id}/", grow_plan),
     Page("encounter_detail", 17, lambda w: f"/encounters/{w.encounter.id}/", grow_encounter),
-    Page("timeline", 13, lambda w: f"/people/{w.person.id}/timeline/", grow_record),
+    # Issue 11: an encounter's several timeline lines read the privacy steps, the urgent answers and
+    # the plans started from the encounters, one query each whatever the rows: timeline +3.
+    Page("timeline", 13 + 3, lambda w: f"/people/{w.person.id}/timeline/", grow_record),
     Page("audit_log", 16, lambda w: "/oversight/audit/", grow_audit_log, reader=Role.AUDITOR),
     Page("services", 10, lambda w: f"/people/{w.person.id}/services/", more_services),
     Page("contact_person", 14, lambda w: f"/people/{w.person.id}/contact/", grow_contact),
     Page("contact_task", 15, lambda w: f"/follow-ups/{w.task.id}/", grow_contact),
+    # Issue 11: the poll of waiting front-desk requests (static/requests.js) and the supervisor's home
+    # with the team panel (waypoint/oversight/team.py: five aggregate queries whatever the rows).
+    Page("requests_waiting", 3, lambda w: "/encounters/separation/requests/waiting/", more_people),
+    Page("home_supervisor", 13 + 5, lambda w: "/", more_people, reader=Role.SUPERVISOR),
 ]
 
 

@@ -87,10 +87,16 @@ ROWS: dict[str, list[tuple[Url, Role, list[str]]]] = {
     ],
     "S8 phone safety check": [
         (
+            # On a call the reminder and "is it safe to speak right now?" come first, on their own page.
+            lambda w: f"/encounters/{ready(w, Mode.PHONE).id}/safe-to-talk/",
+            Role.PROVIDER,
+            ["free to hang up", "Is it safe for you to speak with me right now"],
+        ),
+        (
             lambda w: f"/encounters/{ready(w, Mode.PHONE).id}/safety-check/",
             Role.PROVIDER,
-            ["free to hang up", *[text.split("?")[0] for _k, text, _es in CONTENT[PHONE]]],
-        )
+            [text.split("?")[0] for _k, text, _es in CONTENT[PHONE]],
+        ),
     ],
     "T1 person-centred, their language": [
         (lambda w: "/people/new/", Role.PROVIDER, ["Preferred language", "Their words", "Preferred interviewer"])

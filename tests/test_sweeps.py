@@ -58,6 +58,7 @@ CASES: dict[str, tuple[str, Kwargs, int | None]] = {
     "orgs:end_session": ("post", lambda w: {"number": 0}, 302),
     "orgs:end_all_sessions": ("post", NONE, 302),
     "orgs:renew_recovery_codes": ("post", NONE, 200),
+    "orgs:person_labels": ("post", NONE, 302),  # providers and supervisors: their own list choice, then back
     "orgs:staff_list": ("get", NONE, 200),
     "orgs:staff_invite": ("get", NONE, 200),
     "orgs:staff_detail": ("get", STAFF, 200),
@@ -77,11 +78,13 @@ CASES: dict[str, tuple[str, Kwargs, int | None]] = {
     "encounters:start": ("get", PERSON, 200),
     "encounters:detail": ("get", ENCOUNTER, 200),
     "encounters:gate": ("get", ENCOUNTER, 200),
+    "encounters:safe_to_talk": ("get", ENCOUNTER, 404),  # a call's first screen; the world's encounter is in person
     "encounters:confidentiality": ("get", ENCOUNTER, 200),
     "encounters:safety_check": ("get", ENCOUNTER, 302),  # locked until privacy and confidentiality are done
     "encounters:step_state": ("post", ENCOUNTER_STEP, 302),
     "encounters:comfort": ("post", ENCOUNTER, 302),
     "encounters:close": ("get", ENCOUNTER, 200),
+    "encounters:summary": ("get", ENCOUNTER, 200),
     "encounters:assessment": ("get", ENCOUNTER, 302),  # locked until the privacy gate is settled
     "encounters:needs": ("get", ENCOUNTER, 302),  # locked until the privacy gate is settled
     "encounters:consent": ("get", ENCOUNTER, 200),
@@ -95,7 +98,8 @@ CASES: dict[str, tuple[str, Kwargs, int | None]] = {
     "encounters:injured": ("get", ENCOUNTER, 200),
     "encounters:cover": ("get", ENCOUNTER, 200),
     "encounters:protocol": ("get", NONE, 200),
-    "encounters:request_create": ("post", NONE, 302),
+    "encounters:request_create": ("post", NONE, 400),  # no code phrase: the form again with the error
+    "encounters:requests_waiting": ("get", NONE, 200),
     "encounters:request_take": ("post", REQUEST, 302),
     "encounters:request_run": ("get", REQUEST, 200),
     "plans:for_person": ("get", PERSON, 302),  # the world's person has a plan: opens it

@@ -64,6 +64,7 @@ from tests.browser.test_encounters import (
     pass_gate,
     path_of,
     reset_language,
+    safe_to_talk,
     session_page,
     start_encounter,
 )
@@ -346,11 +347,8 @@ def test_text_only_no_voicemail_say_pharmacy_from_the_check_to_a_logged_attempt(
 
         # By phone: not safe to talk -> "pharmacy" is the cover; a follow-up by text, today.
         phone = start_encounter(page, wp_server, person, "phone")
-        explain_confidentiality(page, wp_server, phone)
-        page.goto(f"{wp_server.url}{phone}safety-check/")
-        answer_question(page, "safe_to_talk", {"answer": "no"})
-        submit(page)
-        assert path_of(page) == f"{phone}not-safe-to-talk/", f"'no' must open the cover screen: {page.url}"
+        said = safe_to_talk(page, wp_server, phone, "no")  # a call's first screen (issue 11)
+        assert said == f"{phone}not-safe-to-talk/", f"'no' must open the cover screen: {page.url}"
         assert page.inner_text("section.cover #cover-h + p.say").strip() == "pharmacy"
         assert NOTE not in page.inner_text("main"), "the note is read as the cover"
         offered = page.eval_on_selector_all("#id_channel option", "os => os.map(o => o.value)")
@@ -884,11 +882,9 @@ def phone_call(page: Any, server: LiveServer, person: str) -> str:
 
 
 def not_safe_to_talk(page: Any, server: LiveServer, encounter: str) -> str:
-    """Answer "not safe to talk" on the call's safety check; returns what the card says to say."""
-    page.goto(f"{server.url}{encounter}safety-check/")
-    answer_question(page, "safe_to_talk", {"answer": "no"})
-    submit(page)
-    assert path_of(page) == f"{encounter}not-safe-to-talk/", f"'no' must open the cover screen: {page.url}"
+    """Answer "not safe to talk" (the call's first question, asked again); returns what the card says to say."""
+    said = safe_to_talk(page, server, encounter, "no")
+    assert said == f"{encounter}not-safe-to-talk/", f"'no' must open the cover screen: {page.url}"
     return " ".join(page.inner_text("section.cover #cover-h + p.say").split())
 
 

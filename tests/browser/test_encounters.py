@@ -103,7 +103,6 @@ FLOW_TEXTS: dict[str, dict[str, str]] = {
     "en": {
         "done": "Done",  # a step's status tag
         "water": "Water offered",  # comfort log
-        "answers": "2 safety-check questions recorded.",
         "comfort": "1 comfort entry logged.",
         "closed message": "Encounter closed and locked.",
         "closed": "Closed and locked",
@@ -114,7 +113,6 @@ FLOW_TEXTS: dict[str, dict[str, str]] = {
     "es": {
         "done": "Hecho",
         "water": "Se ofreció agua",
-        "answers": "2 preguntas de la revisión de seguridad anotadas.",
         "comfort": "1 anotación en Comodidad y ritmo.",
         "closed message": "Encuentro cerrado y bloqueado.",
         "closed": "Cerrado y bloqueado el",
@@ -359,14 +357,19 @@ def run_in_person_flow(page: Any, person: dict[str, Any], language: str) -> None
     assert path_of(page) == f"{encounter}close/"
     summary = main_text(page)
     assert page.get_attribute("html", "lang") == language
-    assert words["answers"] in summary, summary
+    counted = {
+        name: page.inner_text(f"main .check-counts li[data-count={name}] strong")
+        for name in ("asked", "recorded", "not-recorded")
+    }  # issue 11: asked / recorded / not recorded, as stored
+    assert counted == {"asked": "2", "recorded": "2", "not-recorded": "0"}, counted
     assert words["comfort"] in summary, summary
     tab_to(page, "main form button[type=submit]")
     press_and_wait(page, "Enter")
     assert path_of(page) == encounter
     assert words["closed message"] in page.inner_text(".messages")
     assert words["closed"] in main_text(page)
-    assert page.locator("main ol.task-list a").count() == 0, "a closed encounter offers no step links"
+    # Issue 11: a closed encounter keeps a (read-only) link to every step, but no skip or pause.
+    assert page.locator("main ol.task-list details.skip").count() == 0, "a closed encounter offers no changes"
     assert page.locator(f"main a[href='{encounter}close/']").count() == 0
 
     # An amendment, after closing.
@@ -415,29 +418,18 @@ def test_phone_encounter_not_safe_to_talk_by_keyboard(
         assert page.is_checked("input[name=mode][value=phone]")
         tab_to(page, "main form button[type=submit]")
         press_and_wait(page, "Enter")
-        encounter = path_of(page)
+        # Issue 11: a call starts with the hang-up reminder and "is it safe to speak right now?".
+        first = path_of(page)
+        assert first.endswith("/safe-to-talk/"), f"a call must start with 'is it safe to talk?': {page.url}"
+        encounter = first[: -len("safe-to-talk/")]
         assert ENCOUNTER_PATH.fullmatch(encounter), f"the encounter did not start: {page.url}"
         assert page.get_attribute("html", "lang") == language
         # A call has no privacy step and no separation; "not safe to talk" is one Tab stop away.
         assert page.locator(f"main a[href='{encounter}privacy/']").count() == 0
         assert page.locator(f"main a[href='{encounter}separation/']").count() == 0
         assert page.locator(f"main a[href='{encounter}not-safe-to-talk/']").count() == 1
-
-        tab_to(page, f"main a[href='{encounter}confidentiality/']")
-        press_and_wait(page, "Enter")
-        tab_to(page, "main form button[type=submit]")
-        press_and_wait(page, "Enter")
-        assert path_of(page) == encounter
-
-        tab_to(page, f"main a[href='{encounter}safety-check/']")
-        press_and_wait(page, "Enter")
-        assert path_of(page) == f"{encounter}safety-check/"
-        assert page.get_attribute("html", "lang") == language
-        assert page.locator(".read-aloud").count() >= 1, "the phone reminder is read first"
-        tab_to(page, "input[name=safe_to_talk__answer]")
-        page.keyboard.press("ArrowDown")  # Yes (Sí) -> No
-        assert page.is_checked("input[name=safe_to_talk__answer][value=no]")
-        tab_to(page, "main form button[type=submit]")
+        assert page.locator(".read-aloud").count() >= 2, "the phone reminder is read first, then the question"
+        tab_to(page, "main form button[name=answer][value=no]")
         press_and_wait(page, "Enter")
 
         assert path_of(page) == f"{encounter}not-safe-to-talk/", f"'no' must open the cover screen: {page.url}"
@@ -459,8 +451,9 @@ def test_phone_encounter_not_safe_to_talk_by_keyboard(
         assert path_of(page) == encounter, f"the callback plan was not saved: {page.url}"
         assert page.get_attribute("html", "lang") == language
         tags = step_tags(page)
-        done, not_started = tags["confidentiality"], tags["assessment"]
-        assert tags["safety-check"] not in (done, not_started), f"the check must be paused: {tags}"
+        not_started = tags["assessment"]
+        assert tags["safe-to-talk"] != not_started, f"safe to talk must be paused: {tags}"
+        assert tags["safety-check"] == tags["safe-to-talk"], f"the check must be paused: {tags}"
 
         # The plan is kept: open the screen again from the encounter.
         tab_to(page, f"main a[href='{encounter}not-safe-to-talk/']")
@@ -468,7 +461,7 @@ def test_phone_encounter_not_safe_to_talk_by_keyboard(
         assert page.input_value("#id_callback_plan") == plan
         # And the close page lists the check as paused with the reason.
         page.goto(f"{wp_server.url}{encounter}close/")
-        row = page.locator("main table tbody tr").nth(1)  # phone: Confidentiality, Safety check, ...
+        row = page.locator("main table tbody tr").nth(2)  # phone: Safe to talk, Confidentiality, Safety check
         cells = row.locator("td").all_inner_texts()
         assert cells[2], f"the paused check has a reason: {cells}"
     finally:
@@ -536,8 +529,9 @@ def test_front_desk_code_phrase_reaches_a_provider_without_names(
         set_language(page, "en")
         page.check("input[name=outcome][value=separated]")
         submit(page)
-        assert path_of(page) == "/"
+        assert path_of(page) == run  # separated: the page leads on to a record and an encounter (issue 11)
         assert "Separation recorded." in page.inner_text(".messages")
+        page.goto(f"{wp_server.url}/")
         assert section.locator("li", has_text=phrase_text).count() == 0, "a finished request leaves the list"
     finally:
         reset_language(page, wp_server)
@@ -549,12 +543,25 @@ def test_front_desk_code_phrase_reaches_a_provider_without_names(
 
 
 def start_encounter(page: Any, server: LiveServer, person_id: str, mode: str) -> str:
+    """Start an encounter; returns its path.  A call lands on "is it safe to talk?" (issue 11),
+    left unanswered here (``safe_to_talk``)."""
     page.goto(f"{server.url}/people/{person_id}/encounters/new/")
     page.check(f"input[name=mode][value={mode}]")
     submit(page)
     path = path_of(page)
+    if mode != "in_person":
+        assert path.endswith("/safe-to-talk/"), f"a call must start with 'is it safe to talk?': {page.url}"
+        path = path[: -len("safe-to-talk/")]
     assert ENCOUNTER_PATH.fullmatch(path), f"{mode} encounter did not start: {page.url}"
     return path
+
+
+def safe_to_talk(page: Any, server: LiveServer, encounter: str, answer: str = "yes") -> str:
+    """On a call, the first screen: one click on what they said; returns where it led."""
+    page.goto(f"{server.url}{encounter}safe-to-talk/")
+    with page.expect_navigation():
+        page.click(f"main form button[name=answer][value={answer}]")
+    return path_of(page)
 
 
 def pass_gate(page: Any, server: LiveServer, encounter: str) -> None:
@@ -567,6 +574,8 @@ def pass_gate(page: Any, server: LiveServer, encounter: str) -> None:
 
 def explain_confidentiality(page: Any, server: LiveServer, encounter: str) -> None:
     page.goto(f"{server.url}{encounter}confidentiality/")
+    if path_of(page) != f"{encounter}confidentiality/":  # a call: "is it safe to talk?" comes first
+        assert safe_to_talk(page, server, encounter) == f"{encounter}confidentiality/", page.url
     submit(page)
     assert path_of(page) == encounter
 
@@ -831,6 +840,7 @@ def test_checkbox_errors_are_shown_next_to_the_box(
 ) -> None:
     page = provider_page(contexts, wp_server, codes, provider_session)
     encounter = start_encounter(page, wp_server, demo_person(wp_server, "Rosa")["id"], "phone")
+    safe_to_talk(page, wp_server, encounter)  # the needs wait for it on a call
     page.goto(wp_server.url + encounter + "needs/")
     page.fill("#id_shelter__note", "tonight")
     submit(page)
@@ -883,16 +893,15 @@ def answer_question(page: Any, key: str, fields: dict[str, Any]) -> None:
 def _phone_check(page: Any, server: LiveServer, person_path: str, answers: dict[str, dict[str, Any]]) -> str:
     """Start a call with this person, explain confidentiality, and give these safety-check answers
     (question key -> its parts, see ``answer_question``); returns the page the answers lead to."""
-    page.goto(f"{server.url}{person_path}encounters/new/")
-    page.check("input[name=mode][value=phone]")
-    submit(page)
-    encounter = path_of(page)
-    assert ENCOUNTER_PATH.fullmatch(encounter), f"the call did not start: {page.url}"
-    page.goto(f"{server.url}{encounter}confidentiality/")
+    encounter = start_encounter(page, server, person_path.split("/")[2], "phone")
+    said = answers.get("safe_to_talk", {}).get("answer", "yes")  # the call's first screen (issue 11)
+    if safe_to_talk(page, server, encounter, said) != f"{encounter}confidentiality/":
+        return path_of(page)
     submit(page)
     page.goto(f"{server.url}{encounter}safety-check/")
     for key, fields in answers.items():
-        answer_question(page, key, fields)
+        if key != "safe_to_talk":  # answered on the first screen, not asked again
+            answer_question(page, key, fields)
     submit(page)
     return path_of(page)
 
@@ -973,18 +982,13 @@ def test_call_answers_become_contact_rules_read_under_their_own_labels(
         assert page.locator("#no-channel").is_visible()
 
         # A third call: they say contact after today is safe (a part of the disconnection question).
-        page.goto(f"{wp_server.url}{person_path}encounters/new/")
-        page.check("input[name=mode][value=phone]")
-        submit(page)
-        third = path_of(page)
-        page.goto(f"{wp_server.url}{third}confidentiality/")
-        submit(page)
+        third = start_encounter(page, wp_server, person_path.split("/")[2], "phone")
+        explain_confidentiality(page, wp_server, third)
         page.goto(f"{wp_server.url}{third}safety-check/")
         radios = page.eval_on_selector_all(
             "main form input[name=disconnection__safe_to_contact]", "rs => rs.map(r => r.value)"
         )
         assert radios == ["not_asked", "yes", "no", "not_sure"], radios
-        answer_question(page, "safe_to_talk", {"answer": "yes"})
         answer_question(page, "disconnection", {"answer": "yes", "safe_to_contact": "yes", "consented": True})
         submit(page)
         assert path_of(page) == third, f"the answers were not saved: {page.url}"

@@ -7,6 +7,7 @@ point at the version they were asked in, so old answers always show the words th
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from django.db import models
 
@@ -30,20 +31,20 @@ class ContentSet(models.Model):
     @classmethod
     def current(cls, org_id: uuid.UUID, kind: str) -> ContentSet:
         """The organisation's newest version, else Waypoint's default."""
-        newest = cls.objects.filter(kind=kind).order_by("-version")
-        found = newest.filter(org_id=org_id).first() or newest.filter(org__isnull=True).first()
+        mine_or_default = models.Q(org_id=org_id) | models.Q(org__isnull=True)
+        # One query: the organisation's rows first (nulls last), newest first within each.
+        ordered = cls.objects.filter(mine_or_default, kind=kind).order_by(
+            models.F("org").asc(nulls_last=True), "-version"
+        )
+        found = ordered.first()
         if found is None:
             raise cls.DoesNotExist(kind)
         return found
 
     def lines(self, language: str) -> list[ContentLine]:
-        """Lines in ``language``, falling back to English line by line."""
-        rows = list(self.content_lines.filter(language__in=[language, "en"]).order_by("order"))
-        chosen: dict[str, ContentLine] = {}
-        for row in rows:
-            if row.key not in chosen or row.language == language:
-                chosen[row.key] = row
-        return sorted(chosen.values(), key=lambda r: r.order)
+        """Lines in ``language``, falling back to English line by line (a fallen-back line keeps
+        ``language == "en"``, so a page can say so)."""
+        return _chosen(list(self.content_lines.filter(language__in=[language, "en"]).order_by("order")), language)
 
     def text(self, key: str, language: str) -> str:
         for line in self.lines(language):
@@ -77,11 +78,53 @@ class ContentLine(models.Model):
         return f"{self.key} ({self.language})"
 
 
-def read_aloud_scripts(org_id: uuid.UUID, their_language: str, staff_language: str) -> dict[str, dict[str, str]]:
-    """Read-aloud text in the person's language, with the staff member's beside it when they differ."""
+def _chosen(rows: list[ContentLine], language: str) -> list[ContentLine]:
+    """Of these rows, each key's line in ``language``, else its English line, in order."""
+    chosen: dict[str, ContentLine] = {}
+    for row in rows:
+        if row.language == language or (row.language == "en" and row.key not in chosen):
+            chosen[row.key] = row
+    return sorted(chosen.values(), key=lambda r: r.order)
+
+
+def language_name(code: str) -> str:
+    """The name of a person's language, as the record's language list says it ("their language"
+    for "other" or a code the list does not know)."""
+    from django.utils.translation import gettext
+
+    from waypoint.people.forms import LANGUAGE_LABELS
+
+    if code == "other" or code not in LANGUAGE_LABELS:
+        return gettext("their language")
+    return str(LANGUAGE_LABELS[code])
+
+
+def wording_fallback(lines: list[ContentLine], language: str) -> dict[str, str] | None:
+    """When any of these lines (from ``ContentSet.lines(language)``) had no wording in ``language``
+    and is shown in English: what ``content/_no_wording.html`` needs to say so; else None."""
+    if all(line.language == language for line in lines):
+        return None
+    return {"wanted": language, "wanted_name": language_name(language)}
+
+
+def read_aloud_scripts(org_id: uuid.UUID, their_language: str, staff_language: str) -> dict[str, dict[str, Any]]:
+    """Read-aloud text in the person's language, with the staff member's beside it when they differ.
+    A line with no wording in their language is shown in English and says so (``fallback``,
+    ``wanted`` and ``wanted_name``), never silently: the page offers the interpreter step."""
     from waypoint.content.source import SCRIPTS
 
     scripts = ContentSet.current(org_id, SCRIPTS)
-    theirs = {line.key: line.text for line in scripts.lines(their_language)}
-    ours = {line.key: line.text for line in scripts.lines(staff_language)}
-    return {key: {"theirs": theirs[key], "ours": ours.get(key, ""), "lang": their_language} for key in theirs}
+    rows = list(scripts.content_lines.filter(language__in=[their_language, staff_language, "en"]).order_by("order"))
+    theirs = {line.key: line for line in _chosen(rows, their_language)}
+    ours = {line.key: line.text for line in _chosen(rows, staff_language)}
+    return {
+        key: {
+            "theirs": line.text,
+            "ours": ours.get(key, ""),
+            "lang": line.language,
+            "fallback": line.language != their_language,
+            "wanted": their_language,
+            "wanted_name": language_name(their_language) if line.language != their_language else "",
+        }
+        for key, line in theirs.items()
+    }

@@ -1,4 +1,4 @@
-"""Field encryption and the blind index for exact-match search.
+"""Field encryption, the blind index for exact-match search and the token index for word search.
 
 Defends against: someone who obtains the database file, its WAL, a backup or a dump (names, dates of
 birth and free text are AES-256-GCM ciphertext); ciphertext moved between columns (the table and
@@ -149,6 +149,19 @@ def normalise_for_index(value: str) -> str:
     return " ".join(unicodedata.normalize("NFKC", value).casefold().split())
 
 
+def _index_key(scope: str) -> bytes:
+    """The index key, or for a ``scope`` (an organisation id) a key derived from it and the scope."""
+    key = key_ring().index_key
+    if scope:
+        key = hmac.new(key, f"scope\x00{scope}".encode(), hashlib.sha256).digest()
+    return key
+
+
+def _keyed_hash(normalised: str, purpose: str, scope: str) -> str:
+    message = f"{purpose}\x00{normalised}".encode()
+    return hmac.new(_index_key(scope), message, hashlib.sha256).hexdigest()
+
+
 def blind_index(value: str, purpose: str, scope: str = "") -> str:
     """Keyed hash for exact-match lookup; the plaintext is never stored.
 
@@ -158,8 +171,54 @@ def blind_index(value: str, purpose: str, scope: str = "") -> str:
     normalised = normalise_for_index(value)
     if not normalised:
         return ""
-    key = key_ring().index_key
-    if scope:
-        key = hmac.new(key, f"scope\x00{scope}".encode(), hashlib.sha256).digest()
-    message = f"{purpose}\x00{normalised}".encode()
-    return hmac.new(key, message, hashlib.sha256).hexdigest()
+    return _keyed_hash(normalised, purpose, scope)
+
+
+# --- Token index: search by any part of a name ----------------------------------------------------
+#
+# Defends against: finding nothing for "maria" when "María López" was recorded (accents, case,
+# word order and extra words do not matter), and against the database alone giving the names away
+# (each word is stored only as a keyed hash, with a key derived per organisation, so the same word
+# in two organisations gives unrelated hashes).
+#
+# Does not defend against: someone with the database who counts how often a hash occurs within one
+# organisation (a common surname is a frequent hash) or how many words a record's names have (one
+# row per word); someone with the database and the key file.  Search is by whole words: "mar" does
+# not find "María" (prefix hashes would store far more about each name).
+
+MAX_TOKEN_LENGTH = 100  # longer runs are cut, in the index and in a search alike
+
+
+def name_tokens(value: str) -> list[str]:
+    """The words of ``value``, case-folded and without accents, in order, each once.
+
+    Compatibility decomposition (NFKD) splits "é" into "e" and its accent, and full-width or
+    ligature forms into plain letters; the accents (non-spacing marks) are dropped; anything that
+    is not a letter, digit or spacing mark separates words (spaces, hyphens, apostrophes, dots,
+    zero-width and bidi controls)."""
+    text = unicodedata.normalize("NFKD", unicodedata.normalize("NFKC", value).casefold())
+    words: list[str] = []
+    current: list[str] = []
+    for ch in text:
+        category = unicodedata.category(ch)
+        if category == "Mn":
+            continue
+        if category[0] in "LN" or category in ("Mc", "Me"):
+            current.append(ch)
+            continue
+        if current:
+            words.append("".join(current))
+            current = []
+    if current:
+        words.append("".join(current))
+    seen: dict[str, None] = {}
+    for word in words:
+        seen.setdefault(unicodedata.normalize("NFC", word)[:MAX_TOKEN_LENGTH], None)
+    return list(seen)
+
+
+def token_digest(token: str, purpose: str, scope: str) -> str:
+    """Keyed hash of one already-normalised word (from ``name_tokens``) in organisation ``scope``."""
+    if not scope:
+        raise ValueError("Token hashes are always scoped to an organisation")
+    return _keyed_hash(token, purpose, scope)

@@ -5,6 +5,7 @@ and ``people`` iterate what is registered and never import the apps that registe
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
@@ -42,3 +43,27 @@ class HomePanel:
 
 
 home_panels: Registry[HomePanel] = Registry("home panels")
+
+
+@dataclass(frozen=True)
+class SetupState:
+    """Whether a set-up item is done, and who did it and when (as the app that owns it knows)."""
+
+    done: bool
+    by: str = ""
+    at: datetime.datetime | None = None
+
+
+@dataclass(frozen=True)
+class SetupItem:
+    """One thing an organisation administrator sets up before providers rely on it: ``label`` links
+    to ``url_name``; ``state(request)`` says whether it is done.  The set-up list on the home page
+    shows what is still to do first (in ``order``), then what is done, with who and when."""
+
+    label: Any
+    url_name: str
+    order: int
+    state: Callable[[HttpRequest], SetupState]
+
+
+setup_items: Registry[SetupItem] = Registry("set-up items")

@@ -3,15 +3,17 @@
 
 from __future__ import annotations
 
+import datetime
 import uuid
 from typing import Any
 
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils import timezone
 
 from waypoint.core.access import deny
 from waypoint.encounters.models import Encounter
-from waypoint.encounters.separation import SeparationRequest
+from waypoint.encounters.separation import Outcome, SeparationRequest, SeparationRun
 from waypoint.people.access import READERS, people_for
 
 
@@ -41,3 +43,19 @@ def get_separation_request(request: HttpRequest, request_id: uuid.UUID | str) ->
         return separation_requests_for(request.user).get(pk=request_id)
     except (SeparationRequest.DoesNotExist, ValueError):
         deny(request, "separation", request_id)
+
+
+LINKABLE_HOURS = 12
+
+
+def linkable_separations(user: Any) -> list[SeparationRun]:
+    """The successful separations ``user`` ran from a front-desk request in the last hours and has not
+    linked to an encounter yet: the encounter start offers them (the outcome is encrypted, so it is
+    checked here rather than in the query)."""
+    if not user.is_authenticated or not user.has_role(*READERS):
+        return []
+    since = timezone.now() - datetime.timedelta(hours=LINKABLE_HOURS)
+    runs = SeparationRun.objects.filter(
+        org_id=user.org_id, by_id=user.id, encounter__isnull=True, request__isnull=False, at__gte=since
+    ).select_related("request")[:10]
+    return [run for run in runs if run.outcome == Outcome.SEPARATED]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime
 import uuid
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -26,6 +27,7 @@ from waypoint.core.concurrency import previous_result, remember_result
 from waypoint.encounters.events import EncounterEvent
 from waypoint.encounters.models import (
     Amendment,
+    Answer,
     CheckAnswer,
     ChildProtectionReport,
     ComfortEvent,
@@ -34,6 +36,8 @@ from waypoint.encounters.models import (
     EmergencyNeed,
     Encounter,
     Escalation,
+    Gate,
+    Mode,
     NeedKind,
     SafetyAnswer,
     Step,
@@ -41,6 +45,7 @@ from waypoint.encounters.models import (
     StepStatus,
     escalation_target,
 )
+from waypoint.encounters.separation import Outcome, SeparationRun
 from waypoint.orgs.models import Site, Staff
 from waypoint.people.models import Person
 
@@ -74,25 +79,50 @@ def _open(encounter: Encounter, step: str | None = None) -> Encounter:
     return current
 
 
-def _mark(staff: Staff, encounter: Encounter, step: str, status: str, reason: str = "") -> None:
-    """The step's state, and the one audit row of the change it belongs to.  The step is encrypted:
+def _set_state(staff: Staff, encounter: Encounter, step: str, status: str, reason: str = "") -> None:
+    """The step's state, without an audit row (the caller's action writes it).  The step is encrypted:
     its row is found among the encounter's few states (the caller holds the encounter's lock)."""
     state = encounter.step_status().get(step) or StepState(encounter=encounter, step=step)
     state.status, state.reason, state.by_id = status, reason, staff.id
     state.save()
+
+
+def _mark(staff: Staff, encounter: Encounter, step: str, status: str, reason: str = "") -> None:
+    """The step's state, and the one audit row of the change it belongs to."""
+    _set_state(staff, encounter, step, status, reason)
     audit.record_by(staff, EncounterEvent.UPDATED, encounter)
+
+
+def set_gate(staff: Staff, encounter: Encounter, gate: str, gate_reason: str = "") -> None:
+    """Record the privacy gate on a locked, open ``encounter`` inside the caller's action (no audit
+    row of its own: ``record_gate``, a successful separation and a start after one each write theirs).
+    Only seen alone, or not possible, settles the Privacy step; "not seen alone yet" leaves it
+    paused, since the safety questions still wait (``Encounter.gate_passed``)."""
+    encounter.gate, encounter.gate_reason = gate, gate_reason
+    encounter.version += 1
+    encounter.save()
+    settled = gate in (Gate.ALONE, Gate.NOT_POSSIBLE)
+    _set_state(staff, encounter, Step.GATE, StepStatus.DONE if settled else StepStatus.PAUSED)
 
 
 # --- Starting -----------------------------------------------------------------------------------
 
 
 def start_encounter(
-    staff: Staff, person: Person, *, mode: str, site: Site | None, token: uuid.UUID | None
+    staff: Staff,
+    person: Person,
+    *,
+    mode: str,
+    site: Site | None,
+    token: uuid.UUID | None,
+    separation: uuid.UUID | None = None,
 ) -> Encounter:
     """A new encounter led by ``staff``; a second submit of the same form (same ``token``) returns
-    the first encounter instead of starting another."""
+    the first encounter instead of starting another.  With ``separation`` (the id of a successful
+    separation run from a front-desk request, not linked to an encounter yet) the run is linked to
+    the new in-person encounter and its privacy gate recorded as seen alone, in the same transaction."""
     try:
-        return _start_once(staff, person, mode=mode, site=site, token=token)
+        return _start_once(staff, person, mode=mode, site=site, token=token, separation=separation)
     except IntegrityError:
         earlier = previous_result(staff.id, token, "encounter")  # a concurrent double submit won the key
         if earlier is None:
@@ -101,10 +131,25 @@ def start_encounter(
 
 
 @transaction.atomic
-def _start_once(staff: Staff, person: Person, *, mode: str, site: Site | None, token: uuid.UUID | None) -> Encounter:
+def _start_once(
+    staff: Staff,
+    person: Person,
+    *,
+    mode: str,
+    site: Site | None,
+    token: uuid.UUID | None,
+    separation: uuid.UUID | None,
+) -> Encounter:
     earlier = previous_result(staff.id, token, "encounter")
     if earlier is not None:
         return Encounter.objects.get(pk=earlier)
+    run = None
+    if separation is not None:
+        run = SeparationRun.objects.select_for_update().filter(pk=separation, org_id=staff.org_id).first()
+        if run is None or run.encounter_id is not None or run.outcome != Outcome.SEPARATED:
+            raise Refused(gettext("That separation cannot be linked: it is already linked, or did not succeed."))
+        if mode != Mode.IN_PERSON:
+            raise Refused(gettext("A separation can only be linked to an in-person encounter."))
     encounter = Encounter.objects.create(
         org_id=staff.org_id,
         person=person,
@@ -114,6 +159,13 @@ def _start_once(staff: Staff, person: Person, *, mode: str, site: Site | None, t
         language=person.preferred_language,
         is_minor=bool(person.is_minor),
     )
+    if run is not None:  # seen alone thanks to the separation: the Privacy step is settled
+        run.encounter = encounter
+        run.save(update_fields=["encounter"])
+        set_gate(staff, encounter, Gate.ALONE)
+    if site is not None and staff.last_site_id != site.id:  # the start form offers it first next time
+        Staff.objects.filter(pk=staff.pk).update(last_site=site)
+        staff.last_site = site
     remember_result(staff.id, token, "encounter", encounter.id)
     audit.record_by(staff, EncounterEvent.STARTED, encounter)
     return encounter
@@ -134,11 +186,9 @@ def record_gate(
 ) -> Encounter:
     """Privacy: whether they could be seen alone (or why not), the interpreter, the interviewer offer."""
     encounter = _open(encounter)
-    encounter.gate, encounter.gate_reason = gate, gate_reason
     encounter.interpreter, encounter.gender_preference_offered = interpreter, gender_preference_offered
-    encounter.version += 1
-    encounter.save()
-    _mark(staff, encounter, Step.GATE, StepStatus.DONE)
+    set_gate(staff, encounter, gate, gate_reason)
+    audit.record_by(staff, EncounterEvent.UPDATED, encounter)
     return encounter
 
 
@@ -147,6 +197,41 @@ def confirm_confidentiality(staff: Staff, encounter: Encounter) -> Encounter:
     encounter = _open(encounter)
     _mark(staff, encounter, Step.CONFIDENTIALITY, StepStatus.DONE)
     return encounter
+
+
+SAFE_TO_TALK = "safe_to_talk"  # the first question of the phone check (waypoint.content.source)
+
+
+@transaction.atomic
+def record_safe_to_talk(
+    staff: Staff, encounter: Encounter, content: ContentSet, content_set_id: uuid.UUID | None, answer: str
+) -> Escalation | None:
+    """On a call, the first thing asked after the hang-up reminder: "Is it safe for you to speak with
+    me right now?".  Yes settles the Safe to talk step (confidentiality comes next).  No, and unsure
+    too (when in doubt, the safest choice is to end the call well), pause it and send the provider to
+    the cover line and callback plan.  Consent to write answers down is asked later, so the answer is
+    kept as the phone check's ``safe_to_talk`` row only as asked (unless they already agreed in
+    this call that it is written down); the step's state is what lets the call go on."""
+    encounter = _open(encounter, Step.SAFE_TO_TALK)
+    if answer not in (Answer.YES, Answer.NO, Answer.UNSURE):
+        raise Refused(gettext("Choose yes, no or not sure."))
+    if content_set_id != content.id:
+        raise QuestionsChanged()
+    if answer == Answer.YES:
+        _set_state(staff, encounter, Step.SAFE_TO_TALK, StepStatus.DONE)
+    else:
+        reason = gettext("Not safe to talk") if answer == Answer.NO else gettext("Not sure it is safe to talk")
+        _set_state(staff, encounter, Step.SAFE_TO_TALK, StepStatus.PAUSED, reason)
+    row = SafetyAnswer.objects.filter(encounter=encounter, content_set=content, question_key=SAFE_TO_TALK).first()
+    if row is None:
+        SafetyAnswer.objects.create(
+            encounter=encounter, content_set=content, question_key=SAFE_TO_TALK, by_id=staff.id
+        )  # asked; nothing of what they said is kept
+    elif row.consented:
+        row.answer, row.by_id = answer, staff.id
+        row.save(update_fields=["answer", "by_id", "at"])
+    audit.record_by(staff, EncounterEvent.UPDATED, encounter)
+    return None if answer == Answer.YES else Escalation.NOT_SAFE_TO_TALK
 
 
 @transaction.atomic
@@ -160,17 +245,26 @@ def record_safety_check(
     """Keep only what the person agreed to have written down (otherwise only that the question was
     asked), against the version of the questions shown; the structured parts of the questions about
     contact (``waypoint.contact.intake``) become their contact rules, through the one rules action.
+    A question with nothing given (no answer, no note, no part) was not asked: no row.  On a call,
+    "safe to talk" was answered yes at the start (the check is locked until then): that is its answer.
     Returns where the answers send the provider at once, if anywhere."""
     encounter = _open(encounter, Step.SAFETY_CHECK)
     if content_set_id != content.id:
         raise QuestionsChanged()
+    if encounter.is_call and SAFE_TO_TALK in answers:
+        answers = {**answers, SAFE_TO_TALK: replace(answers[SAFE_TO_TALK], answer=Answer.YES)}
     for key, given in answers.items():
-        if given.answer or given.consented:
+        if given_anything(given):
             _keep_answer(staff, encounter, content, key, given)
     _mark(staff, encounter, Step.SAFETY_CHECK, StepStatus.DONE)
     if changes := contact_changes(answers):
         record_rules(staff, encounter.person, changes, source_encounter_id=encounter.id)
     return escalation_target(answers)
+
+
+def given_anything(given: CheckAnswer) -> bool:
+    """Whether the question was asked and something was said: an answer, a note or a part."""
+    return bool(given.answer or given.note or any(intake.answered(value) for value in given.parts.values()))
 
 
 def _keep_answer(staff: Staff, encounter: Encounter, content: ContentSet, key: str, given: CheckAnswer) -> None:
@@ -211,7 +305,10 @@ def set_step_state(staff: Staff, encounter: Encounter, step: str, status: str, r
 
 @transaction.atomic
 def add_comfort_event(staff: Staff, encounter: Encounter, kind: str) -> ComfortEvent:
+    """A comfort or pacing entry; only the kinds offered for the encounter's mode (no water by phone)."""
     encounter = _open(encounter)
+    if kind not in dict(encounter.comfort_choices):
+        raise Refused(gettext("That is not offered in this kind of encounter. Nothing was logged."))
     event = ComfortEvent.objects.create(encounter=encounter, kind=kind, by_id=staff.id)
     audit.record_by(staff, EncounterEvent.UPDATED, encounter)
     return event

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
@@ -37,10 +38,33 @@ class StartForm(SafeForm):
     mode = forms.ChoiceField(label=_("How are you meeting?"), choices=Mode.choices, widget=forms.RadioSelect)
     site = forms.ModelChoiceField(label=_("Site"), queryset=Site.objects.none(), required=False)
     form_token = forms.UUIDField(widget=forms.HiddenInput, required=False)
+    separation = forms.TypedChoiceField(
+        label=_("The separation you recorded"),
+        help_text=_("Link it if it was with this person: Privacy is then recorded as seen alone."),
+        coerce=uuid.UUID,
+        empty_value=None,
+        required=False,
+        widget=forms.RadioSelect,
+    )
 
-    def __init__(self, *args: Any, org_id: uuid.UUID, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, org_id: uuid.UUID, separations: list[tuple[str, str]] | None = None, **kwargs: Any
+    ) -> None:
+        """``separations``: (run id, label) of the separations this provider may link (none: no field)."""
         super().__init__(*args, **kwargs)
         self.fields["site"].queryset = Site.objects.filter(org_id=org_id)  # type: ignore[attr-defined]
+        if separations or (self.is_bound and self.data.get("separation")):  # an id no longer offered: refused
+            choice = self.fields["separation"]
+            assert isinstance(choice, forms.TypedChoiceField)
+            choice.choices = [("", _("Do not link a separation")), *(separations or [])]
+        else:
+            del self.fields["separation"]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("separation") and data.get("mode") and data["mode"] != Mode.IN_PERSON:
+            self.add_error("separation", _("A separation can only be linked to an in-person encounter."))
+        return data
 
 
 class GateForm(SafeForm):
@@ -76,21 +100,54 @@ class StepStateForm(SafeForm):
 
 
 class ComfortForm(SafeForm):
+    """Any comfort kind; the action refuses one not offered for the encounter's mode (no water by phone)."""
+
     kind = forms.ChoiceField(choices=ComfortKind.choices)
 
 
-class SafetyCheckForm(SafeForm):
-    """One answer, consent flag and note per question of the content version shown."""
+class SafeToTalkForm(SafeForm):
+    """On a call, the first question: one click (yes, no or not sure) against the version shown."""
 
     content_set = forms.UUIDField(widget=forms.HiddenInput)
+    answer = forms.ChoiceField(
+        label=_("What they said"),
+        choices=[(Answer.YES, _("Yes")), (Answer.NO, _("No")), (Answer.UNSURE, _("Not sure"))],
+        error_messages={
+            "required": _("Choose what they said: yes, no or not sure."),
+            "invalid_choice": _("Choose what they said: yes, no or not sure."),
+        },
+    )
 
-    def __init__(self, *args: Any, questions: list[tuple[str, str]], **kwargs: Any) -> None:
+
+# What the page says will happen to each question's answer when saved (check.html, static/check.js).
+KEEP_NONE, KEEP_KEPT, KEEP_ASKED = "none", "kept", "asked"
+
+
+class SafetyCheckForm(SafeForm):
+    """One answer, consent flag and note per question of the content version shown.  ``consent_all``
+    records once that they agree their answers are written down (each question's box can still be
+    unticked: with the script, unticking one unticks the "all" box).  ``fixed``: questions already
+    answered earlier in this encounter (on a call, "safe to talk" at the start): no answer is asked
+    again, only whether it may be written down."""
+
+    content_set = forms.UUIDField(widget=forms.HiddenInput)
+    consent_all = forms.BooleanField(
+        label=_("They agree that their answers are written down, for every question"),
+        help_text=_("Each question can still be left out: untick it there."),
+        required=False,
+    )
+
+    def __init__(
+        self, *args: Any, questions: list[tuple[str, str]], fixed: Mapping[str, str] | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.questions = questions
+        self.fixed = fixed or {}
         for key, text in questions:
-            self.fields[f"{key}__answer"] = forms.ChoiceField(
-                label=text, choices=Answer.choices, required=False, widget=forms.RadioSelect
-            )
+            if key not in self.fixed:
+                self.fields[f"{key}__answer"] = forms.ChoiceField(
+                    label=text, choices=Answer.choices, required=False, widget=forms.RadioSelect
+                )
             for part, field in intake.part_fields(key).items():
                 self.fields[f"{key}__{part}"] = field
             self.fields[f"{key}__consented"] = forms.BooleanField(
@@ -107,21 +164,41 @@ class SafetyCheckForm(SafeForm):
         return [
             {
                 "key": key,
-                "answer": self[f"{key}__answer"],
+                "text": text,
+                "answer": self[f"{key}__answer"] if key not in self.fixed else None,
+                "fixed": dict(Answer.choices).get(self.fixed[key], "") if key in self.fixed else "",
                 "consented": self[f"{key}__consented"],
                 "note": self[f"{key}__note"],
                 "parts": [self[f"{key}__{part}"] for part in intake.PARTS.get(key, {})],
+                "keep": self.keep(key),
             }
-            for key, _text in self.questions
+            for key, text in self.questions
         ]
+
+    def keep(self, key: str) -> str:
+        """What saving the form as it stands does with this question: nothing (not answered), keeps
+        what they said (they agree), or keeps only that it was asked."""
+        said = self.fixed.get(key) or self[f"{key}__answer"].value() or self[f"{key}__note"].value()
+        said = said or any(intake.answered(self[f"{key}__{part}"].value()) for part in intake.PARTS.get(key, {}))
+        if not said:
+            return KEEP_NONE
+        agreed = self[f"{key}__consented"].value() or self["consent_all"].value()
+        return KEEP_KEPT if agreed else KEEP_ASKED
+
+    def keep_counts(self) -> dict[str, int]:
+        states = [self.keep(key) for key, _text in self.questions]
+        return {state: states.count(state) for state in (KEEP_KEPT, KEEP_ASKED, KEEP_NONE)}
+
+    def _agreed(self, data: dict[str, Any], key: str) -> bool:
+        return bool(data.get(f"{key}__consented") or data.get("consent_all"))
 
     def answers(self) -> dict[str, CheckAnswer]:
         """The validated answers, by question key (call after ``is_valid``)."""
         data = self.cleaned_data
         return {
             key: CheckAnswer(
-                answer=data.get(f"{key}__answer") or "",
-                consented=bool(data.get(f"{key}__consented")),
+                answer=self.fixed.get(key) or data.get(f"{key}__answer") or "",
+                consented=self._agreed(data, key),
                 note=data.get(f"{key}__note") or "",
                 parts=self._parts(key),
             )
@@ -135,7 +212,7 @@ class SafetyCheckForm(SafeForm):
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         for key, _text in self.questions:
-            consented = data.get(f"{key}__consented")
+            consented = self._agreed(data, key)
             if data.get(f"{key}__note") and not consented:
                 self.add_error(f"{key}__note", ValidationError(_("Only write a note if they agree it is recorded.")))
             parts = self._parts(key)

@@ -49,6 +49,7 @@ class Interpreter(models.TextChoices):
 
 class Step(models.TextChoices):
     GATE = "gate", _("Privacy")
+    SAFE_TO_TALK = "safe_to_talk", _("Safe to talk")
     CONFIDENTIALITY = "confidentiality", _("Confidentiality")
     SAFETY_CHECK = "safety_check", _("Safety check")
     ASSESSMENT = "assessment", _("Four areas of safety")
@@ -61,6 +62,9 @@ class Step(models.TextChoices):
 # Steps that ask about safety: they wait until the privacy gate is settled (seen alone, or recorded
 # as not possible), so nobody is asked about danger in front of a companion.
 LOCKED_BY_GATE = frozenset({Step.SAFETY_CHECK, Step.ASSESSMENT, Step.NEEDS})
+# On a call (phone or video) nobody can see who else is there: first the hang-up reminder and "Is it
+# safe for you to speak with me right now?"; confidentiality and every safety question wait for a yes.
+LOCKED_BY_SAFE_TO_TALK = frozenset({Step.CONFIDENTIALITY, *LOCKED_BY_GATE})
 
 
 Domain = SafetyDomain  # the four areas of safety, shared with the safety plan
@@ -121,6 +125,19 @@ class ComfortKind(models.TextChoices):
     CHECK_IN = "check_in", _("Checked in: still safe to continue")
     GROUNDING = "grounding", _("Grounding exercise")
     SELF_SOOTHING = "self_soothing", _("Breathing exercise")
+    CALL_BACK = "call_back", _("Offered to talk again later")
+
+
+# Water and the restroom only make sense in the same room; on a call, offering to talk again later
+# ("call me back") does.  Everything else is offered in both.
+COMFORT_IN_PERSON_ONLY = frozenset({ComfortKind.WATER, ComfortKind.RESTROOM})
+COMFORT_REMOTE_ONLY = frozenset({ComfortKind.CALL_BACK})
+
+
+def comfort_choices(mode: str) -> list[tuple[str, str]]:
+    """The comfort kinds offered for an encounter in ``mode`` (value, label), in the usual order."""
+    left_out = COMFORT_REMOTE_ONLY if mode == Mode.IN_PERSON else COMFORT_IN_PERSON_ONLY
+    return [(kind.value, str(kind.label)) for kind in ComfortKind if kind not in left_out]
 
 
 class Encounter(models.Model):
@@ -168,11 +185,20 @@ class Encounter(models.Model):
 
         return IN_PERSON if self.mode == Mode.IN_PERSON else PHONE
 
+    @property
+    def is_call(self) -> bool:
+        """Phone or video: the person is somewhere we cannot see, so the call starts with safety."""
+        return self.mode != Mode.IN_PERSON
+
+    @property
+    def comfort_choices(self) -> list[tuple[str, str]]:
+        return comfort_choices(self.mode)
+
     def steps(self) -> list[str]:
         steps: list[str] = [Step.CONFIDENTIALITY, Step.SAFETY_CHECK, Step.ASSESSMENT, Step.NEEDS]
         steps.append(Step.MINOR if self.is_minor else Step.CONSENT)
         steps.append(Step.EDUCATION)
-        return [Step.GATE, *steps] if self.mode == Mode.IN_PERSON else steps
+        return [Step.SAFE_TO_TALK, *steps] if self.is_call else [Step.GATE, *steps]
 
     def step_status(self) -> dict[str, StepState]:
         return {state.step: state for state in self.step_states.all()}
@@ -186,14 +212,33 @@ class Encounter(models.Model):
 
     def locked_reason(self, step: str) -> str:
         """Why ``step`` cannot be opened yet ("" when it can): safety questions wait for the privacy
-        gate, and the safety check also for the explanation of confidentiality and its limits."""
+        gate (in person) or a yes to "is it safe to speak right now?" (on a call, which confidentiality
+        waits for too), and the safety check also for the explanation of confidentiality and its limits."""
         if step in LOCKED_BY_GATE and not self.gate_passed:
+            if self.gate == Gate.NOT_ALONE:
+                return gettext(
+                    "Privacy is waiting: they have not been seen alone yet. The safety questions wait until "
+                    "you can see them alone, or record that it is not possible (Privacy)."
+                )
             return gettext("First record whether you could see them alone (Privacy).")
+        if self.is_call and step in LOCKED_BY_SAFE_TO_TALK:
+            states = self.step_status()
+            said, explained = states.get(Step.SAFE_TO_TALK), states.get(Step.CONFIDENTIALITY)
+            # A call started before this question came first has confidentiality done and no answer to it.
+            earlier = said is None and explained is not None and explained.status == StepStatus.DONE
+            if not earlier and (said is None or said.status != StepStatus.DONE):
+                return gettext("First ask whether it is safe for them to speak with you right now (Safe to talk).")
         if step == Step.SAFETY_CHECK:
             confidentiality = self.step_status().get(Step.CONFIDENTIALITY)
             if confidentiality is None or confidentiality.status != StepStatus.DONE:
                 return gettext("First explain confidentiality and its limits (Confidentiality).")
         return ""
+
+    def check_counts(self) -> CheckCounts:
+        """The safety-check questions as stored: one row per question asked; what they said is kept
+        only where they agreed it is written down (otherwise only that the question was asked)."""
+        consents = [answer.consented for answer in self.answers.all()]
+        return CheckCounts(asked=len(consents), recorded=sum(consents), not_recorded=consents.count(False))
 
     def child_protection_report(self) -> ChildProtectionReport | None:
         return ChildProtectionReport.objects.filter(encounter=self).first()
@@ -209,6 +254,13 @@ class Encounter(models.Model):
     def amend_blocker(self) -> str:
         """Amendments correct a closed encounter; an open one is changed in the step itself."""
         return "" if self.is_closed else gettext("The encounter is still open: change the step itself.")
+
+
+@dataclass(frozen=True)
+class CheckCounts:
+    asked: int
+    recorded: int
+    not_recorded: int
 
 
 class Escalation(StrEnum):

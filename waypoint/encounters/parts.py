@@ -1,5 +1,5 @@
 """This app's part of a person's record: the encounters (reads of an encounter are reads of the
-record), their audit events in "who viewed", and one timeline entry per encounter."""
+record), their audit events in "who viewed", and several timeline entries per encounter."""
 
 from __future__ import annotations
 
@@ -8,11 +8,13 @@ from collections.abc import Iterable
 
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from waypoint.encounters.events import EncounterEvent
-from waypoint.encounters.models import Encounter
+from waypoint.encounters.models import Answer, Encounter, SafetyAnswer, Step, StepState
 from waypoint.people.models import Person
 from waypoint.people.parts import RecordPart, TimelineEntry, record_parts
+from waypoint.plans.models import SafetyPlan
 
 TIMELINE_LIMIT = 200  # the newest encounters on the timeline
 
@@ -22,16 +24,96 @@ def _object_ids(person: Person) -> list[uuid.UUID]:
 
 
 def _timeline(person: Person) -> list[TimelineEntry]:
-    return [
+    """Several lines per encounter: started (how), seen alone or not, each urgent step recorded, a
+    safety plan started from it, closed.  Labels only: the wording of the step list and its pages."""
+    encounters = list(Encounter.objects.filter(person=person)[:TIMELINE_LIMIT])
+    ids = [encounter.id for encounter in encounters]
+    states = {
+        (state.encounter_id, state.step): state
+        for state in StepState.objects.filter(encounter_id__in=ids).only("encounter_id", "step", "at", "by_id")
+        if state.step in (Step.GATE, Step.SAFETY_CHECK)  # the step is encrypted: matched here
+    }
+    urgent = {
+        (answer.encounter_id, answer.question_key): answer
+        for answer in SafetyAnswer.objects.filter(encounter_id__in=ids, question_key__in=list(URGENT_ANSWERS))
+        if answer.consented and answer.answer == URGENT_ANSWERS[answer.question_key][0]
+    }
+    plans = SafetyPlan.objects.filter(source_encounter_id__in=ids).only(
+        "id", "source_encounter_id", "created_at", "created_by_id"
+    )
+    plans_by = {plan.source_encounter_id: plan for plan in plans}
+    entries: list[TimelineEntry] = []
+    for encounter in encounters:
+        entries.extend(_lines(encounter, states, urgent, plans_by.get(encounter.id)))
+    return entries
+
+
+# Safety-check answers that send the provider to an urgent page (Escalation): key -> (answer, label).
+URGENT_ANSWERS = {
+    "safe_to_talk": (Answer.NO, _lazy("Not safe to talk")),
+    "danger_here": (Answer.YES, _lazy("In danger here")),
+    "injured": (Answer.YES, _lazy("Injured")),
+}
+
+
+def _lines(
+    encounter: Encounter,
+    states: dict[tuple[uuid.UUID, str], StepState],
+    urgent: dict[tuple[uuid.UUID, str], SafetyAnswer],
+    plan: SafetyPlan | None,
+) -> list[TimelineEntry]:
+    detail = reverse("encounters:detail", kwargs={"encounter_id": encounter.id})
+    summary = reverse("encounters:summary", kwargs={"encounter_id": encounter.id})
+    privacy = reverse("encounters:gate", kwargs={"encounter_id": encounter.id})
+    lines = [
         TimelineEntry(
             at=encounter.started_at,
             who_id=encounter.lead_id,
             what=_("%(mode)s encounter") % {"mode": encounter.get_mode_display()},
-            url=reverse("encounters:detail", kwargs={"encounter_id": encounter.id}),
+            url=detail,
             note=_("closed") if encounter.is_closed else "",
         )
-        for encounter in Encounter.objects.filter(person=person)[:TIMELINE_LIMIT]
     ]
+    gate = states.get((encounter.id, Step.GATE))
+    if gate is not None and encounter.gate:
+        lines.append(
+            TimelineEntry(
+                at=gate.at, who_id=gate.by_id, what=_("Privacy"), url=privacy, note=encounter.get_gate_display()
+            )
+        )
+    for key, (_answer, label) in URGENT_ANSWERS.items():
+        if (found := urgent.get((encounter.id, key))) is not None:
+            lines.append(TimelineEntry(at=found.at, who_id=found.by_id, what=_("Urgent step"), url=summary, note=label))
+    if encounter.emergency_call and encounter.emergency_call_at:
+        lines.append(
+            TimelineEntry(
+                at=encounter.emergency_call_at,
+                who_id=None,
+                what=_("Urgent step"),
+                url=summary,
+                note=encounter.get_emergency_call_display(),
+            )
+        )
+    if encounter.callback_plan:  # recorded with the safety check paused: that is when
+        check = states.get((encounter.id, Step.SAFETY_CHECK))
+        at, who = (check.at, check.by_id) if check is not None else (encounter.started_at, encounter.lead_id)
+        lines.append(TimelineEntry(at=at, who_id=who, what=_("Callback plan agreed"), url=summary))
+    if plan is not None:
+        lines.append(
+            TimelineEntry(
+                at=plan.created_at,
+                who_id=plan.created_by_id,
+                what=_("Safety plan started from this encounter"),
+                url=summary,
+            )
+        )
+    if encounter.closed_at is not None:
+        lines.append(
+            TimelineEntry(
+                at=encounter.closed_at, who_id=encounter.closed_by_id, what=_("Encounter closed"), url=summary
+            )
+        )
+    return lines
 
 
 def _owners(org_id: uuid.UUID, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, uuid.UUID]:

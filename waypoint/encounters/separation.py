@@ -9,27 +9,58 @@ from __future__ import annotations
 import uuid
 
 from django.db import models
+from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
 from waypoint.core.fields import EncryptedCharField, EncryptedTextField
 from waypoint.orgs.models import Organisation, Site
 
+# Waypoint's default protocol, in English.  Each text is also a message to translate: a default the
+# organisation has not changed is shown in the reader's language (``SeparationProtocol.shown``);
+# text the organisation wrote is shown as written.  The contacts start empty: until the organisation
+# fills them in, providers see 911 and the National Human Trafficking Hotline, never a placeholder.
 DEFAULT_PROTOCOL = {
-    "who_separates": "The provider seeing the person, with a second staff member nearby.",
-    "discreet_reasons": "A routine test that is done alone\nPaperwork that needs a private room\nA standard "
-    "private part of every visit",
-    "refusal_steps": "Stay calm and do not confront the companion.\nRepeat that seeing everyone alone is policy "
-    "for every visit.\nOffer another reason to separate later in the visit.\nIf anyone is at risk, call "
-    "security.\nRecord what happened.",
-    "security_contact": "Building security: (add the number)",
-    "local_police": "Local police non-emergency: (add the number). Emergency: 911",
-    "tribal_police": "Tribal law enforcement, if applicable: (add the contact)",
-    "federal_contact": "Federal: (add the contact, for example the local field office)",
-    "emergency_steps": "Stay with the person if it is safe.\nCall security.\nCall 911 if anyone is in danger now.",
-    "adult_consent_script": "I would like to share some information with people who can help you. I will only "
-    "do that if you agree, and you can change your mind at any time. Your care does not depend on your answer.",
-    "cps_contact": "Child protective services hotline: (add the number)",
+    "who_separates": gettext_noop("The provider seeing the person, with a second staff member nearby."),
+    "discreet_reasons": gettext_noop(
+        "A routine test that is done alone\nPaperwork that needs a private room\nA standard private part of every visit"
+    ),
+    "refusal_steps": gettext_noop(
+        "Stay calm and do not confront the companion.\nRepeat that seeing everyone alone is policy for every "
+        "visit.\nOffer another reason to separate later in the visit.\nIf anyone is at risk, call "
+        "security.\nRecord what happened."
+    ),
+    "security_contact": "",
+    "local_police": "",
+    "tribal_police": "",
+    "federal_contact": "",
+    "emergency_steps": gettext_noop(
+        "Stay with the person if it is safe.\nCall security.\nCall 911 if anyone is in danger now."
+    ),
+    "adult_consent_script": gettext_noop(
+        "I would like to share some information with people who can help you. I will only do that if you "
+        "agree, and you can change your mind at any time. Your care does not depend on your answer."
+    ),
+    "cps_contact": "",
 }
+# Earlier defaults filled the contacts with "(add the number)": such text is never shown as a contact.
+PLACEHOLDER = "(add the"
+LAW_ENFORCEMENT = ("local_police", "tribal_police", "federal_contact")
+CONTACTS = ("security_contact", *LAW_ENFORCEMENT)
+REQUIRED_CONTACTS = ("security_contact", "local_police")
+
+# In danger during a call: the person is not in our building, so the steps are the caller's (the
+# organisation's own steps are for in person).
+PHONE_EMERGENCY_STEPS = (
+    _("Stay on the line. Do not hang up first."),
+    _("Ask: “Can you call 911 yourself, or would you like me to call for you?”"),
+    _(
+        "If they want you to call: ask where they are, only if they agree to tell you, and call 911 from another "
+        "phone while you stay on this line."
+    ),
+    _("Ask questions they can answer with yes or no, in case someone is listening."),
+    _("If someone comes on the line, do what they asked you to do: hang up, or say you are someone else."),
+    _("If the call drops, call back only in the way they agreed to."),
+)
 CODE_PHRASES = [
     ("form_b", _("Form B is needed")),
     ("room_4", _("Room 4 paperwork")),
@@ -58,12 +89,41 @@ class SeparationProtocol(models.Model):
 
     @classmethod
     def for_org(cls, org_id: uuid.UUID) -> SeparationProtocol:
-        """The organisation's protocol, or the unsaved default (a GET never writes)."""
-        return cls.objects.filter(org_id=org_id).first() or cls(org_id=org_id, **DEFAULT_PROTOCOL)
+        """The organisation's protocol, or the unsaved default in the reader's language (a GET never
+        writes)."""
+        found = cls.objects.filter(org_id=org_id).first()
+        if found is not None:
+            return found
+        return cls(org_id=org_id, **{name: gettext(text) if text else "" for name, text in DEFAULT_PROTOCOL.items()})
 
     @staticmethod
     def lines(text: str) -> list[str]:
         return [line.strip() for line in text.splitlines() if line.strip()]
+
+    def shown(self, name: str) -> str:
+        """The text of field ``name`` for a reader: a default the organisation has not changed in the
+        reader's language, the organisation's own text as written."""
+        text: str = getattr(self, name)
+        default = DEFAULT_PROTOCOL.get(name)
+        return gettext(text) if default and text == default else text
+
+    def shown_lines(self, name: str) -> list[str]:
+        return self.lines(self.shown(name))
+
+    def contact(self, name: str) -> str:
+        """A contact as the organisation wrote it; "" when it is empty or still a placeholder."""
+        text: str = getattr(self, name).strip()
+        return "" if PLACEHOLDER in text else text
+
+    def filled_contacts(self, names: tuple[str, ...] = CONTACTS) -> list[tuple[str, str]]:
+        """(label, contact) of the contacts among ``names`` the organisation has filled in."""
+        labels = {field.name: str(field.verbose_name) for field in self._meta.fields}
+        return [(labels[name], c) for name in names if (c := self.contact(name))]
+
+    @property
+    def contacts_missing(self) -> bool:
+        """Security and local law enforcement are not both filled in (saved, not placeholders)."""
+        return self.pk is None or not all(self.contact(name) for name in REQUIRED_CONTACTS)
 
 
 class RequestStatus(models.TextChoices):
@@ -77,6 +137,9 @@ class SeparationRequest(models.Model):
     org = models.ForeignKey(Organisation, on_delete=models.PROTECT)
     site = models.ForeignKey(Site, null=True, blank=True, on_delete=models.PROTECT)
     phrase = models.CharField(max_length=20, choices=CODE_PHRASES)
+    # Where the provider should go ("Room 4", "east waiting area"): short and neutral, but what is
+    # typed there cannot be checked for a name, so it is encrypted like record text.
+    room = EncryptedCharField(max_length=40, blank=True)
     created_by_id = models.UUIDField()
     created_at = models.DateTimeField(auto_now_add=True)
     status = models.CharField(max_length=8, choices=RequestStatus.choices, default=RequestStatus.OPEN)

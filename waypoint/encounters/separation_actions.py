@@ -12,10 +12,16 @@ from django.utils.translation import gettext
 
 from waypoint.core import audit
 from waypoint.core.concurrency import lock_for_update
-from waypoint.encounters.actions import EncounterClosed, Refused
+from waypoint.encounters.actions import EncounterClosed, Refused, set_gate
 from waypoint.encounters.events import EncounterEvent
-from waypoint.encounters.models import Encounter
-from waypoint.encounters.separation import RequestStatus, SeparationProtocol, SeparationRequest, SeparationRun
+from waypoint.encounters.models import Encounter, Gate, Step
+from waypoint.encounters.separation import (
+    Outcome,
+    RequestStatus,
+    SeparationProtocol,
+    SeparationRequest,
+    SeparationRun,
+)
 from waypoint.encounters.separation_forms import ProtocolForm
 from waypoint.orgs.models import Site, Staff
 
@@ -23,6 +29,11 @@ from waypoint.orgs.models import Site, Staff
 class TakenByColleague(Refused):
     def __init__(self) -> None:
         super().__init__(gettext("A colleague has already taken this request."))
+
+
+class RequestDone(Refused):
+    def __init__(self) -> None:
+        super().__init__(gettext("This request is already done. Nothing was changed."))
 
 
 @transaction.atomic
@@ -41,9 +52,11 @@ def save_protocol(staff: Staff, form: ProtocolForm) -> SeparationProtocol:
 
 
 @transaction.atomic
-def create_separation_request(staff: Staff, phrase: str, site: Site | None) -> SeparationRequest:
-    """The front desk asks for a provider with a neutral code phrase."""
-    found = SeparationRequest.objects.create(org_id=staff.org_id, phrase=phrase, site=site, created_by_id=staff.id)
+def create_separation_request(staff: Staff, phrase: str, site: Site | None, room: str = "") -> SeparationRequest:
+    """The front desk asks for a provider with a neutral code phrase, and where to come."""
+    found = SeparationRequest.objects.create(
+        org_id=staff.org_id, phrase=phrase, site=site, room=room, created_by_id=staff.id
+    )
     audit.record_by(staff, EncounterEvent.SEPARATION_REQUESTED, object_type="separation")
     return found
 
@@ -70,16 +83,24 @@ def record_separation_run(
     encounter: Encounter | None = None,
     request: SeparationRequest | None = None,
 ) -> SeparationRun:
-    """What happened when separating, from an encounter or a front-desk request (which is then
-    done).  A closed encounter refuses it."""
+    """What happened when separating, from an encounter or a front-desk request (which is then done,
+    unless the companion refused: the provider may try again later in the visit).  A closed encounter,
+    or a request already done, refuses it.  A successful separation during an in-person encounter
+    records its privacy gate as seen alone, in the same transaction and under the run's audit row."""
     if encounter is not None:
         encounter = Encounter.objects.select_for_update().get(pk=encounter.pk)
         if encounter.is_closed:
             raise EncounterClosed()
+    if request is not None:
+        request = SeparationRequest.objects.select_for_update().get(pk=request.pk)
+        if request.status == RequestStatus.CLOSED:
+            raise RequestDone()
     run = SeparationRun.objects.create(
         org_id=staff.org_id, encounter=encounter, request=request, by_id=staff.id, **data
     )
-    if request is not None:
+    if encounter is not None and run.outcome == Outcome.SEPARATED and encounter.has_step(Step.GATE):
+        set_gate(staff, encounter, Gate.ALONE)
+    if request is not None and run.outcome != Outcome.REFUSED:  # refused: still on it, try again later
         SeparationRequest.objects.filter(pk=request.pk).update(status=RequestStatus.CLOSED)
     audit.record_by(staff, EncounterEvent.SEPARATION_UPDATED, run, object_type="separation")
     return run

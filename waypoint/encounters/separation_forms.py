@@ -6,7 +6,7 @@ import uuid
 from typing import Any
 
 from django import forms
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.utils.translation import gettext_lazy as _
 
 from waypoint.core.forms import SafeForm, SafeModelForm
@@ -44,6 +44,16 @@ class ProtocolForm(SafeModelForm):
                 "adult_consent_script",
             ]
         }
+        help_texts = {
+            "emergency_steps": _(
+                "For in-person encounters. During a call the person is elsewhere: providers see Waypoint's steps "
+                "for a call (stay on the line, 911) with your law enforcement contacts."
+            ),
+            "security_contact": _(
+                "Until security and local law enforcement are filled in, providers see 911 and the National Human "
+                "Trafficking Hotline instead."
+            ),
+        }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -53,9 +63,24 @@ class ProtocolForm(SafeModelForm):
         minutes.validators += [MinValueValidator(1), MaxValueValidator(60)]
 
 
+ROOM_LIMIT = 40
+
+
 class RequestForm(SafeForm):
     phrase = forms.ChoiceField(label=_("Code phrase"), choices=CODE_PHRASES, widget=forms.RadioSelect)
     site = forms.ModelChoiceField(label=_("Where"), queryset=Site.objects.none(), required=False)
+    room = forms.CharField(
+        label=_("Room or place (optional)"),
+        help_text=_("Short and neutral, for example “Room 4” or “east waiting area”. No names."),
+        max_length=ROOM_LIMIT,
+        required=False,
+        validators=[
+            RegexValidator(
+                r"^[\w .,#/'()-]*\Z",
+                _("Use letters, numbers, spaces and simple punctuation only, for example “Room 4”."),
+            )
+        ],
+    )
 
     def __init__(self, *args: Any, org_id: uuid.UUID, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -17,6 +17,7 @@ from django.db.models import Q
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from waypoint.core import audit
 from waypoint.orgs import auth
@@ -225,6 +226,25 @@ def renew_recovery_codes(staff: Staff) -> list[str]:
 def set_preferred_language(staff: Staff, language: str) -> None:
     """The language the user's pages are in from their next sign-in (not audited: no record data)."""
     Staff.objects.filter(pk=staff.pk).update(preferred_language=language)
+
+
+PERSON_LABELS_ON = "staff.person_labels_on"
+PERSON_LABELS_OFF = "staff.person_labels_off"
+audit.register(
+    {
+        PERSON_LABELS_ON: gettext_lazy("Chose to see initials or aliases in lists"),
+        PERSON_LABELS_OFF: gettext_lazy("Chose to see reference codes only in lists"),
+    }
+)
+
+
+@transaction.atomic
+def set_person_labels(staff: Staff, show: bool) -> None:
+    """The user's own choice to see a person's initials or alias beside the code in lists (off by
+    default).  Audited, since it changes what their lists show."""
+    Staff.objects.filter(pk=staff.pk).update(show_person_labels=show)
+    staff.show_person_labels = show
+    audit.record_by(staff, PERSON_LABELS_ON if show else PERSON_LABELS_OFF, staff)
 
 
 # --- Organisation admin --------------------------------------------------------------------------

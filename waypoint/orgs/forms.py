@@ -233,3 +233,13 @@ class SiteForm(SafeModelForm):
 class LanguageForm(forms.Form):
     language = forms.ChoiceField(choices=settings.LANGUAGES)
     next = forms.CharField(required=False, max_length=500)
+
+
+class PersonLabelsForm(SafeForm):
+    """The user's own choice to see initials or aliases beside reference codes in people lists."""
+
+    show = forms.BooleanField(
+        label=_("Show initials or another name beside reference codes in lists of records"),
+        help_text=_("This changes only your own lists, for records you may open. Off: reference codes only."),
+        required=False,
+    )

@@ -20,6 +20,7 @@ urlpatterns = [
     path("account/sessions/<int:number>/end/", account.end_session, name="end_session"),
     path("account/sessions/end-all/", account.end_all_sessions, name="end_all_sessions"),
     path("account/recovery-codes/", account.renew_recovery_codes, name="renew_recovery_codes"),
+    path("account/list-labels/", account.person_labels, name="person_labels"),
     # Organisation admin
     path("staff/", staff.staff_list, name="staff_list"),
     path("staff/invite/", staff.staff_invite, name="staff_invite"),

@@ -1,4 +1,5 @@
-"""This app's section of the home page: the audit log (auditors and org admins)."""
+"""This app's sections of the home page: the audit log (auditors and org admins) and the team
+(supervisors, ``team.py``)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from django.http import HttpRequest
 
 from waypoint.core.registry import HomePanel, home_panels
 from waypoint.orgs.models import Role
+from waypoint.oversight.team import team_panel
 
 
 def _oversight(request: HttpRequest) -> dict[str, Any] | None:
@@ -17,3 +19,4 @@ def _oversight(request: HttpRequest) -> dict[str, Any] | None:
 
 def register() -> None:
     home_panels.register("oversight", HomePanel("oversight/home_oversight.html", 60, _oversight))
+    home_panels.register("team", HomePanel("oversight/home_team.html", 25, team_panel))

@@ -33,6 +33,11 @@ def people_for(user: Any) -> QuerySet[Person]:
     return Person.objects.filter(org_id=user.org_id)
 
 
+def may_read(user: Any, person: Person) -> bool:
+    """The rule of ``people_for`` for one record already loaded (no query)."""
+    return bool(user.is_authenticated and user.has_role(*READERS) and person.org_id == user.org_id)
+
+
 def get_person(request: HttpRequest, person_id: uuid.UUID | str) -> Person:
     try:
         return people_for(request.user).get(pk=person_id)
@@ -71,5 +76,6 @@ def may_search(staff: Any) -> bool:
     unlike the cache; refused searches write no row and do not count)."""
     limit = getattr(settings, "WAYPOINT_SEARCHES_PER_MINUTE", SEARCHES_PER_MINUTE)
     since = timezone.now() - SEARCH_WINDOW
-    mine = AuditEvent.objects.filter(org_id=staff.org_id, actor_id=staff.id, event=PersonEvent.SEARCHED)
+    looked_up = (PersonEvent.SEARCHED, PersonEvent.DUPLICATES_SHOWN)  # the duplicate check is a search too
+    mine = AuditEvent.objects.filter(org_id=staff.org_id, actor_id=staff.id, event__in=looked_up)
     return mine.filter(at__gte=since).count() < limit

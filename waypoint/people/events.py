@@ -17,6 +17,7 @@ class PersonEvent(StrEnum):
     CONFLICT = "person.conflict"
     SEARCHED = "people.searched"  # the row's count is how many records the search found
     LISTED = "people.listed"
+    DUPLICATES_SHOWN = "people.duplicates_shown"  # count: how many possible matches a new record had
 
 
 audit.register(
@@ -28,6 +29,7 @@ audit.register(
         PersonEvent.CONFLICT: _("Edit conflict shown"),
         PersonEvent.SEARCHED: _("Records searched"),
         PersonEvent.LISTED: _("Records listed"),
+        PersonEvent.DUPLICATES_SHOWN: _("Possible matches shown before creating a record"),
     },
     reads=[
         PersonEvent.VIEWED,
@@ -35,5 +37,6 @@ audit.register(
         PersonEvent.CONFLICT,
         PersonEvent.SEARCHED,
         PersonEvent.LISTED,
+        PersonEvent.DUPLICATES_SHOWN,
     ],
 )

@@ -72,7 +72,10 @@ class PersonForm(SafeModelForm):
             "assigned_staff": _("Assigned staff"),
         }
         help_texts = {
-            "name": _("Only if the person agrees. Lists show the reference code, never the name."),
+            "name": _(
+                "Only if the person agrees. Lists show the reference code, not the name (staff who choose it "
+                "also see initials, or the alias)."
+            ),
             "their_words": _(
                 "The words the person uses for people and places, one per line, "
                 "like: the boss = the person who holds their passport"
@@ -86,8 +89,10 @@ class PersonForm(SafeModelForm):
             "assigned_staff": forms.CheckboxSelectMultiple,
         }
 
-    def __init__(self, *args: Any, org_id: uuid.UUID, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, org_id: uuid.UUID, creating: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        if creating:
+            self._add_duplicate_fields()
         limits = {"name": 200, "alias": 200, "pronouns": 60, "their_words": 5000, "notes": 20000}
         for name, limit in limits.items():
             field = self.fields[name]
@@ -106,6 +111,22 @@ class PersonForm(SafeModelForm):
         age_field.max_value = MAX_AGE
         age_field.validators.append(_max_value(MAX_AGE))
         age_field.widget.attrs.update({"min": "0", "max": str(MAX_AGE)})
+
+    def _add_duplicate_fields(self) -> None:
+        """A new record may be the same person as one already made: the page lists the likely
+        matches (their codes are kept in ``matches_seen``) and asks for ``create_anyway`` before it
+        makes the record.  The box is there only once matches were shown."""
+        self.fields["matches_seen"] = forms.CharField(widget=forms.HiddenInput, required=False, max_length=1000)
+        seen = self.data.get(self.add_prefix("matches_seen"), "") if self.is_bound else ""
+        if seen:
+            self.fields["create_anyway"] = forms.BooleanField(
+                label=_("None of these is the same person: create a new record anyway"), required=False
+            )
+
+    def matches_seen(self) -> set[str]:
+        """The reference codes of the possible matches the page already showed."""
+        value = self.cleaned_data.get("matches_seen") or ""
+        return {code for code in value.split(",") if code}
 
     def clean_date_of_birth(self) -> datetime.date | None:
         dob: datetime.date | None = self.cleaned_data.get("date_of_birth")
@@ -156,9 +177,9 @@ class SearchForm(SafeForm):
     browser ignored ``autocomplete="off"``."""
 
     wp_find = forms.CharField(
-        label=_("Reference code or full name"),
+        label=_("Reference code or name"),
         max_length=200,
-        help_text=_("Names must match exactly (capitals and extra spaces do not matter)."),
+        help_text=_("Any whole words of a name or another name, in any order. Accents and capitals do not matter."),
     )
 
     def __init__(self, *args: Any, too_many: bool = False, **kwargs: Any) -> None:

@@ -9,7 +9,7 @@ import secrets
 import uuid
 
 from django.conf import settings
-from django.db import models
+from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -22,6 +22,7 @@ from waypoint.core.fields import (
     EncryptedTextField,
 )
 from waypoint.orgs.models import Organisation
+from waypoint.people import tokens
 
 # No vowels or look-alike characters: codes cannot spell words and are easy to read aloud.
 CODE_ALPHABET = "BCDFGHJKLMNPQRSTVWXZ23456789"
@@ -65,6 +66,10 @@ class Person(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    # Not stored: the initials or alias a list shows beside the code to a user who chose to see them
+    # (set by ``waypoint.people.search.add_labels``).
+    list_label: str = ""
+
     class Meta:
         ordering = ["-updated_at"]
 
@@ -72,9 +77,24 @@ class Person(models.Model):
         return self.reference
 
     def save(self, *args: object, **kwargs: object) -> None:
+        """Saves the record and, in the same transaction, its word index (``PersonToken``) when the
+        name or alias may have changed."""
         self.name_index = self.search_index(self.org_id, self.name or "")
         self.alias_index = self.search_index(self.org_id, self.alias or "")
-        super().save(*args, **kwargs)  # type: ignore[arg-type]
+        update_fields = kwargs.get("update_fields")
+        names_saved = update_fields is None or bool({"name", "alias"} & set(update_fields))  # type: ignore[call-overload]
+        with transaction.atomic():
+            super().save(*args, **kwargs)  # type: ignore[arg-type]
+            if names_saved:
+                self.reindex_words()
+
+    def reindex_words(self) -> None:
+        """Replace this record's rows in the word index with those of its current name and alias."""
+        digests = tokens.record_digests(self.org_id, self.name or "", self.alias or "")
+        PersonToken.objects.filter(person_id=self.pk).delete()
+        PersonToken.objects.bulk_create(
+            [PersonToken(person_id=self.pk, org_id=self.org_id, digest=digest) for digest in sorted(digests)]
+        )
 
     @staticmethod
     def search_index(org_id: uuid.UUID, text: str) -> str:
@@ -107,3 +127,19 @@ class Person(models.Model):
             if word.strip():
                 entries.append((word.strip(), meaning.strip()))
         return entries
+
+
+class PersonToken(models.Model):
+    """One keyed hash a record is found by (a word of its name or alias, or a whole name), never the
+    word itself: see ``waypoint.people.tokens``.  Written only by ``Person.save``."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="tokens")
+    org = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    digest = models.CharField(max_length=64)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["person", "digest"], name="person_token_once")]
+        indexes = [models.Index(fields=["org", "digest"], name="person_token_lookup")]
+
+    def __str__(self) -> str:
+        return self.digest[:8]

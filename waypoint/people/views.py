@@ -17,9 +17,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from waypoint.core import reads
 from waypoint.core.access import policy
-from waypoint.core.concurrency import StaleVersion, with_version
+from waypoint.core.concurrency import StaleVersion, previous_result, with_version
 from waypoint.orgs.http import AuthenticatedHttpRequest
-from waypoint.people import actions, history, parts
+from waypoint.people import actions, history, parts, search
 from waypoint.people.access import READERS, SEARCH_WINDOW, assigned_ids, get_person, may_search, people_for
 from waypoint.people.events import PersonEvent
 from waypoint.people.forms import LANGUAGE_LABELS, PersonForm, SearchForm
@@ -27,25 +27,28 @@ from waypoint.people.models import Person
 
 
 def _list_context(request: AuthenticatedHttpRequest, rows: Any, form: SearchForm, searched: bool) -> dict[str, Any]:
-    return {"rows": rows, "form": form, "searched": searched, "mine": assigned_ids(request.user)}
+    search.add_labels(request.user, rows)
+    return {
+        "rows": rows,
+        "form": form,
+        "searched": searched,
+        "mine": assigned_ids(request.user),
+        "labelled": search.shows_labels(request.user),
+    }
 
 
 @policy(*READERS)
 @require_GET
 def person_list(request: AuthenticatedHttpRequest) -> HttpResponse:
-    rows = people_for(request.user).only("id", "reference", "updated_at", "estimated_age")[:50]
+    rows = list(people_for(request.user).only(*search.listed_fields(request.user))[: search.LIMIT])
     context = _list_context(request, rows, SearchForm(), False)
     return reads.show(request, "people/list.html", context, event=PersonEvent.LISTED, object_type="person")
 
 
 def _matches(request: AuthenticatedHttpRequest, query: str) -> list[Person]:
-    """Records of the reader's organisation whose code, or exact (normalised) name or alias, is ``query``."""
-    code = "".join(ch for ch in query.upper() if ch.isalnum())
-    index = Person.search_index(request.user.org_id, query)
-    found = people_for(request.user)
-    by_code = found.filter(reference=f"{code[:4]}-{code[4:]}") if len(code) == 8 else found.none()
-    by_name = found.filter(name_index=index) | found.filter(alias_index=index) if index else found.none()
-    return list((by_code | by_name).distinct()[:50])
+    """Records of the reader's organisation holding every word of ``query``, or whose code it is."""
+    found = search.find(request.user, query).only(*search.listed_fields(request.user))
+    return list(found[: search.LIMIT])
 
 
 @policy(*READERS)
@@ -72,14 +75,70 @@ def person_search(request: AuthenticatedHttpRequest) -> HttpResponse:
 @policy(*READERS)
 @require_http_methods(["GET", "POST"])
 def person_create(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """A new record.  When its name or alias shares words with records already made (or a word and
+    the date of birth), the page first lists those records by code and asks for an explicit "create
+    a new record anyway"; everything typed stays in the form."""
     staff = request.user
-    form = PersonForm(request.POST or None, org_id=staff.org_id, initial={"form_token": uuid.uuid4()})
-    if request.method == "POST" and form.is_valid():
-        person, created = actions.create_person(staff, form)
-        if created:
-            messages.success(request, _("Record %(code)s created.") % {"code": person.reference})
-        return redirect("people:detail", person_id=person.id)
-    return TemplateResponse(request, "people/form.html", {"form": form, "creating": True})
+    form = PersonForm(request.POST or None, org_id=staff.org_id, creating=True, initial={"form_token": uuid.uuid4()})
+    if request.method != "POST":
+        return TemplateResponse(request, "people/form.html", {"form": form, "creating": True})
+    if not form.is_valid():
+        return TemplateResponse(request, "people/form.html", {"form": form, "creating": True}, status=400)
+    first_submit = previous_result(staff.id, form.cleaned_data.get("form_token"), "person") is None
+    if first_submit and (form.cleaned_data.get("name") or form.cleaned_data.get("alias")):
+        with actions.search_turn(staff):
+            if not may_search(staff):
+                form.add_error(
+                    None,
+                    _(
+                        "You have searched many times in the last minute, and a new record is first checked "
+                        "against the records already made. Wait a minute, then create it again: what you "
+                        "typed is kept."
+                    ),
+                )
+                response = TemplateResponse(request, "people/form.html", {"form": form, "creating": True}, status=429)
+                response["Retry-After"] = str(int(SEARCH_WINDOW.total_seconds()))
+                return response
+            matches = search.likely_duplicates(
+                staff, form.cleaned_data.get("name") or "", form.cleaned_data.get("alias") or "",
+                form.cleaned_data.get("date_of_birth"),
+            )  # fmt: skip
+            if matches and not _confirmed(form, matches):
+                return _duplicates_page(request, form, matches)
+    person, created = actions.create_person(staff, form)
+    if created:
+        messages.success(request, _("Record %(code)s created.") % {"code": person.reference})
+    return redirect("people:detail", person_id=person.id)
+
+
+def _confirmed(form: PersonForm, matches: list[search.Duplicate]) -> bool:
+    """Every match was on the page already and the user ticked "create a new record anyway"."""
+    shown = {match.person.reference for match in matches} <= form.matches_seen()
+    return shown and bool(form.cleaned_data.get("create_anyway"))
+
+
+def _duplicates_page(
+    request: AuthenticatedHttpRequest, form: PersonForm, matches: list[search.Duplicate]
+) -> HttpResponse:
+    """The form again, as typed, with the possible matches above it and the confirmation box below.
+    Shown again with a message on the box when the user pressed create without ticking it."""
+    codes = sorted({match.person.reference for match in matches} | form.matches_seen())
+    unticked = bool(form.matches_seen()) and {m.person.reference for m in matches} <= form.matches_seen()
+    data = request.POST.copy()
+    data["matches_seen"] = ",".join(codes)
+    data.pop("create_anyway", None)
+    again = PersonForm(data, org_id=request.user.org_id, creating=True)
+    again.is_valid()
+    status = 200
+    if unticked:
+        again.add_error("create_anyway", _("Tick this box to create a new record, or open one of the records above."))
+        status = 400
+    search.add_labels(request.user, [match.person for match in matches])
+    context = {"form": again, "creating": True, "matches": matches, "labelled": search.shows_labels(request.user)}
+    return reads.show(
+        request, "people/form.html", context, event=PersonEvent.DUPLICATES_SHOWN, object_type="person",
+        count=len(matches), status=status,
+    )  # fmt: skip
 
 
 @policy(*READERS)

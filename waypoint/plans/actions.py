@@ -17,6 +17,7 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from waypoint.contact import actions as contact_actions
 from waypoint.contact.models import TaskSource
@@ -26,7 +27,15 @@ from waypoint.orgs.models import Staff
 from waypoint.people.models import Person
 from waypoint.plans.events import PlanEvent
 from waypoint.plans.models import PlanSectionFacts, PlanVersion, SafetyPlan, section_facts
-from waypoint.plans.spec import OVERVIEW, SECTION_KEYS, ItemStatus, Stage, empty_content, item_section
+from waypoint.plans.spec import (
+    OVERVIEW,
+    SECTION_KEYS,
+    ItemStatus,
+    Stage,
+    empty_content,
+    item_holds_content,
+    item_section,
+)
 
 
 class SectionConflict(Exception):
@@ -34,6 +43,11 @@ class SectionConflict(Exception):
         super().__init__("The section changed since it was opened")
         self.plan = plan
         self.saved = saved
+
+
+class ItemRefused(Exception):
+    """A resources item that is not "Filled in" but holds something written (or adds follow-up
+    tasks): nothing is saved, and the message says what to do."""
 
 
 # --- Rows (no audit row of their own: the actions below add it) ---------------------------------
@@ -136,7 +150,12 @@ def save_item(
     """Save a resources item with what it does beyond the plan, all or nothing: a filled-in item that
     edits contact rules (permissions, device) writes them through the one rules action, over the
     rules version the page showed (``RulesChanged`` otherwise); each new follow-up row becomes a
-    task on a channel the rules allow (``ContactRefused`` otherwise)."""
+    task on a channel the rules allow (``ContactRefused`` otherwise).  Only a "Filled in" item may
+    hold fields, contacts, services or new tasks (``ItemRefused`` otherwise, before anything is
+    written): "Not discussed" must never hide a contact nobody agreed to."""
+    new_tasks = list(new_tasks)
+    if value.get("status") != ItemStatus.FILLED and (item_holds_content(value) or new_tasks):
+        raise ItemRefused(not_filled_message(value.get("status")))
     saved, changed = save_section(staff, plan, item_section(item), value, base_version)
     if rules is not None and value.get("status") == ItemStatus.FILLED:
         contact_actions.record_rules(staff, saved.person, rules.changes, base_version=rules.base_version)
@@ -146,6 +165,12 @@ def save_item(
             plan_id=saved.id, token=token,
         )  # fmt: skip
     return saved, changed
+
+
+def not_filled_message(status: Any) -> str:
+    label = dict(ItemStatus.choices).get(status, ItemStatus.NOT_DISCUSSED.label)
+    message = _("Marked “%(status)s”, but it still holds text. Choose “Filled in” to keep it, or clear it first.")
+    return message % {"status": label}
 
 
 @dataclass(frozen=True)

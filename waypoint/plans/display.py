@@ -99,20 +99,39 @@ def section_rows(section: str, value: Any, services: dict[str, str] | None = Non
     return rows
 
 
+def _compare_rows(section: str, value: Any, services: dict[str, str]) -> list[Row]:
+    """Rows to compare: a domain is one row per time frame holding all its steps (so a first step
+    reads "empty → the step", not "No steps → —"); other sections are their plain rows."""
+    kind, _sep, key = section.partition(":")
+    if kind == "domain" and key in DOMAIN_BY_KEY:
+        rows: list[Row] = []
+        for timeframe in Timeframe:
+            listed = (value or {}).get(timeframe.value) or []
+            text = "\n".join(f"{n}. {step_summary(step)}" for n, step in enumerate(listed, start=1))
+            rows.append((str(timeframe.label), text))
+        return rows
+    return section_rows(section, value, services)
+
+
 def compare(old: dict[str, Any], new: dict[str, Any], services: dict[str, str]) -> list[dict[str, Any]]:
-    """Every section, each row with the old text, the new text and whether it changed.  Fields a
-    section no longer has (the device item's, now in the contact rules) are not shown."""
+    """Every section: whether it changed, and the rows that changed (old text, new text; "" when a
+    side is empty, which the page shows as "Empty").  Unchanged rows are only counted: an unchanged
+    section says "Unchanged" instead of repeating its text.  Fields a section no longer has (the
+    device item's, now in the contact rules) are not shown."""
     sections = []
     for section in SECTION_KEYS:
-        before = dict(section_rows(section, old.get(section), services))
-        after = dict(section_rows(section, new.get(section), services))
+        before = dict(_compare_rows(section, old.get(section), services))
+        after = dict(_compare_rows(section, new.get(section), services))
         labels = list(dict.fromkeys([*before, *after]))
-        rows = [
-            {"label": label, "old": before.get(label, ""), "new": after.get(label, ""),
-             "changed": before.get(label, "") != after.get(label, "")}
-            for label in labels
-        ]  # fmt: skip
+        rows = [{"label": label, "old": before.get(label, ""), "new": after.get(label, "")} for label in labels]
+        changed = [row for row in rows if row["old"] != row["new"]]
         sections.append(
-            {"key": section, "title": section_label(section), "rows": rows, "changed": any(r["changed"] for r in rows)}
+            {
+                "key": section,
+                "title": section_label(section),
+                "rows": changed,
+                "changed": bool(changed),
+                "unchanged_rows": len(rows) - len(changed),
+            }
         )
     return sections

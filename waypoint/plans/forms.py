@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from waypoint.contact.forms import RuleFieldsMixin
 from waypoint.contact.rules import FIELDS
 from waypoint.core.forms import DateInput, SafeForm, upcoming
+from waypoint.plans.actions import not_filled_message
 from waypoint.plans.spec import (
     CONTACT_ROWS,
     MAX_STEPS,
@@ -28,6 +29,7 @@ from waypoint.plans.spec import (
     ItemStatus,
     Stage,
 )
+from waypoint.plans.suggestions import SOURCE
 from waypoint.referrals.models import ServiceRecord
 
 MAX_REVIEW_DAYS = 366
@@ -69,6 +71,9 @@ class StepForm(SafeForm):
     idea = forms.ChoiceField(label=_("Whose idea"), choices=Idea.choices, required=False, widget=forms.RadioSelect)
     status = forms.ChoiceField(label=_("Status"), choices=ActionStatus.choices, initial=ActionStatus.TO_DO)
     due_on = forms.DateField(label=_("Date (optional)"), required=False, widget=DateInput)
+    # Where a step suggested from an encounter came from ("<encounter id>/<key>"); the view checks
+    # the encounter is this person's before saving.
+    source = forms.RegexField(regex=SOURCE, required=False, max_length=80, widget=forms.HiddenInput)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -82,7 +87,10 @@ class StepForm(SafeForm):
         if not text or data.get("DELETE"):
             return None
         due = data.get("due_on")
-        return {"text": text, "idea": data["idea"], "status": data["status"], "due_on": due.isoformat() if due else ""}
+        value = {"text": text, "idea": data["idea"], "status": data["status"], "due_on": due.isoformat() if due else ""}
+        if data.get("source"):
+            value["source"] = data["source"]
+        return value
 
 
 StepFormSet = formset_factory(StepForm, extra=2, max_num=MAX_STEPS, validate_max=True, can_delete=True)
@@ -178,12 +186,22 @@ class ItemForm(RuleFieldsMixin, VersionForm):
                 self.add_error(f"task_{row}_due", _("Choose today or a later day."))
         if data.get("status") == ItemStatus.FILLED and not self._has_content(data):
             self.add_error("status", _("Nothing is filled in. Fill in a field, or choose “Not discussed”."))
-        if self.rule_names and data.get("status") != ItemStatus.FILLED and self._rules_touched():
+        if data.get("status") in (ItemStatus.NOT_DISCUSSED, ItemStatus.DECLINED) and self._plan_content(data):
+            self.add_error("status", not_filled_message(data["status"]))
+        elif self.rule_names and data.get("status") != ItemStatus.FILLED and self._rules_touched():
             self.add_error("status", _("You changed their contact rules: choose “Filled in” to save them."))
         return data
 
     def _rules_touched(self) -> bool:
         return any(self.initial.get(f"rule_{name}") != value for name, value in self.rule_changes().items())
+
+    def _plan_content(self, data: dict[str, Any]) -> bool:
+        """Whether the plan part of the form holds anything (fields, contact rows, services, task
+        rows); the contact rules are the person's own and are checked apart."""
+        parts = [data.get(name) for name in self.field_names()]
+        parts += [data.get(f"contact_{row}_{p}") for row in self.contact_rows for p in ("name", "number", "note")]
+        parts += [data.get(f"task_{row}_{p}") for row in self.task_rows for p in ("what", "due")]
+        return any(parts) or bool(data.get("services"))
 
     def _has_content(self, data: dict[str, Any]) -> bool:
         values = [data.get(name) for name in self.field_names() if name in data]

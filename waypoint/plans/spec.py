@@ -229,3 +229,14 @@ def empty_content() -> dict:
         **{domain_section(k): {"current": [], "future": []} for k in DOMAIN_KEYS},
         **{item_section(k): {"status": ItemStatus.NOT_DISCUSSED, "fields": {}, "contacts": []} for k in ITEM_KEYS},
     }
+
+
+def item_holds_content(value: dict[str, Any]) -> bool:
+    """Whether a resources item holds anything written: a field, a contact or a chosen service.
+    Only a "Filled in" item may (``waypoint.plans.actions.save_item`` refuses the rest), so an item
+    marked "Not discussed" or "Declined" can never keep a contact nobody agreed to use."""
+    fields = value.get("fields") or {}
+    contacts = [
+        c for c in value.get("contacts") or [] if any(str(c.get(p) or "").strip() for p in ("name", "number", "note"))
+    ]
+    return any(str(v or "").strip() for v in fields.values()) or bool(contacts) or bool(value.get("services"))

@@ -44,7 +44,7 @@ from waypoint.people.events import PersonEvent
 from waypoint.people.models import Person
 from waypoint.plans import actions
 from waypoint.plans.access import get_plan, plan_of, versions_for
-from waypoint.plans.actions import RulesEdit, SectionConflict
+from waypoint.plans.actions import ItemRefused, RulesEdit, SectionConflict
 from waypoint.plans.display import compare, has_secrets, section_rows
 from waypoint.plans.events import PlanEvent
 from waypoint.plans.forms import ItemForm, OverviewForm, VersionForm, step_formset, steps_from
@@ -54,13 +54,18 @@ from waypoint.plans.spec import (
     DOMAINS,
     ITEM_BY_KEY,
     ITEMS,
+    MAX_STEPS,
     OVERVIEW,
+    ActionStatus,
     ItemSpec,
+    ItemStatus,
     Timeframe,
     domain_section,
+    item_holds_content,
     item_section,
     section_label,
 )
+from waypoint.plans.suggestions import find, grouped, suggestions
 from waypoint.printing.safety import carry_state
 from waypoint.referrals.access import services_for
 from waypoint.referrals.models import ServiceRecord
@@ -70,16 +75,49 @@ def ledger(request: AuthenticatedHttpRequest, person_id: Any) -> list[ServiceRec
     return list(services_for(request.user).filter(person_id=person_id))
 
 
-def service_names(request: AuthenticatedHttpRequest, person_id: Any) -> dict[str, str]:
-    return {str(s.id): f"{s.service} ({s.provider})" for s in ledger(request, person_id)}
+def service_names(
+    request: AuthenticatedHttpRequest, person_id: Any, services: list[ServiceRecord] | None = None
+) -> dict[str, str]:
+    services = ledger(request, person_id) if services is None else services
+    return {str(s.id): f"{s.service} ({s.provider})" for s in services}
 
 
 def _own_encounter(request: AuthenticatedHttpRequest, person: Person, raw_id: str) -> Encounter | None:
     """The encounter the plan starts from, only when it belongs to this record."""
     try:
-        return encounters_for(request.user).filter(pk=raw_id, person=person).first()
+        return encounters_for(request.user).filter(pk=raw_id, person=person).prefetch_related(*SUGGESTED_FROM).first()
     except (ValueError, ValidationError):
         return None
+
+
+SUGGESTED_FROM = ("assessments", "needs")
+
+
+def _encounter_for(request: AuthenticatedHttpRequest, plan: SafetyPlan) -> Encounter | None:
+    """The encounter the plan's pages offer suggestions from and link back to: the one the address
+    names (``?encounter=``, or the form's hidden field), only when it is this person's; else their
+    encounter still open, if any.  Another record's or organisation's encounter is simply none."""
+    raw = request.POST.get("encounter") if request.method == "POST" else request.GET.get("encounter")
+    if raw:
+        return _own_encounter(request, plan.person, raw)
+    still_open = encounters_for(request.user).filter(person_id=plan.person_id, closed_at__isnull=True)
+    return still_open.order_by("-started_at").prefetch_related(*SUGGESTED_FROM).first()
+
+
+def _with_encounter(url: str, encounter: Encounter | None) -> str:
+    return f"{url}?{urlencode({'encounter': str(encounter.id)})}" if encounter is not None else url
+
+
+def _named(request: AuthenticatedHttpRequest, encounter: Encounter | None) -> Encounter | None:
+    """The encounter when the address or the form named it (the plan's links and the save keep it),
+    None when it was only found as their open encounter (the next page finds it again)."""
+    data = request.POST if request.method == "POST" else request.GET
+    return encounter if encounter is not None and data.get("encounter") else None
+
+
+def _encounter_context(request: AuthenticatedHttpRequest, encounter: Encounter | None) -> dict[str, Any]:
+    named = _named(request, encounter)
+    return {"encounter": encounter, "encounter_query": _with_encounter("", named)}
 
 
 @policy(*READERS)
@@ -99,7 +137,7 @@ def plan_for_person(request: AuthenticatedHttpRequest, person_id: uuid.UUID) -> 
         if encounter is None:
             return HttpResponseBadRequest(_("That encounter does not belong to this record."))
     plan, _created = actions.start_plan(request.user, person, encounter)
-    return redirect("plans:detail", plan_id=plan.id)
+    return redirect(_with_encounter(reverse("plans:detail", args=[plan.id]), encounter))
 
 
 def check_in_seconds(plan: SafetyPlan) -> int:
@@ -111,11 +149,13 @@ def check_in_seconds(plan: SafetyPlan) -> int:
     return max(1, int(interval - elapsed))
 
 
-def _reminder_context(plan: SafetyPlan, request: AuthenticatedHttpRequest) -> dict[str, Any]:
+def _reminder_context(
+    plan: SafetyPlan, request: AuthenticatedHttpRequest, services: list[ServiceRecord]
+) -> dict[str, Any]:
     scripts = read_aloud_scripts(plan.org_id, plan.person.preferred_language, request.LANGUAGE_CODE)
     return {
         "check_in_script": scripts.get("check_in"),
-        "services": ledger(request, plan.person_id),
+        "services": services,
         "check_in_seconds": check_in_seconds(plan),
     }
 
@@ -144,7 +184,7 @@ def _item_rows(
         rows = [row for row in rows[1:] if row[1] and row[1] != "—"]
         for group in contact_display.groups(rules, secrets=secrets, only=item.rules, holder=holder):
             rows = [row for row in group.rows if row[1] != _("Not recorded")] + rows
-        items.append({"spec": item, "value": value, "rows": rows})
+        items.append({"spec": item, "value": value, "rows": rows, "stale": _stale(value)})
     return items
 
 
@@ -163,7 +203,12 @@ def plan_detail(request: AuthenticatedHttpRequest, plan_id: uuid.UUID) -> HttpRe
     ]
     rules = rules_for(request.user).filter(person_id=plan.person_id).select_related("person").first()
     secrets = _secrets_context(request, rules)
+    encounter = _encounter_for(request, plan)
+    services = ledger(request, plan.person_id)  # read once: the items and the reminders both list it
     context = {
+        **_encounter_context(request, encounter),
+        "suggestions": (found := suggestions(encounter, content)),
+        "suggestion_groups": grouped(found),
         "plan": plan,
         "person": plan.person,
         "overview": content[OVERVIEW],
@@ -171,7 +216,7 @@ def plan_detail(request: AuthenticatedHttpRequest, plan_id: uuid.UUID) -> HttpRe
         "domains": domains,
         "items": _item_rows(
             content,
-            service_names(request, plan.person_id),
+            service_names(request, plan.person_id, services),
             rules,
             secrets["secrets_shown"],
             may_hold_secrets(request.user, plan.person),
@@ -180,7 +225,7 @@ def plan_detail(request: AuthenticatedHttpRequest, plan_id: uuid.UUID) -> HttpRe
         "tasks": tasks_for(request.user).filter(person_id=plan.person_id)[:50],
         "review_due": plan.review_on is not None and plan.review_on <= timezone.localdate(),
         "carry": carry_state(plan),
-        **_reminder_context(plan, request),
+        **_reminder_context(plan, request, services),
     }
     return reads.show(request, "plans/detail.html", context, event=PlanEvent.VIEWED, obj=plan)
 
@@ -208,11 +253,13 @@ def _conflict(
     return reads.show(request, template, context, event=PlanEvent.CONFLICT, obj=plan, status=409)
 
 
-def _saved(request: AuthenticatedHttpRequest, saved: SafetyPlan, changed: bool) -> HttpResponse:
+def _saved(
+    request: AuthenticatedHttpRequest, saved: SafetyPlan, changed: bool, encounter: Encounter | None = None
+) -> HttpResponse:
     messages.success(
         request, _("Saved as version %(number)s.") % {"number": saved.version} if changed else _("No changes to save.")
     )
-    return redirect("plans:detail", plan_id=saved.id)
+    return redirect(_with_encounter(reverse("plans:detail", args=[saved.id]), encounter))
 
 
 @policy(*READERS)
@@ -248,17 +295,24 @@ def plan_domain(request: AuthenticatedHttpRequest, plan_id: uuid.UUID, domain: s
     data = request.POST if request.method == "POST" else None
     version_form = VersionForm(data, initial={"version": plan.version})
     formsets = {t.value: step_formset(t.value, value[t.value], data) for t in Timeframe}
+    encounter = _encounter_for(request, plan)
     context: dict[str, Any] = {
         "plan": plan, "person": plan.person, "spec": spec, "version_form": version_form,
         "formsets": [(Timeframe(t).label, fs) for t, fs in formsets.items()], "glossary": plan.person.glossary,
         "check_in_seconds": check_in_seconds(plan),
+        **_encounter_context(request, encounter), "suggestions": suggestions(encounter, plan.content, domain),
     }  # fmt: skip
     if request.method == "GET":
         return _show(request, plan, "plans/domain.html", context)
+    if request.POST.get("use") and version_form.is_valid():
+        return _use_suggestion(request, plan, context, encounter, domain, version_form.cleaned_data["version"])
     if not (version_form.is_valid() and all(fs.is_valid() for fs in formsets.values())):
         context["invalid"] = True
         return _show(request, plan, "plans/domain.html", context, status=400)
     new_value = {t: steps_from(fs) for t, fs in formsets.items()}
+    if not _sources_allowed(request, plan, new_value):
+        context |= {"invalid": True, "source_error": True}
+        return _show(request, plan, "plans/domain.html", context, status=400)
     try:
         saved, changed = actions.save_section(
             request.user, plan, section, new_value, version_form.cleaned_data["version"]
@@ -268,7 +322,66 @@ def plan_domain(request: AuthenticatedHttpRequest, plan_id: uuid.UUID, domain: s
         context["version_form"] = VersionForm(rebased)
         context["formsets"] = [(Timeframe(t).label, step_formset(t.value, [], rebased)) for t in Timeframe]
         return _conflict(request, conflict.plan, "plans/domain.html", context, section, conflict.saved)
-    return _saved(request, saved, changed)
+    return _saved(request, saved, changed, _named(request, encounter))
+
+
+def _posted_rows(data: Any, timeframe: str) -> list[dict[str, Any]]:
+    """The step rows as typed (valid or not), to show them again unsaved: nothing typed is lost."""
+    try:
+        total = min(max(int(data.get(f"{timeframe}-TOTAL_FORMS", 0)), 0), MAX_STEPS + 2)
+    except (TypeError, ValueError):
+        total = 0
+    rows = []
+    for number in range(total):
+        prefix = f"{timeframe}-{number}-"
+        row = {name: data.get(prefix + name, "") for name in ("text", "idea", "status", "due_on", "source")}
+        if str(row["text"]).strip():
+            rows.append(
+                {**row, "status": row["status"] or ActionStatus.TO_DO, "DELETE": bool(data.get(prefix + "DELETE"))}
+            )
+    return rows[:MAX_STEPS]
+
+
+def _use_suggestion(
+    request: AuthenticatedHttpRequest,
+    plan: SafetyPlan,
+    context: dict[str, Any],
+    encounter: Encounter | None,
+    domain: str,
+    version: int,
+) -> HttpResponse:
+    """Put one suggestion into an empty step row of the form, unsaved, beside everything typed so
+    far (and the version the page was opened at, so the save keeps its conflict check).  The
+    provider then says whose idea it is and saves, or removes it."""
+    timeframe, _sep, key = request.POST["use"].partition("|")
+    chosen = find(encounter, plan.content, domain, key) if timeframe in Timeframe.values else None
+    rows = {t: _posted_rows(request.POST, t) for t in Timeframe.values}
+    status = 200
+    if chosen is None:
+        context["use_error"] = _("That suggestion is no longer there. Nothing was added; what you typed is below.")
+        status = 400
+    elif len(rows[timeframe]) >= MAX_STEPS:
+        context["use_error"] = _("There is no empty row left for it. Nothing was added; what you typed is below.")
+        status = 400
+    else:
+        rows[timeframe].append({"text": chosen.text, "status": ActionStatus.TO_DO, "source": chosen.source})
+        number = len(rows[timeframe])
+        context["added"] = {
+            "timeframe": Timeframe(timeframe).label, "timeframe_key": timeframe, "number": number,
+            "index": number - 1, "key": key,
+        }  # fmt: skip
+    context["version_form"] = VersionForm(initial={"version": version})
+    context["formsets"] = [(Timeframe(t).label, step_formset(t, rows[t])) for t in Timeframe.values]
+    return _show(request, plan, "plans/domain.html", context, status=status)
+
+
+def _sources_allowed(request: AuthenticatedHttpRequest, plan: SafetyPlan, value: dict[str, Any]) -> bool:
+    """Every step that says it came from an encounter names one of this person's encounters."""
+    named = {step["source"].partition("/")[0] for steps in value.values() for step in steps if step.get("source")}
+    if not named:
+        return True
+    own = encounters_for(request.user).filter(person_id=plan.person_id, pk__in=named).values_list("id", flat=True)
+    return {str(found) for found in own} == named
 
 
 def _item_initial(plan: SafetyPlan, item: ItemSpec, rules: ContactRules | None, names: list[str]) -> dict[str, Any]:
@@ -293,6 +406,12 @@ def plan_item(request: AuthenticatedHttpRequest, plan_id: uuid.UUID, item: str) 
     return _plan_item(request, plan, item)
 
 
+def _stale(value: dict[str, Any]) -> bool:
+    """An item saved before the rule that only "Filled in" items hold text: not filled in, yet not
+    empty.  Its pages say so instead of hiding what it holds."""
+    return value.get("status") != ItemStatus.FILLED and item_holds_content(value)
+
+
 def _plan_item(request: AuthenticatedHttpRequest, plan: SafetyPlan, item: str) -> HttpResponse:
     spec = ITEM_BY_KEY[item]
     section = item_section(item)
@@ -308,6 +427,9 @@ def _plan_item(request: AuthenticatedHttpRequest, plan: SafetyPlan, item: str) -
     context: dict[str, Any] = {
         "plan": plan, "person": plan.person, "spec": spec, "form": form, "confirm": confirm,
         "services": ledger(request, plan.person_id) if spec.ledger else None,
+        "stale": _stale(plan.content[section]),
+        "glossary": plan.person.glossary,
+        **_encounter_context(request, _encounter_for(request, plan)),
         "tasks": tasks_for(request.user).filter(person_id=plan.person_id) if spec.tasks else None,
         "check_in_seconds": check_in_seconds(plan),
     }  # fmt: skip
@@ -343,7 +465,10 @@ def _plan_item(request: AuthenticatedHttpRequest, plan: SafetyPlan, item: str) -
     except ContactRefused as refused:
         form.add_error(None, str(refused))
         return _show(request, plan, "plans/item.html", context, status=400)
-    return _saved(request, saved, changed)
+    except ItemRefused as refused_item:
+        form.add_error("status", str(refused_item))
+        return _show(request, plan, "plans/item.html", context, status=400)
+    return _saved(request, saved, changed, _named(request, context["encounter"]))
 
 
 @policy(*READERS)

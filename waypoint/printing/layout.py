@@ -60,7 +60,12 @@ def printable(content: dict[str, Any], sections: list[str], discreet: bool, rule
 
 
 def card_contacts(content: dict[str, Any]) -> list[dict[str, str]]:
-    return list(content[item_section("immediate_help")].get("contacts") or [])
+    """The immediate-help contacts, only while that item is "Filled in" (an older save may have left
+    contacts on an item later marked "Not discussed": they never go on a card)."""
+    value = content[item_section("immediate_help")]
+    if value.get("status") != ItemStatus.FILLED:
+        return []
+    return list(value.get("contacts") or [])
 
 
 def memorise_choices(content: dict[str, Any], rules: Any = None) -> list[tuple[str, str]]:

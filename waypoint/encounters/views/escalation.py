@@ -13,7 +13,12 @@ from waypoint.core.access import policy
 from waypoint.encounters import actions
 from waypoint.encounters.forms import CallbackForm, EmergencyCallForm
 from waypoint.encounters.models import Encounter
-from waypoint.encounters.separation import SeparationProtocol
+from waypoint.encounters.separation import (
+    CONTACTS,
+    LAW_ENFORCEMENT,
+    PHONE_EMERGENCY_STEPS,
+    SeparationProtocol,
+)
 from waypoint.encounters.views.common import encounter_step, posted, saved, scripts, show
 from waypoint.orgs.http import AuthenticatedHttpRequest
 from waypoint.people.access import READERS
@@ -23,9 +28,18 @@ from waypoint.people.access import READERS
 @require_GET
 @encounter_step()
 def encounter_danger(request: AuthenticatedHttpRequest, encounter: Encounter) -> HttpResponse:
-    """In danger here: the organisation's emergency steps and contacts, at once."""
+    """In danger: the steps at once, for a call (the person is elsewhere: stay on the line...) or in
+    person (the organisation's own steps, or Waypoint's in the reader's language), then who to call:
+    911 and the hotline always, and the organisation's contacts it has filled in (never a placeholder;
+    security only in person)."""
     protocol = SeparationProtocol.for_org(encounter.org_id)
-    context = {"protocol": protocol, "steps": protocol.lines(protocol.emergency_steps)}
+    on_call = encounter.is_call
+    steps = [str(step) for step in PHONE_EMERGENCY_STEPS] if on_call else protocol.shown_lines("emergency_steps")
+    context = {
+        "steps": steps,
+        "contacts": protocol.filled_contacts(LAW_ENFORCEMENT if on_call else CONTACTS),
+        "contacts_missing": protocol.contacts_missing,
+    }
     return show(request, "encounters/danger.html", encounter, context)
 
 

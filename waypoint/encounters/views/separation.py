@@ -3,27 +3,31 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from django.contrib import messages
-from django.http import HttpResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from waypoint.core import reads
 from waypoint.core.access import policy
 from waypoint.core.concurrency import StaleVersion, with_version
 from waypoint.encounters import separation_actions
-from waypoint.encounters.access import get_separation_request
+from waypoint.encounters.access import get_separation_request, linkable_separations, separation_requests_for
 from waypoint.encounters.actions import Refused
 from waypoint.encounters.events import EncounterEvent
 from waypoint.encounters.models import Encounter, Step
-from waypoint.encounters.separation import Outcome, SeparationProtocol, SeparationRequest
+from waypoint.encounters.separation import Outcome, RequestStatus, SeparationProtocol, SeparationRequest
 from waypoint.encounters.separation_actions import TakenByColleague
 from waypoint.encounters.separation_forms import ProtocolForm, RequestForm, RunForm
 from waypoint.encounters.views.common import encounter_step, posted, refused
 from waypoint.orgs.http import AuthenticatedHttpRequest
+from waypoint.orgs.middleware import passive_session
 from waypoint.orgs.models import Role
 from waypoint.people.access import READERS
 
@@ -50,15 +54,15 @@ def protocol_edit(request: AuthenticatedHttpRequest) -> HttpResponse:
 @policy(Role.FRONT_DESK, *READERS)
 @require_POST
 def request_create(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """The front desk's request; a mistake shows the form again with what was typed (no record data
+    on the page: no read row)."""
     form = RequestForm(request.POST, org_id=request.user.org_id)
     if form.is_valid():
-        separation_actions.create_separation_request(
-            request.user, form.cleaned_data["phrase"], form.cleaned_data["site"]
-        )
+        data = form.cleaned_data
+        separation_actions.create_separation_request(request.user, data["phrase"], data["site"], data["room"])
         messages.success(request, _("Sent. A provider will come."))
-    else:
-        messages.error(request, _("Choose a code phrase."))
-    return redirect("core:home")
+        return redirect("core:home")
+    return TemplateResponse(request, "encounters/request_form.html", {"request_form": form}, status=400)
 
 
 @policy(*READERS)
@@ -86,20 +90,34 @@ def _runner(
             run = separation_actions.record_separation_run(
                 request.user, form.cleaned_data, encounter=encounter, request=found
             )
-        except Refused as reason:
-            assert encounter is not None  # only an encounter refuses a run (it is closed)
-            return refused(request, encounter, reason)
+        except Refused as reason:  # the encounter is closed, or the request already done
+            if encounter is not None:
+                return refused(request, encounter, reason)
+            assert found is not None
+            messages.error(request, str(reason))
+            return redirect("encounters:request_run", request_id=found.id)
         if run.outcome != Outcome.REFUSED:
             messages.success(request, _("Separation recorded."))
-            if encounter is not None:  # on to the privacy step, where there is one (in person)
-                step = "encounters:gate" if encounter.has_step(Step.GATE) else "encounters:detail"
-                return redirect(step, encounter_id=encounter.id)
+            if encounter is not None:  # seen alone is recorded: on to the steps; otherwise to Privacy
+                settled = run.outcome == Outcome.SEPARATED or not encounter.has_step(Step.GATE)
+                return redirect("encounters:detail" if settled else "encounters:gate", encounter_id=encounter.id)
+            if found is not None and run.outcome == Outcome.SEPARATED:  # on to their record, then an encounter
+                return redirect("encounters:request_run", request_id=found.id)
             return redirect("core:home")
+    done = None  # a request's successful separation, still to be linked to an encounter
+    if found is not None and run is None and found.status == RequestStatus.CLOSED:
+        last = found.runs.first()
+        if last is not None and last.outcome == Outcome.SEPARATED and last.encounter_id is None:
+            done = last
     context = {
+        "request_item": found,
+        "done": done,
+        "closed": found is not None and found.status == RequestStatus.CLOSED and run is None,
         "form": form,
         "protocol": protocol,
-        "reasons": protocol.lines(protocol.discreet_reasons),
-        "refusal_steps": protocol.lines(protocol.refusal_steps),
+        "reasons": protocol.shown_lines("discreet_reasons"),  # an unchanged default in the reader's language
+        "refusal_steps": protocol.shown_lines("refusal_steps"),
+        "who_separates": protocol.shown("who_separates"),
         "run": run,
         "encounter": encounter,
         "unreviewed": protocol.reviewed_at is None,
@@ -131,3 +149,48 @@ def encounter_separation(request: AuthenticatedHttpRequest, encounter: Encounter
 @require_http_methods(["GET", "POST"])
 def request_run(request: AuthenticatedHttpRequest, request_id: uuid.UUID) -> HttpResponse:
     return _runner(request, None, get_separation_request(request, request_id))
+
+
+WAITING_LIMIT = 20  # as many as the home page's panel lists
+
+
+@passive_session
+@policy(*READERS)
+@require_GET
+def requests_waiting(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """What the home page's requests panel shows of the waiting requests, for a page's poll
+    (static/requests.js): code phrase, site, room, minutes waiting and where to take it.  No record
+    data, so no read row; the poll is not activity, so it never keeps an idle session alive."""
+    waiting = list(
+        separation_requests_for(request.user).filter(status=RequestStatus.OPEN).select_related("site")[:WAITING_LIMIT]
+    )
+    now = timezone.now()
+    items = [
+        {
+            "id": str(item.id),
+            "phrase": str(item.get_phrase_display()),
+            "site": item.site.name if item.site else "",
+            "room": item.room,
+            "minutes": max(0, int((now - item.created_at).total_seconds() // 60)),
+            "take": reverse("encounters:request_take", kwargs={"request_id": item.id}),
+        }
+        for item in waiting
+    ]
+    return JsonResponse({"count": len(items), "requests": items})
+
+
+def separation_choices(request: AuthenticatedHttpRequest, initial: dict[str, Any]) -> list[tuple[str, str]]:
+    """For the encounter start: the separations this provider may link, labelled by time, code phrase
+    and room (no person's data); the one named in the URL (``?separation=``, after a front-desk
+    request) is chosen already, if it is one of them."""
+    runs = linkable_separations(request.user)
+    choices = []
+    for run in runs:
+        assert run.request is not None  # linkable runs come from a request
+        parts = [timezone.localtime(run.at).strftime("%H:%M"), str(run.request.get_phrase_display())]
+        if run.request.room:
+            parts.append(run.request.room)
+        choices.append((str(run.id), " · ".join(parts)))
+    if request.GET.get("separation") in {value for value, _label in choices}:
+        initial["separation"] = request.GET["separation"]
+    return choices

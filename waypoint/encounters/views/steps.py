@@ -1,32 +1,38 @@
-"""The steps of an encounter: privacy gate, confidentiality, safety check, the four areas, emergency
-needs, consent, child protective services and the hotline card.  Each shows its form (audited as a
-read, error re-renders included) and on a valid POST calls its action, then goes back to the list."""
+"""The steps of an encounter: privacy gate (in person) or safe to talk (on a call), confidentiality,
+safety check, the four areas, emergency needs, consent, child protective services and the hotline
+card.  Each shows its form (audited as a read, error re-renders included) and on a valid POST calls
+its action, then goes back to the list."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
 
+from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from waypoint.content.models import ContentSet
+from waypoint.content.models import ContentSet, wording_fallback
 from waypoint.content.source import PHONE
 from waypoint.core.access import policy
 from waypoint.core.forms import SafeForm
 from waypoint.encounters import actions
 from waypoint.encounters.actions import QuestionsChanged, Refused
 from waypoint.encounters.forms import (
+    KEEP_ASKED,
+    KEEP_KEPT,
     AssessmentForm,
     ConsentForm,
     EducationForm,
     GateForm,
     MinorForm,
     NeedsForm,
+    SafeToTalkForm,
     SafetyCheckForm,
 )
-from waypoint.encounters.models import Encounter, Step
+from waypoint.encounters.models import Answer, Encounter, SafetyAnswer, Step
 from waypoint.encounters.views.common import encounter_step, posted, refused, saved, scripts, show
 from waypoint.orgs.http import AuthenticatedHttpRequest
 from waypoint.people.access import READERS
@@ -59,9 +65,45 @@ def encounter_confidentiality(request: AuthenticatedHttpRequest, encounter: Enco
 # --- Safety check -------------------------------------------------------------------------------
 
 
-def _check_initial(encounter: Encounter, content: ContentSet) -> dict[str, Any]:
+@policy(*READERS)
+@require_http_methods(["GET", "POST"])
+@encounter_step(Step.SAFE_TO_TALK)
+def encounter_safe_to_talk(request: AuthenticatedHttpRequest, encounter: Encounter) -> HttpResponse:
+    """On a call, the first screen: the hang-up reminder and "Is it safe for you to speak with me
+    right now?", answered with one click.  Yes: on to confidentiality; no or not sure: at once to the
+    cover line and callback plan."""
+    content = ContentSet.current(encounter.org_id, PHONE)
+    form = SafeToTalkForm(posted(request), initial={"content_set": content.id})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            target = actions.record_safe_to_talk(request.user, encounter, content, data["content_set"], data["answer"])
+        except QuestionsChanged as reason:
+            return refused(request, encounter, reason, to="encounters:safe_to_talk")
+        except Refused as reason:
+            return refused(request, encounter, reason)
+        return redirect(f"encounters:{target or Step.CONFIDENTIALITY}", encounter_id=encounter.id)
+    lines = content.lines(encounter.language)
+    theirs = {line.key: line for line in lines}[actions.SAFE_TO_TALK]
+    ours = {line.key: line.text for line in content.lines(request.LANGUAGE_CODE)}
+    context = {
+        "form": form,
+        "reminder": scripts(request, encounter)["phone_reminder"],
+        "question": {
+            "theirs": theirs.text,
+            "ours": ours.get(theirs.key, ""),
+            "lang": theirs.language,
+            "fallback": theirs.language != encounter.language,
+            **(wording_fallback([theirs], encounter.language) or {}),
+        },
+        "state": encounter.step_status().get(Step.SAFE_TO_TALK),
+    }
+    return show(request, "encounters/safe_to_talk.html", encounter, context, status=400 if form.errors else 200)
+
+
+def _check_initial(saved: dict[str, SafetyAnswer], content: ContentSet) -> dict[str, Any]:
     initial: dict[str, Any] = {"content_set": content.id}
-    for key, answer in encounter.saved_answers(content).items():
+    for key, answer in saved.items():
         initial |= {f"{key}__answer": answer.answer, f"{key}__consented": answer.consented, f"{key}__note": answer.note}
     return initial
 
@@ -70,9 +112,15 @@ def _check_initial(encounter: Encounter, content: ContentSet) -> dict[str, Any]:
 @require_http_methods(["GET", "POST"])
 @encounter_step(Step.SAFETY_CHECK)
 def encounter_check(request: AuthenticatedHttpRequest, encounter: Encounter) -> HttpResponse:
+    """The safety check: before saving, the page says what will be kept and what will not (beside
+    each question and above the save button); after saving, how many answers were kept and how many
+    questions were asked only.  On a call, "safe to talk" was answered at the start: shown, not asked."""
     content = ContentSet.current(encounter.org_id, encounter.check_kind)
-    questions = [(line.key, line.text) for line in content.lines(encounter.language)]
-    form = SafetyCheckForm(posted(request), questions=questions, initial=_check_initial(encounter, content))
+    lines = content.lines(encounter.language)
+    questions = [(line.key, line.text) for line in lines]
+    saved = encounter.saved_answers(content)
+    fixed = {actions.SAFE_TO_TALK: Answer.YES} if encounter.is_call else {}
+    form = SafetyCheckForm(posted(request), questions=questions, fixed=fixed, initial=_check_initial(saved, content))
     if request.method == "POST" and form.is_valid():
         try:
             target = actions.record_safety_check(
@@ -82,12 +130,24 @@ def encounter_check(request: AuthenticatedHttpRequest, encounter: Encounter) -> 
             return refused(request, encounter, reason, to="encounters:safety_check")
         except Refused as reason:
             return refused(request, encounter, reason)
+        kept = [answer.consented for answer in encounter.saved_answers(content).values()]
+        messages.success(
+            request,
+            _("Safety check saved. Answers kept: %(kept)s. Asked only, answer not kept: %(asked)s.")
+            % {"kept": kept.count(True), "asked": kept.count(False)},
+        )
         return redirect(f"encounters:{target}" if target else "encounters:detail", encounter_id=encounter.id)
     ours = {line.key: line.text for line in content.lines(request.LANGUAGE_CODE)}
+    language = {line.key: line.language for line in lines}  # a question with no wording is in English
+    stored = {key: KEEP_KEPT if answer.consented else KEEP_ASKED for key, answer in saved.items()}
     context = {
         "form": form,
-        "rows": [{**row, "ours": ours.get(row["key"], "")} for row in form.rows()],
-        "reminder": scripts(request, encounter)["phone_reminder"] if encounter.check_kind == PHONE else None,
+        "rows": [
+            {**row, "ours": ours.get(row["key"], ""), "stored": stored.get(row["key"]), "lang": language[row["key"]]}
+            for row in form.rows()
+        ],
+        "counts": form.keep_counts(),
+        "no_wording": wording_fallback(lines, encounter.language),
     }
     return show(request, "encounters/check.html", encounter, context, status=400 if form.errors else 200)
 

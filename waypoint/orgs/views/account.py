@@ -1,4 +1,4 @@
-"""The signed-in user's own account: sessions, recovery codes, language."""
+"""The signed-in user's own account: sessions, recovery codes, language, what lists of records show."""
 
 from __future__ import annotations
 
@@ -15,7 +15,8 @@ from waypoint.core.access import deny, policy
 from waypoint.core.urls_util import safe_next
 from waypoint.orgs import actions, auth
 from waypoint.orgs.access import own_sessions, recovery_codes_left, recovery_codes_outdated
-from waypoint.orgs.forms import LanguageForm
+from waypoint.orgs.actions import CLINICAL_ROLES
+from waypoint.orgs.forms import LanguageForm, PersonLabelsForm
 from waypoint.orgs.http import AuthenticatedHttpRequest
 from waypoint.orgs.models import Staff
 
@@ -28,8 +29,28 @@ def account(request: AuthenticatedHttpRequest) -> HttpResponse:
         "staff": staff,
         "recovery_remaining": recovery_codes_left(staff),
         "recovery_outdated": recovery_codes_outdated(staff),
+        "labels_form": PersonLabelsForm(initial={"show": staff.show_person_labels}) if _reads_records(staff) else None,
     }
     return TemplateResponse(request, "orgs/account.html", context)
+
+
+def _reads_records(staff: Staff) -> bool:
+    return staff.has_role(*CLINICAL_ROLES)
+
+
+@policy(*CLINICAL_ROLES)
+@require_POST
+def person_labels(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """The user's own choice to see initials or aliases in lists of records (a checkbox: unticked is off)."""
+    form = PersonLabelsForm(request.POST)
+    show = form.is_valid() and bool(form.cleaned_data["show"])
+    if show != request.user.show_person_labels:
+        actions.set_person_labels(request.user, show)
+    if show:
+        messages.success(request, _("Lists of records now show initials or another name beside the code."))
+    else:
+        messages.success(request, _("Lists of records now show reference codes only."))
+    return redirect("orgs:account")
 
 
 @policy()

@@ -1,0 +1,92 @@
+"""One page a supervisor can review, and print, of everything an encounter recorded: who, where and
+when, privacy and who was present, each step with its reason, every question of the check version
+used (what was written down and what was only asked), escalations, the four areas and needs,
+consent or the child protective services step, separation runs, the comfort log and amendments.
+Read-only (one read row, like every encounter page); printable through the print style sheet."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpResponse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from waypoint.content.models import ContentSet
+from waypoint.core.access import policy
+from waypoint.encounters.models import Answer, Domain, Encounter, SafetyAnswer, Step
+from waypoint.encounters.views.common import encounter_step, show
+from waypoint.orgs.access import staff_names
+from waypoint.orgs.http import AuthenticatedHttpRequest
+from waypoint.people.access import READERS
+from waypoint.plans.access import plans_for
+
+
+def _questions(request: AuthenticatedHttpRequest, encounter: Encounter) -> tuple[ContentSet, list[dict[str, Any]]]:
+    """Every question of the check version the answers were given to (the current one if none were),
+    in the staff member's language, each with what was kept of it."""
+    answers = list(encounter.answers.select_related("content_set"))
+    content = answers[0].content_set if answers else ContentSet.current(encounter.org_id, encounter.check_kind)
+    kept = {answer.question_key: answer for answer in answers if answer.content_set_id == content.id}
+    rows = []
+    for line in content.lines(request.LANGUAGE_CODE):
+        answer = kept.get(line.key)
+        if answer is None:
+            status = _("Not asked, or left unanswered")
+        elif answer.consented:
+            status = _("Recorded, with their agreement")
+        else:
+            status = _("Asked only: they did not agree to have the answer written down")
+        rows.append({"key": line.key, "text": line.text, "status": status, "answer": answer})
+    return content, rows
+
+
+def _said(answers: dict[str, SafetyAnswer], key: str, value: str) -> bool:
+    found = answers.get(key)
+    return found is not None and found.consented and found.answer == value
+
+
+def _escalations(encounter: Encounter, answers: dict[str, SafetyAnswer]) -> list[str]:
+    """What was recorded as sending the provider to an urgent page, in the order the check does."""
+    found = []
+    if _said(answers, "safe_to_talk", Answer.NO) or encounter.callback_plan:
+        found.append(_("Not safe to talk"))
+    if _said(answers, "danger_here", Answer.YES):
+        found.append(_("In danger here"))
+    if _said(answers, "injured", Answer.YES) or encounter.emergency_call:
+        found.append(_("Injured"))
+    return found
+
+
+@policy(*READERS)
+@require_GET
+@encounter_step()
+def encounter_summary(request: AuthenticatedHttpRequest, encounter: Encounter) -> HttpResponse:
+    names = staff_names(encounter.org_id)
+    states = encounter.step_status()
+    content, questions = _questions(request, encounter)
+    answers = {row["key"]: row["answer"] for row in questions if row["answer"] is not None}
+    levels = {row.domain: row for row in encounter.assessments.all()}
+    context = {
+        "lead": names.get(encounter.lead_id, "—"),
+        "closed_by": names.get(encounter.closed_by_id, "—") if encounter.closed_by_id else "",
+        "steps": [
+            {
+                "label": Step(s).label,
+                "state": states.get(s),
+                "by": names.get(states[s].by_id, "—") if s in states else "",
+            }
+            for s in encounter.steps()
+        ],
+        "content": content,
+        "questions": questions,
+        "escalations": _escalations(encounter, answers),
+        "areas": [{"label": label, "row": levels.get(domain)} for domain, label in Domain.choices],
+        "needs": list(encounter.needs.all()),
+        "report": encounter.child_protection_report() if encounter.is_minor else None,
+        "runs": [{"run": run, "by": names.get(run.by_id, "—")} for run in encounter.separations.order_by("at")],
+        "comfort": encounter.comfort_events.all(),
+        "amendments": [{"item": item, "by": names.get(item.by_id, "—")} for item in encounter.amendments.all()],
+        "plan": plans_for(request.user).filter(source_encounter=encounter).only("id").first(),
+    }
+    return show(request, "encounters/summary.html", encounter, context)
