@@ -6,6 +6,7 @@
    - Every shortcut needs two modifiers (WCAG 2.1.4: no single-character shortcuts).
    - Nothing fires while text is being composed with an input method, on a repeat, or with Control
      or Command held (AltGr is Control+Alt on Windows: typing accented capitals never triggers).
+   - In a text field only Exit fires (nothing on Apple keyboards, where the chord types a letter).
    - Pressing Shift alone three times, or Esc twice, is the quick exit (waypoint.js): a shortcut
      presses Alt and a letter between its Shifts, which starts that count again.
    - Letters avoided: those Chromium (I feedback, T toolbar) and ChromeOS (A, L, M, N, S) take.
@@ -76,6 +77,13 @@
     return null;
   }
 
+  var TYPED = /^(text|search|email|tel|url|number|password|date|datetime-local|month|time|week)$/i;
+  function typing(element) {
+    if (!element) { return false; }
+    if (element.isContentEditable || element.tagName === "TEXTAREA" || element.tagName === "SELECT") { return true; }
+    return element.tagName === "INPUT" && TYPED.test(element.type || "text");
+  }
+
   document.addEventListener("keydown", function (event) {
     if (!event.altKey || !event.shiftKey || event.ctrlKey || event.metaKey) { return; }
     if (event.isComposing || event.keyCode === 229 || event.repeat) { return; }
@@ -84,6 +92,9 @@
     var letter = code.slice(3);
     var name = null;
     Object.keys(KEYS).forEach(function (key) { if (KEYS[key] === letter) { name = key; } });
+    // In a text field: on Apple keyboards Option+Shift+letter types a character ("Î", "˛"), so no
+    // shortcut fires there; elsewhere only Exit does, since leaving the page would lose what is typed.
+    if (typing(document.activeElement) && (apple || name !== "exit")) { return; }
     var element = name && target(name);
     if (!element) { return; }
     event.preventDefault();

@@ -127,10 +127,9 @@ def test_yes_goes_to_confidentiality_then_the_check_without_asking_again(
     assert (asked.answer, asked.consented) == ("yes", True)
 
 
-@pytest.mark.parametrize(("answer", "reason"), [("no", "Not safe to talk"), ("unsure", "Not sure it is safe to talk")])
-def test_no_and_not_sure_go_straight_to_the_cover_line(
-    as_provider: Client, world_a: OrgWorld, answer: str, reason: str
-) -> None:
+@pytest.mark.parametrize("answer", ["no", "unsure"])
+def test_no_and_not_sure_go_straight_to_the_cover_line(as_provider: Client, world_a: OrgWorld, answer: str) -> None:
+    reason = "Call paused"  # the same neutral words for both: what they said is not kept without consent
     encounter, _where = start(as_provider, world_a, Mode.PHONE)
     response = say_safe(as_provider, encounter, answer)
     assert response["Location"] == f"/encounters/{encounter.id}/not-safe-to-talk/"
@@ -141,6 +140,9 @@ def test_no_and_not_sure_go_straight_to_the_cover_line(
     assert as_provider.get(f"/encounters/{encounter.id}/confidentiality/").status_code == 302  # still locked
     again = main_of(as_provider.get(f"/encounters/{encounter.id}/safe-to-talk/"))
     assert 'id="asked-before"' in again and reason in again
+    for page in ("summary", "close"):  # nowhere says what they answered
+        shown = main_of(as_provider.get(f"/encounters/{encounter.id}/{page}/"))
+        assert "Not safe to talk" not in shown.replace(">Not safe to talk</a>", "") and "Not sure" not in shown
     assert say_safe(as_provider, encounter, "yes")["Location"].endswith("/confidentiality/")
     assert as_provider.get(f"/encounters/{encounter.id}/confidentiality/").status_code == 200
 
@@ -459,3 +461,35 @@ def test_questions_with_no_wording_in_their_language_say_so_and_are_marked_engli
     Encounter.objects.filter(pk=call.pk).update(language="es")
     page = main_of(as_provider.get(f"/encounters/{call.id}/safety-check/"))
     assert "data-fallback" not in page and 'lang="es"' in page
+
+
+def test_consent_withdrawn_later_keeps_only_that_the_question_was_asked(as_provider: Client, world_a: OrgWorld) -> None:
+    """A note kept with their agreement, then the agreement taken back (the box unticked, the note
+    cleared): nothing of it stays, only that the question was asked."""
+    encounter = ready_in_person(as_provider, world_a)
+    content = ContentSet.current(world_a.org.id, IN_PERSON)
+    url = f"/encounters/{encounter.id}/safety-check/"
+    first = {"content_set": str(content.id), "feel_safer__note": "SECRETNOTE", "feel_safer__consented": "on"}
+    first |= {"danger_here__answer": "no", "danger_here__consented": "on"}
+    assert as_provider.post(url, first).status_code == 302
+    assert SafetyAnswer.objects.get(encounter=encounter, question_key="feel_safer").note == "SECRETNOTE"
+    encounter.refresh_from_db()
+    withdrawn = {"content_set": str(content.id), "danger_here__answer": "no"}  # both boxes unticked, note cleared
+    assert as_provider.post(url, withdrawn).status_code == 302
+    stored = {a.question_key: (a.answer, a.consented, a.note) for a in SafetyAnswer.objects.filter(encounter=encounter)}
+    assert stored == {"feel_safer": ("", False, ""), "danger_here": ("", False, "")}
+    assert "SECRETNOTE" not in main_of(as_provider.get(url))
+
+
+def test_a_call_begun_before_safe_to_talk_came_first_is_asked_it_not_given_a_yes(
+    as_provider: Client, world_a: OrgWorld
+) -> None:
+    encounter = Encounter.objects.create(org=world_a.org, person=world_a.person, mode=Mode.PHONE, lead=world_a.provider)
+    StepState.objects.create(encounter=encounter, step="confidentiality", status="done", by_id=world_a.provider.id)
+    url = f"/encounters/{encounter.id}/safety-check/"
+    page = main_of(as_provider.get(url))
+    assert "Asked at the start of the call" not in page and 'name="safe_to_talk__answer"' in page
+    content = ContentSet.current(world_a.org.id, PHONE)
+    assert as_provider.post(url, {"content_set": str(content.id), "safe_to_talk__consented": "on"}).status_code == 302
+    stored = SafetyAnswer.objects.filter(encounter=encounter, question_key="safe_to_talk").first()
+    assert stored is None or stored.answer == ""  # no invented "yes"

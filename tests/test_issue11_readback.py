@@ -366,7 +366,9 @@ def test_phone_summary_and_timeline_show_the_callback_plan(as_provider: Client, 
     page = main_of(as_provider.get(f"/encounters/{encounter.id}/summary/"))
     content = ContentSet.current(world_a.org.id, "phone_check")
     assert page.count("data-question=") == len(content.lines("en"))
-    assert "after six, say it is the pharmacy" in page and "Not safe to talk" in page
+    # The callback plan is what was agreed; "not safe to talk" is listed only when that answer was
+    # written down with their consent, never guessed from the plan.
+    assert "after six, say it is the pharmacy" in page and "Not safe to talk" not in page
     assert 'data-summary="gate"' not in page  # no privacy gate on a call
     timeline = main_of(as_provider.get(f"/people/{world_a.person.id}/timeline/"))
     assert "Callback plan agreed" in timeline and "Phone encounter" in timeline
@@ -389,3 +391,26 @@ def test_start_offers_the_most_frequent_mode_not_just_the_last(as_provider: Clie
     assert checked_value(as_provider.get(url).content.decode(), "mode") == Mode.IN_PERSON
     start(as_provider, world_a, mode="phone")  # two each: a tie goes to the latest
     assert checked_value(as_provider.get(url).content.decode(), "mode") == Mode.PHONE
+
+
+def test_summary_keeps_whereabouts_and_injuries_to_the_assigned_staff_and_supervisors(world_a: OrgWorld) -> None:
+    """The field-level rule: a provider of the organisation who is not assigned to the record reads
+    the summary without where they are, the injury answer, the emergency call or the callback plan."""
+    from tests.conftest import make_staff
+    from waypoint.content.source import PHONE
+
+    encounter = Encounter.objects.create(org=world_a.org, person=world_a.person, mode="phone", lead=world_a.provider)
+    content = ContentSet.current(world_a.org.id, PHONE)
+    for key, answer, note in (("where_are_you", "yes", "WHEREABOUTS-CANARY"), ("injured", "yes", "INJURY-CANARY")):
+        SafetyAnswer.objects.create(
+            encounter=encounter, content_set=content, question_key=key, answer=answer, note=note, consented=True,
+            by_id=world_a.provider.id,
+        )  # fmt: skip
+    actions.record_callback_plan(world_a.provider, encounter, "CALLBACK-CANARY after six")
+    url = f"/encounters/{encounter.id}/summary/"
+    other = make_staff(world_a.org, "unassigned.a", Role.PROVIDER)
+    for staff, holds in ((world_a.provider, True), (world_a.supervisor, True), (other, False)):
+        page = sign_in(Client(), staff).get(url).content.decode()
+        for canary in ("WHEREABOUTS-CANARY", "INJURY-CANARY", "CALLBACK-CANARY"):
+            assert (canary in page) is holds, (staff.username, canary)
+        assert ('data-held="where_are_you"' in page) is not holds and ('data-held="callback_plan"' in page) is not holds

@@ -203,6 +203,17 @@ def test_a_colleagues_run_is_not_offered(world_a: OrgWorld) -> None:
     run = separated_request_run(world_a, sign_in(Client(), colleague))
     page = sign_in(Client(), world_a.provider).get(f"/people/{world_a.person.id}/encounters/new/?separation={run.id}")
     assert f'value="{run.id}"' not in page.content.decode() and 'name="separation"' not in page.content.decode()
+    # Nor taken by the action if posted anyway (the same rule, checked again under the lock).
+    with pytest.raises(Refused):
+        actions.start_encounter(
+            world_a.provider, world_a.person, mode=Mode.IN_PERSON, site=None, token=None, separation=run.id
+        )
+    SeparationRun.objects.filter(pk=run.pk).update(at=timezone.now() - datetime.timedelta(hours=13))
+    with pytest.raises(Refused):  # too old, even for the colleague who ran it
+        actions.start_encounter(
+            colleague, world_a.person, mode=Mode.IN_PERSON, site=None, token=None, separation=run.id
+        )
+    assert SeparationRun.objects.get(pk=run.pk).encounter_id is None
 
 
 def test_after_a_refusal_the_request_stays_taken_and_a_later_success_is_recorded(
@@ -240,23 +251,26 @@ def test_a_request_already_done_refuses_another_run(as_provider: Client, world_a
 
 def test_request_with_a_room_is_shown_to_providers_and_on_the_run_page(world_a: OrgWorld) -> None:
     desk = sign_in(Client(), world_a.front_desk)
-    assert desk.post(REQUESTS, {"phrase": "chart_review", "room": "Room 12 (east)"}).status_code == 302
+    assert desk.post(REQUESTS, {"phrase": "chart_review", "room": "Room 12B"}).status_code == 302
     found = SeparationRequest.objects.get(phrase="chart_review")
-    assert found.room == "Room 12 (east)"
+    assert found.room == "Room 12B"
     with connection.cursor() as cursor:
         cursor.execute("SELECT room FROM encounters_separationrequest WHERE phrase = 'chart_review'")
         assert "Room 12" not in cursor.fetchone()[0]  # encrypted: free text could hold a name
     provider = sign_in(Client(), world_a.provider)
-    assert "Room 12 (east)" in provider.get("/").content.decode()
+    assert "Room 12B" in provider.get("/").content.decode()
     page = provider.get(f"{REQUESTS}{found.id}/").content.decode()
     callout = page.split("data-request-callout")[1].split("</div>")[0]
-    assert "Chart review requested" in callout and "Room 12 (east)" in callout
+    assert "Chart review requested" in callout and "Room 12B" in callout
 
 
 @pytest.mark.parametrize(
     "data",
     [
         {"phrase": "form_b", "room": "R" * 41},
+        {"phrase": "form_b", "room": "Room 4" + "0" * 7},  # 13 characters
+        {"phrase": "form_b", "room": "Maria Lopez"},  # a name: no number, refused
+        {"phrase": "form_b", "room": "María 4"},  # letters outside a room code
         {"phrase": "form_b", "room": "<script>alert(1)</script>"},
         {"phrase": "form_b", "room": "Room\u202e4"},
         {"phrase": "bogus", "room": "Room 4"},

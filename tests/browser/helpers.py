@@ -194,6 +194,15 @@ def submit(page: Any) -> None:
         page.click("main form button.button")
 
 
+def save_new_record(page: Any) -> None:
+    """Save the new-record form; when it asks whether this is one of the possible matches already
+    held (same words of the name, or a word and the date of birth), answer: a new person."""
+    submit(page)
+    if urlsplit(page.url).path == "/people/new/" and page.locator("input[name=create_anyway]").count():
+        page.check("input[name=create_anyway]")
+        submit(page)
+
+
 def sign_in(page: Any, server: LiveServer, codes: CodeBook, username: str) -> None:
     page.goto(f"{server.url}/login/")
     page.fill("#id_username", username)

@@ -23,7 +23,7 @@ from typing import Any
 
 import pytest
 
-from tests.browser.helpers import METRICS, CodeBook, require_chromium, set_language, sign_in, submit
+from tests.browser.helpers import METRICS, CodeBook, require_chromium, save_new_record, set_language, sign_in, submit
 from tests.browser.test_accessibility import AXE, RUN_AXE, Sweep
 from tests.browser.test_encounters import path_of, reset_language, session_page
 from tests.harness import LiveServer
@@ -72,7 +72,7 @@ def new_record(page: Any, server: LiveServer, language: str) -> str:
     page.fill("#id_name", f"Issue Once {secrets.token_hex(4)}")
     page.fill("#id_estimated_age", str(20 + secrets.randbelow(40)))
     page.select_option("#id_preferred_language", language)
-    submit(page)
+    save_new_record(page)  # a name sharing a word and the birth date with an earlier record: a new person
     match = re.fullmatch(r"/people/([0-9a-f-]{36})/", path_of(page))
     assert match, f"the record was not created: {page.url} {page.inner_text('main')[:600]}"
     return match.group(1)

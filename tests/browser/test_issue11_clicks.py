@@ -188,6 +188,8 @@ def run_to_a_saved_check(page: Any, tally: Tally, name: str) -> str:
         "inputs => [...new Set(inputs.map(i => i.name.replace(/__answer$/, '')))]",
     )
     assert len(keys) >= 4, keys
+    # They agree their answers are written down: said once, at the top, for every question.
+    tally.choose("input[name=consent_all]", "choose: they agree to every answer being written down")
     for key in keys[:4]:
         value = SAFE_ANSWER.get(key, "no")
         tally.choose(f"input[name={key}__answer][value={value}]", f"choose: {key} {value}")

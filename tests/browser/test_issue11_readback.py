@@ -262,6 +262,13 @@ def test_keyboard_shortcuts_work_with_the_keyboard_only(
         for name in ("check-in", "grounding", "breathing"):
             assert not open_state(page, f"details:has(> summary[data-shortcut={name}])"), name
         assert path_of(page) == encounter
+        # In a text field the chords do nothing but Exit: leaving would lose what is typed.
+        for key in ("KeyF", "KeyD", "KeyJ", "KeyK"):
+            page.keyboard.press(f"Alt+Shift+{key}")
+        page.wait_for_timeout(300)
+        assert path_of(page) == encounter and page.input_value("details.skip[open] textarea") == "Kind Grounding Break"
+        assert not open_state(page, "details:has(> summary[data-shortcut=check-in])")
+        page.evaluate("() => document.activeElement.blur()")
 
         # Danger and injured (their attributes come with the emergency actions), if they are here.
         for name in ("danger", "injured"):

@@ -26,6 +26,7 @@ from tests.browser.helpers import (
     demo_person,
     press_and_wait,
     require_chromium,
+    save_new_record,
     set_language,
     submit,
     tab_to,
@@ -63,7 +64,7 @@ def new_record(page: Any, server: LiveServer, language: str = "es") -> str:
     page.fill("#id_name", f"Prueba Plan {secrets.token_hex(3)}")
     page.fill("#id_date_of_birth", "1990-04-01")
     page.select_option("#id_preferred_language", language)
-    submit(page)
+    save_new_record(page)  # a name sharing a word and the birth date with an earlier record: a new person
     match = re.fullmatch(r"/people/([0-9a-f-]{36})/", path_of(page))
     assert match, f"the record was not created: {page.url}"
     return match.group(1)

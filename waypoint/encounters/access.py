@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from waypoint.core.access import deny
 from waypoint.encounters.models import Encounter
-from waypoint.encounters.separation import Outcome, SeparationRequest, SeparationRun
+from waypoint.encounters.separation import LINKABLE_HOURS, Outcome, SeparationRequest, SeparationRun
 from waypoint.people.access import READERS, people_for
 
 
@@ -43,9 +43,6 @@ def get_separation_request(request: HttpRequest, request_id: uuid.UUID | str) ->
         return separation_requests_for(request.user).get(pk=request_id)
     except (SeparationRequest.DoesNotExist, ValueError):
         deny(request, "separation", request_id)
-
-
-LINKABLE_HOURS = 12
 
 
 def linkable_separations(user: Any) -> list[SeparationRun]:

@@ -45,7 +45,7 @@ from waypoint.encounters.models import (
     StepStatus,
     escalation_target,
 )
-from waypoint.encounters.separation import Outcome, SeparationRun
+from waypoint.encounters.separation import LINKABLE_HOURS, Outcome, SeparationRun
 from waypoint.orgs.models import Site, Staff
 from waypoint.people.models import Person
 
@@ -145,7 +145,11 @@ def _start_once(
         return Encounter.objects.get(pk=earlier)
     run = None
     if separation is not None:
-        run = SeparationRun.objects.select_for_update().filter(pk=separation, org_id=staff.org_id).first()
+        # The same rule as the start page's choice (encounters.access.linkable_separations): this
+        # staff member's own run from a front-desk request, in the last hours.
+        since = timezone.now() - datetime.timedelta(hours=LINKABLE_HOURS)
+        runs = SeparationRun.objects.select_for_update().filter(pk=separation, org_id=staff.org_id, by_id=staff.id)
+        run = runs.filter(request__isnull=False, at__gte=since).first()
         if run is None or run.encounter_id is not None or run.outcome != Outcome.SEPARATED:
             raise Refused(gettext("That separation cannot be linked: it is already linked, or did not succeed."))
         if mode != Mode.IN_PERSON:
@@ -220,8 +224,9 @@ def record_safe_to_talk(
     if answer == Answer.YES:
         _set_state(staff, encounter, Step.SAFE_TO_TALK, StepStatus.DONE)
     else:
-        reason = gettext("Not safe to talk") if answer == Answer.NO else gettext("Not sure it is safe to talk")
-        _set_state(staff, encounter, Step.SAFE_TO_TALK, StepStatus.PAUSED, reason)
+        # One neutral reason for no and not sure: the step's state lets the call go on or not, and
+        # must not keep what they said (their answer is kept only if they agree, in the check).
+        _set_state(staff, encounter, Step.SAFE_TO_TALK, StepStatus.PAUSED, gettext("Call paused"))
     row = SafetyAnswer.objects.filter(encounter=encounter, content_set=content, question_key=SAFE_TO_TALK).first()
     if row is None:
         SafetyAnswer.objects.create(
@@ -251,11 +256,14 @@ def record_safety_check(
     encounter = _open(encounter, Step.SAFETY_CHECK)
     if content_set_id != content.id:
         raise QuestionsChanged()
-    if encounter.is_call and SAFE_TO_TALK in answers:
+    if encounter.said_safe_to_talk and SAFE_TO_TALK in answers:
         answers = {**answers, SAFE_TO_TALK: replace(answers[SAFE_TO_TALK], answer=Answer.YES)}
+    saved = encounter.saved_answers(content)
     for key, given in answers.items():
         if given_anything(given):
             _keep_answer(staff, encounter, content, key, given)
+        elif key in saved and (saved[key].consented or saved[key].answer or saved[key].note):
+            _withdraw_answer(staff, saved[key])
     _mark(staff, encounter, Step.SAFETY_CHECK, StepStatus.DONE)
     if changes := contact_changes(answers):
         record_rules(staff, encounter.person, changes, source_encounter_id=encounter.id)
@@ -279,6 +287,13 @@ def _keep_answer(staff: Staff, encounter: Encounter, content: ContentSet, key: s
             "by_id": staff.id,
         },
     )
+
+
+def _withdraw_answer(staff: Staff, row: SafetyAnswer) -> None:
+    """Everything kept for a question was cleared (consent withdrawn, or the answer taken back):
+    only that it was asked stays."""
+    row.answer, row.note, row.consented, row.by_id = "", "", False, staff.id
+    row.save(update_fields=["answer", "note", "consented", "by_id", "at"])
 
 
 def contact_changes(answers: Mapping[str, CheckAnswer]) -> dict[str, Any]:
@@ -412,7 +427,7 @@ def record_callback_plan(
     encounter = _open(encounter)
     encounter.callback_plan = callback_plan
     encounter.save(update_fields=["callback_plan"])
-    _mark(staff, encounter, Step.SAFETY_CHECK, StepStatus.PAUSED, gettext("Not safe to talk"))
+    _mark(staff, encounter, Step.SAFETY_CHECK, StepStatus.PAUSED, gettext("Call paused"))
     if channel:
         try:
             add_task(

@@ -200,6 +200,13 @@ class Encounter(models.Model):
         steps.append(Step.EDUCATION)
         return [Step.SAFE_TO_TALK, *steps] if self.is_call else [Step.GATE, *steps]
 
+    @property
+    def said_safe_to_talk(self) -> bool:
+        """On a call, whether they said yes to "is it safe to speak right now?" at its start (a call
+        begun before that question came first never said it: the check asks it like any other)."""
+        state = self.step_status().get(Step.SAFE_TO_TALK) if self.is_call else None
+        return state is not None and state.status == StepStatus.DONE
+
     def step_status(self) -> dict[str, StepState]:
         return {state.step: state for state in self.step_states.all()}
 

@@ -126,6 +126,11 @@ class SeparationProtocol(models.Model):
         return self.pk is None or not all(self.contact(name) for name in REQUIRED_CONTACTS)
 
 
+# How long after a separation from a front-desk request its provider may start the person's
+# encounter from it (the start page offers it, the action checks it again).
+LINKABLE_HOURS = 12
+
+
 class RequestStatus(models.TextChoices):
     OPEN = "open", _("Waiting")
     TAKEN = "taken", _("A provider is on it")

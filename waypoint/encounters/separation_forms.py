@@ -63,7 +63,7 @@ class ProtocolForm(SafeModelForm):
         minutes.validators += [MinValueValidator(1), MaxValueValidator(60)]
 
 
-ROOM_LIMIT = 40
+ROOM_LIMIT = 12
 
 
 class RequestForm(SafeForm):
@@ -71,13 +71,15 @@ class RequestForm(SafeForm):
     site = forms.ModelChoiceField(label=_("Where"), queryset=Site.objects.none(), required=False)
     room = forms.CharField(
         label=_("Room or place (optional)"),
-        help_text=_("Short and neutral, for example “Room 4” or “east waiting area”. No names."),
+        help_text=_("A room number, for example “4” or “Room 12B”. It is shown on every provider's screen: no names."),
         max_length=ROOM_LIMIT,
         required=False,
+        # A number is needed and only a few letters fit: a name cannot be typed here and then be
+        # shown (and read aloud by a screen reader) on every provider's screen.
         validators=[
             RegexValidator(
-                r"^[\w .,#/'()-]*\Z",
-                _("Use letters, numbers, spaces and simple punctuation only, for example “Room 4”."),
+                r"^(?=[^0-9]*[0-9])[A-Za-z0-9 #-]{1,12}\Z",
+                _("Give a room number of up to 12 characters, for example “4” or “Room 12B”."),
             )
         ],
     )

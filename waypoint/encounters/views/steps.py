@@ -119,7 +119,7 @@ def encounter_check(request: AuthenticatedHttpRequest, encounter: Encounter) -> 
     lines = content.lines(encounter.language)
     questions = [(line.key, line.text) for line in lines]
     saved = encounter.saved_answers(content)
-    fixed = {actions.SAFE_TO_TALK: Answer.YES} if encounter.is_call else {}
+    fixed = {actions.SAFE_TO_TALK: Answer.YES} if encounter.said_safe_to_talk else {}
     form = SafetyCheckForm(posted(request), questions=questions, fixed=fixed, initial=_check_initial(saved, content))
     if request.method == "POST" and form.is_valid():
         try:

@@ -12,6 +12,7 @@ from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from waypoint.contact.access import may_hold_secrets
 from waypoint.content.models import ContentSet
 from waypoint.core.access import policy
 from waypoint.encounters.models import Answer, Domain, Encounter, SafetyAnswer, Step
@@ -20,6 +21,10 @@ from waypoint.orgs.access import staff_names
 from waypoint.orgs.http import AuthenticatedHttpRequest
 from waypoint.people.access import READERS
 from waypoint.plans.access import plans_for
+
+# Whereabouts and injuries are read only by the record's assigned staff and supervisors (the
+# field-level rule of the security requirements): other readers see that something is held.
+HELD_QUESTIONS = frozenset({"where_are_you", "injured"})
 
 
 def _questions(request: AuthenticatedHttpRequest, encounter: Encounter) -> tuple[ContentSet, list[dict[str, Any]]]:
@@ -37,7 +42,8 @@ def _questions(request: AuthenticatedHttpRequest, encounter: Encounter) -> tuple
             status = _("Recorded, with their agreement")
         else:
             status = _("Asked only: they did not agree to have the answer written down")
-        rows.append({"key": line.key, "text": line.text, "status": status, "answer": answer})
+        held = line.key in HELD_QUESTIONS and not may_hold_secrets(request.user, encounter.person)
+        rows.append({"key": line.key, "text": line.text, "status": status, "answer": answer, "held": held})
     return content, rows
 
 
@@ -49,7 +55,7 @@ def _said(answers: dict[str, SafetyAnswer], key: str, value: str) -> bool:
 def _escalations(encounter: Encounter, answers: dict[str, SafetyAnswer]) -> list[str]:
     """What was recorded as sending the provider to an urgent page, in the order the check does."""
     found = []
-    if _said(answers, "safe_to_talk", Answer.NO) or encounter.callback_plan:
+    if _said(answers, "safe_to_talk", Answer.NO):  # only as they agreed it is written down
         found.append(_("Not safe to talk"))
     if _said(answers, "danger_here", Answer.YES):
         found.append(_("In danger here"))
@@ -88,5 +94,6 @@ def encounter_summary(request: AuthenticatedHttpRequest, encounter: Encounter) -
         "comfort": encounter.comfort_events.all(),
         "amendments": [{"item": item, "by": names.get(item.by_id, "—")} for item in encounter.amendments.all()],
         "plan": plans_for(request.user).filter(source_encounter=encounter).only("id").first(),
+        "holds": may_hold_secrets(request.user, encounter.person),
     }
     return show(request, "encounters/summary.html", encounter, context)
