@@ -414,3 +414,18 @@ def test_summary_keeps_whereabouts_and_injuries_to_the_assigned_staff_and_superv
         for canary in ("WHEREABOUTS-CANARY", "INJURY-CANARY", "CALLBACK-CANARY"):
             assert (canary in page) is holds, (staff.username, canary)
         assert ('data-held="where_are_you"' in page) is not holds and ('data-held="callback_plan"' in page) is not holds
+
+
+def test_a_follow_up_set_from_a_call_shows_on_the_timeline(as_provider: Client, world_a: OrgWorld) -> None:
+    from waypoint.contact import actions as contact_actions
+    from waypoint.contact.models import FollowUpTask
+
+    contact_actions.record_rules(
+        world_a.provider, world_a.person, {"safe_to_contact": "yes", "text": "allowed"}, how="in_person"
+    )
+    encounter = start(as_provider, world_a, mode="phone")
+    actions.record_callback_plan(world_a.provider, encounter, "FOLLOWUP-CANARY tomorrow", "text", timezone.localdate())
+    task = FollowUpTask.objects.get(source_encounter_id=encounter.id)
+    timeline = main_of(as_provider.get(f"/people/{world_a.person.id}/timeline/"))
+    assert "Follow-up set from this encounter" in timeline and f"/follow-ups/{task.id}/" in timeline
+    assert "FOLLOWUP-CANARY" not in timeline  # their words stay on the follow-up itself

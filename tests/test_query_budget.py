@@ -185,8 +185,9 @@ PAGES = [
     Page("plan_detail", 20, lambda w: f"/plans/{w.plan.id}/", grow_plan),
     Page("encounter_detail", 17, lambda w: f"/encounters/{w.encounter.id}/", grow_encounter),
     # Issue 11: an encounter's several timeline lines read the privacy steps, the urgent answers and
-    # the plans started from the encounters, one query each whatever the rows: timeline +3.
-    Page("timeline", 13 + 3, lambda w: f"/people/{w.person.id}/timeline/", grow_record),
+    # the plans started and the follow-ups set from the encounters, one query each whatever the
+    # rows: timeline +4.
+    Page("timeline", 13 + 4, lambda w: f"/people/{w.person.id}/timeline/", grow_record),
     Page("audit_log", 16, lambda w: "/oversight/audit/", grow_audit_log, reader=Role.AUDITOR),
     Page("services", 10, lambda w: f"/people/{w.person.id}/services/", more_services),
     Page("contact_person", 14, lambda w: f"/people/{w.person.id}/contact/", grow_contact),

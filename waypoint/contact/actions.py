@@ -157,12 +157,15 @@ def add_task(
     source: str = TaskSource.MANUAL,
     plan_id: uuid.UUID | None = None,
     token: uuid.UUID | None = None,
+    source_encounter_id: uuid.UUID | None = None,
 ) -> FollowUpTask:
     """A follow-up on a channel the rules allow now (``ContactRefused`` otherwise), assigned to
     ``assignee`` (by default, whoever ``assign.choose`` picks for the person's interviewer wish).
     A second submit of the same form (same ``token``) returns the first task."""
     try:
-        return _add_task_once(staff, person, due_on, channel, assignee, what, source, plan_id, token)
+        return _add_task_once(
+            staff, person, due_on, channel, assignee, what, source, plan_id, token, source_encounter_id
+        )
     except IntegrityError:
         earlier = previous_result(staff.id, token, "task")
         if earlier is None:
@@ -181,6 +184,7 @@ def _add_task_once(
     source: str,
     plan_id: uuid.UUID | None,
     token: uuid.UUID | None,
+    source_encounter_id: uuid.UUID | None = None,
 ) -> FollowUpTask:
     earlier = previous_result(staff.id, token, "task")
     if earlier is not None:
@@ -192,7 +196,7 @@ def _add_task_once(
         raise ContactRefused(problem)
     task = FollowUpTask.objects.create(
         org_id=person.org_id, person_id=person.id, plan_id=plan_id, what=what, channel=channel, source=source,
-        due_on=due_on, assigned_to=assignee, created_by_id=staff.id,
+        due_on=due_on, assigned_to=assignee, created_by_id=staff.id, source_encounter_id=source_encounter_id,
     )  # fmt: skip
     remember_result(staff.id, token, "task", task.id)
     audit.record_by(staff, ContactEvent.TASK_ADDED, task, object_type="task")

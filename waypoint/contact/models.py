@@ -205,6 +205,7 @@ class FollowUpTask(models.Model):
     org = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="follow_up_tasks")
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="follow_up_tasks")
     plan_id = models.UUIDField(null=True, blank=True)
+    source_encounter_id = models.UUIDField(null=True, blank=True)  # the call whose callback plan set it
     what = EncryptedTextField(blank=True)
     channel = EncryptedCharField(max_length=10, choices=ContactChannel.choices, blank=True)
     source = EncryptedCharField(max_length=10, choices=TaskSource.choices, default=TaskSource.MANUAL)

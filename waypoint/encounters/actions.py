@@ -432,7 +432,7 @@ def record_callback_plan(
         try:
             add_task(
                 staff, encounter.person, due_on=due_on or timezone.localdate(), channel=channel,
-                what=callback_plan, source=TaskSource.CALLBACK,
+                what=callback_plan, source=TaskSource.CALLBACK, source_encounter_id=encounter.id,
             )  # fmt: skip
         except ContactRefused as refused:
             raise Refused(str(refused)) from refused

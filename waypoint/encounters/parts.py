@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
+from waypoint.contact.models import FollowUpTask
 from waypoint.encounters.events import EncounterEvent
 from waypoint.encounters.models import Answer, Encounter, SafetyAnswer, Step, StepState
 from waypoint.people.models import Person
@@ -25,7 +26,7 @@ def _object_ids(person: Person) -> list[uuid.UUID]:
 
 def _timeline(person: Person) -> list[TimelineEntry]:
     """Several lines per encounter: started (how), seen alone or not, each urgent step recorded, a
-    safety plan started from it, closed.  Labels only: the wording of the step list and its pages."""
+    safety plan started or a follow-up set from it, closed.  Labels only: the wording of the step list and its pages."""
     encounters = list(Encounter.objects.filter(person=person)[:TIMELINE_LIMIT])
     ids = [encounter.id for encounter in encounters]
     states = {
@@ -42,9 +43,24 @@ def _timeline(person: Person) -> list[TimelineEntry]:
         "id", "source_encounter_id", "created_at", "created_by_id"
     )
     plans_by = {plan.source_encounter_id: plan for plan in plans}
+    tasks = FollowUpTask.objects.filter(source_encounter_id__in=ids).only(
+        "id", "source_encounter_id", "created_at", "created_by_id"
+    )
+    tasks_by: dict[uuid.UUID, list[FollowUpTask]] = {}
+    for task in tasks:
+        tasks_by.setdefault(task.source_encounter_id, []).append(task)  # type: ignore[arg-type]
     entries: list[TimelineEntry] = []
     for encounter in encounters:
         entries.extend(_lines(encounter, states, urgent, plans_by.get(encounter.id)))
+        entries.extend(
+            TimelineEntry(
+                at=task.created_at,
+                who_id=task.created_by_id,
+                what=_("Follow-up set from this encounter"),
+                url=reverse("contact:task", kwargs={"task_id": task.id}),
+            )
+            for task in tasks_by.get(encounter.id, [])
+        )
     return entries
 
 
