@@ -28,6 +28,7 @@ from tests.browser.helpers import (
     wait_for_exit,
 )
 from tests.browser.test_accessibility import AXE, RUN_AXE, Sweep
+from tests.browser.test_encounters import pass_gate
 from tests.harness import LiveServer
 
 require_chromium()
@@ -70,11 +71,7 @@ def start(page: Any, server: LiveServer, person_id: str) -> str:
 
 
 def save_privacy(page: Any, server: LiveServer, encounter: str) -> None:
-    page.goto(f"{server.url}{encounter}privacy/")
-    page.check("input[name=gate][value=alone]")
-    page.check("input[name=interpreter][value=professional]")
-    submit(page)
-    assert path_of(page) == encounter
+    pass_gate(page, server, encounter, interpreter="professional")
 
 
 def fill_and_close(page: Any, server: LiveServer, person_id: str) -> str:
