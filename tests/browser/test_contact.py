@@ -452,7 +452,11 @@ def test_text_only_no_voicemail_say_pharmacy_from_the_check_to_a_logged_attempt(
             PROVIDER_NAME, t(language, "Text message"), t(language, "Someone else answered")
         ], listed  # fmt: skip
         page.goto(f"{wp_server.url}{person_path}timeline/")
-        entry = page.locator(f"ol.timeline li:has(a[href='{task}'])")
+        # Two lines link to the follow-up: the attempt, and (issue 11) the call's line "follow-up set".
+        linked = page.locator(f"ol.timeline li:has(a[href='{task}'])")
+        set_from_call = linked.filter(has_text=t(language, "Follow-up set from this encounter"))
+        assert linked.count() == 2 and set_from_call.count() == 1, page.inner_text("main")
+        entry = linked.filter(has_text=t(language, "Someone else answered"))
         assert entry.count() == 1, f"the attempt is not on the timeline: {page.inner_text('main')}"
         assert entry.locator(".who").inner_text().strip() == PROVIDER_NAME
         assert t(language, "Someone else answered") in entry.inner_text()
