@@ -290,19 +290,30 @@ class CheckAnswer:
     parts: Mapping[str, Any] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class Urgent:
+    """A safety-check answer that sends the provider to an urgent page at once."""
+
+    answer: str
+    escalation: Escalation
+    label: Any  # lazy translation: the urgent page's name, as the timeline and summary show it
+
+
+# In the order the check sends the provider: not safe to talk first (the call must end safely),
+# then danger here, then injured.  The one list the check, the timeline and the summary read.
+URGENT_ANSWERS: dict[str, Urgent] = {
+    "safe_to_talk": Urgent(Answer.NO, Escalation.NOT_SAFE_TO_TALK, _("Not safe to talk")),
+    "danger_here": Urgent(Answer.YES, Escalation.DANGER, _("In danger here")),
+    "injured": Urgent(Answer.YES, Escalation.INJURED, _("Injured")),
+}
+
+
 def escalation_target(answers: Mapping[str, CheckAnswer]) -> Escalation | None:
-    """Not safe to talk comes first (the call must end safely), then danger here, then injured."""
-
-    def said(key: str) -> str:
+    """Where the first urgent answer given sends the provider, if anywhere."""
+    for key, urgent in URGENT_ANSWERS.items():
         found = answers.get(key)
-        return found.answer if found else ""
-
-    if said("safe_to_talk") == Answer.NO:
-        return Escalation.NOT_SAFE_TO_TALK
-    if said("danger_here") == Answer.YES:
-        return Escalation.DANGER
-    if said("injured") == Answer.YES:
-        return Escalation.INJURED
+        if found is not None and found.answer == urgent.answer:
+            return urgent.escalation
     return None
 
 

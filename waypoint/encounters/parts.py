@@ -8,11 +8,10 @@ from collections.abc import Iterable
 
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
 
 from waypoint.contact.models import FollowUpTask
 from waypoint.encounters.events import EncounterEvent
-from waypoint.encounters.models import Answer, Encounter, SafetyAnswer, Step, StepState
+from waypoint.encounters.models import URGENT_ANSWERS, Encounter, SafetyAnswer, Step, StepState
 from waypoint.people.models import Person
 from waypoint.people.parts import RecordPart, TimelineEntry, record_parts
 from waypoint.plans.models import SafetyPlan
@@ -37,7 +36,7 @@ def _timeline(person: Person) -> list[TimelineEntry]:
     urgent = {
         (answer.encounter_id, answer.question_key): answer
         for answer in SafetyAnswer.objects.filter(encounter_id__in=ids, question_key__in=list(URGENT_ANSWERS))
-        if answer.consented and answer.answer == URGENT_ANSWERS[answer.question_key][0]
+        if answer.consented and answer.answer == URGENT_ANSWERS[answer.question_key].answer
     }
     plans = SafetyPlan.objects.filter(source_encounter_id__in=ids).only(
         "id", "source_encounter_id", "created_at", "created_by_id"
@@ -62,14 +61,6 @@ def _timeline(person: Person) -> list[TimelineEntry]:
             for task in tasks_by.get(encounter.id, [])
         )
     return entries
-
-
-# Safety-check answers that send the provider to an urgent page (Escalation): key -> (answer, label).
-URGENT_ANSWERS = {
-    "safe_to_talk": (Answer.NO, _lazy("Not safe to talk")),
-    "danger_here": (Answer.YES, _lazy("In danger here")),
-    "injured": (Answer.YES, _lazy("Injured")),
-}
 
 
 def _lines(
@@ -97,9 +88,11 @@ def _lines(
                 at=gate.at, who_id=gate.by_id, what=_("Privacy"), url=privacy, note=encounter.get_gate_display()
             )
         )
-    for key, (_answer, label) in URGENT_ANSWERS.items():
+    for key, spec in URGENT_ANSWERS.items():
         if (found := urgent.get((encounter.id, key))) is not None:
-            lines.append(TimelineEntry(at=found.at, who_id=found.by_id, what=_("Urgent step"), url=summary, note=label))
+            lines.append(
+                TimelineEntry(at=found.at, who_id=found.by_id, what=_("Urgent step"), url=summary, note=str(spec.label))
+            )
     if encounter.emergency_call and encounter.emergency_call_at:
         lines.append(
             TimelineEntry(

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET
 from waypoint.contact.access import may_hold_secrets
 from waypoint.content.models import ContentSet
 from waypoint.core.access import policy
-from waypoint.encounters.models import Answer, Domain, Encounter, SafetyAnswer, Step
+from waypoint.encounters.models import URGENT_ANSWERS, Domain, Encounter, Escalation, SafetyAnswer, Step
 from waypoint.encounters.views.common import encounter_step, show
 from waypoint.orgs.access import staff_names
 from waypoint.orgs.http import AuthenticatedHttpRequest
@@ -47,20 +47,15 @@ def _questions(request: AuthenticatedHttpRequest, encounter: Encounter) -> tuple
     return content, rows
 
 
-def _said(answers: dict[str, SafetyAnswer], key: str, value: str) -> bool:
-    found = answers.get(key)
-    return found is not None and found.consented and found.answer == value
-
-
 def _escalations(encounter: Encounter, answers: dict[str, SafetyAnswer]) -> list[str]:
-    """What was recorded as sending the provider to an urgent page, in the order the check does."""
+    """The urgent answers written down with their consent, in the order the check acts on them;
+    an emergency call recorded counts as injured."""
     found = []
-    if _said(answers, "safe_to_talk", Answer.NO):  # only as they agreed it is written down
-        found.append(_("Not safe to talk"))
-    if _said(answers, "danger_here", Answer.YES):
-        found.append(_("In danger here"))
-    if _said(answers, "injured", Answer.YES) or encounter.emergency_call:
-        found.append(_("Injured"))
+    for key, urgent in URGENT_ANSWERS.items():
+        answer = answers.get(key)
+        said = answer is not None and answer.consented and answer.answer == urgent.answer
+        if said or (urgent.escalation == Escalation.INJURED and encounter.emergency_call):
+            found.append(str(urgent.label))
     return found
 
 
