@@ -19,7 +19,19 @@ from waypoint.orgs.auth import new_totp_secret
 from waypoint.orgs.models import Organisation, Role, Site, Staff
 from waypoint.people.models import Person
 from waypoint.plans.actions import create_plan as start_plan
-from waypoint.referrals.models import ServiceRecord
+from waypoint.referrals.models import (
+    DirectoryEntry,
+    Disclosure,
+    DisclosureKind,
+    Referral,
+    Release,
+    ReleaseItem,
+    ServiceKind,
+    ServiceRecord,
+    SharingMode,
+    SignedHow,
+)
+from waypoint.referrals.sharing import expires_at_end_of
 
 PASSWORD = "correct horse battery staple 42"
 
@@ -35,6 +47,10 @@ class OrgWorld:
     plan: Any = None
     service: Any = None
     task: Any = None
+    entry: Any = None  # a directory listing of the organisation
+    release: Any = None  # a valid release to that listing, for contact details and services
+    referral: Any = None  # a draft referral to that listing under the release
+    disclosure: Any = None
 
     def __getattr__(self, name: str) -> Staff:
         return self.staff[Role(name)]
@@ -81,8 +97,32 @@ def make_org(key: str) -> OrgWorld:
     )
     return OrgWorld(
         org=org, site=site, staff=staff, person=person, encounter=encounter, separation_request=request,
-        plan=plan, service=service, task=task,
+        plan=plan, service=service, task=task, **_referral_objects(org, person, staff[Role.PROVIDER], key),
     )  # fmt: skip
+
+
+def _referral_objects(org: Organisation, person: Person, provider: Staff, key: str) -> dict[str, Any]:
+    today = timezone.localdate()
+    entry = DirectoryEntry.objects.create(
+        org=org, name=f"Canary Legal Aid {key.upper()}", services=[ServiceKind.LEGAL], populations=["adults"],
+        languages=["English", "Spanish"], phone="555-0100", last_verified_on=today, verified_by_id=provider.id,
+    )  # fmt: skip
+    release = Release.objects.create(
+        org=org, person=person, entry=entry, items=[ReleaseItem.CONTACT, ReleaseItem.SERVICES],
+        purpose=f"Canary purpose {key.upper()}", benefits_risks="Discussed", consenting_party="person",
+        signed_how=SignedHow.TYPED, signed_name=person.name, signed_on=today,
+        expires_at=expires_at_end_of(today + timezone.timedelta(days=30)), recorded_by_id=provider.id,
+    )  # fmt: skip
+    referral = Referral.objects.create(
+        org=org, person=person, entry=entry, need=ServiceKind.LEGAL, reason=f"Canary reason {key.upper()}",
+        sharing=SharingMode.RELEASE, release=release, items=[ReleaseItem.CONTACT], created_by_id=provider.id,
+    )  # fmt: skip
+    disclosure = Disclosure.objects.create(
+        org=org, person=person, kind=DisclosureKind.COURT_ORDER, what="Attendance dates",
+        to_whom=f"Canary Court {key.upper()}", legal_basis="Order 123", disclosed_on=today, tell_person=False,
+        not_telling_reason="Would endanger", created_by_id=provider.id,
+    )  # fmt: skip
+    return {"entry": entry, "release": release, "referral": referral, "disclosure": disclosure}
 
 
 @pytest.fixture

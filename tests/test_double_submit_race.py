@@ -49,6 +49,6 @@ def test_a_service_submitted_twice_at_once_is_added_once(client: Client, world_a
     data = {"provider": "Legal Aid", "service": "Visa help", "status": "ongoing", "form_token": str(uuid.uuid4())}
     before = ServiceRecord.objects.filter(person=world_a.person).count()
     assert client.post(url, data).status_code == 302
-    miss_once(monkeypatch, "waypoint.referrals.actions")
+    miss_once(monkeypatch, "waypoint.referrals.actions.services")
     assert client.post(url, data).status_code == 302
     assert ServiceRecord.objects.filter(person=world_a.person).count() == before + 1

@@ -54,8 +54,8 @@ ROOT = Path(__file__).resolve().parent.parent
 
 # Columns that describe the person or their situation: each must be encrypted.
 SENSITIVE = {
-    "people_person": {"name", "alias", "date_of_birth", "pronouns", "their_words", "notes", "estimated_age",
-                      "interviewer_gender", "interpreter_needed", "interpreter_language"},
+    "people_person": {"name", "alias", "date_of_birth", "pronouns", "their_words", "harm_names", "notes",
+                      "estimated_age", "interviewer_gender", "interpreter_needed", "interpreter_language"},
     "encounters_encounter": {"gate", "gate_reason", "interpreter", "consent", "education", "is_minor",
                              "emergency_call", "emergency_call_at", "callback_plan"},
     "encounters_stepstate": {"step", "reason"},
@@ -78,6 +78,13 @@ SENSITIVE = {
     "contact_followuptask": {"what", "channel", "source"},
     "contact_contactattempt": {"channel", "outcome", "voicemail_left", "note"},
     "referrals_servicerecord": {"provider", "service", "contact_person", "notes"},
+    "referrals_referral": {"need", "reason", "sharing", "items"},
+    "referrals_referralchange": {"reason"},
+    "referrals_release": {"recipient_name", "recipient_details", "items", "documents", "purpose", "benefits_risks",
+                          "consenting_party", "consenting_name", "consenting_relationship", "for_minor",
+                          "signed_how", "signed_name", "scan", "revoked_how", "revoked_note"},
+    "referrals_share": {"mode", "items"},
+    "referrals_disclosure": {"kind", "what", "to_whom", "legal_basis", "tell_person", "not_telling_reason"},
     "plans_safetyplan": {"content_json", "carry", "print_sections", "memorise_items"},
     "plans_planversion": {"content_json"},
 }  # fmt: skip
@@ -123,10 +130,32 @@ PLAIN = {
     "contact_contactrules": {"reconfirm_due": "last confirmed over 30 days ago (a date kept plain for the same list)"},
     "contact_contactattempt": {"rules_version": "which version of the rules was on screen, a number"},
     "referrals_servicerecord": {
+        "entry": "the directory listing (an agency, not the person) that provides it",
         "status": "ongoing, planned, completed or stopped: the ledger is ordered by it",
         "started_on": "ledger order; the service itself is encrypted",
         "ended_on": "ledger order; the service itself is encrypted",
     },
+    "referrals_referral": {
+        "entry": "the listing referred to: an agency, not the person (the need is encrypted)",
+        "status": "draft, sent, accepted...: lists are ordered and filtered by it",
+        "release": "link to the release it shares under",
+        "ledger_entry": "link to the ledger row it became",
+    },
+    "referrals_referralchange": {"referral": "link to the referral", "status": "the status it moved to"},
+    "referrals_release": {
+        "entry": "the recipient listing: an agency, not the person",
+        "language": "one of the app's own languages: the release text shown",
+        "signed_on": "when it starts to hold; the access decision and the expiry list need it",
+        "scan_type": "file type of the uploaded scan",
+        "expired_marked": "set by the scheduled command (the expiry is plain already)",
+    },
+    "referrals_share": {
+        "referral": "link to the referral",
+        "release": "link to the release it was shared under",
+        "entry": "the recipient listing: an agency",
+        "as_pdf": "page or PDF",
+    },
+    "referrals_disclosure": {"disclosed_on": "the log's order"},
     "plans_safetyplan": {
         "stage": "plain copy for reports, by design of the plan (plans/models.py)",
         "review_on": "plain copy for reports, by design of the plan",

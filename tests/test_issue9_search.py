@@ -43,7 +43,11 @@ FORM_MODULES = [
     "waypoint.encounters.forms",
     "waypoint.encounters.separation_forms",
     "waypoint.plans.forms",
-    "waypoint.referrals.forms",
+    "waypoint.referrals.forms.services",
+    "waypoint.referrals.forms.directory",
+    "waypoint.referrals.forms.referrals",
+    "waypoint.referrals.forms.releases",
+    "waypoint.referrals.forms.disclosures",
     "waypoint.printing.forms",
     "waypoint.oversight.forms",
     "waypoint.content.views",  # the wording editor's form lives with its views

@@ -37,6 +37,10 @@ PLAN_ITEM: Kwargs = lambda w: {"plan_id": w.plan.id, "item": "immediate_help"}  
 PLAN_TASK: Kwargs = lambda w: {"plan_id": w.plan.id, "task_id": w.task.id}  # noqa: E731
 TASK: Kwargs = lambda w: {"task_id": w.task.id}  # noqa: E731
 SERVICE: Kwargs = lambda w: {"person_id": w.person.id, "service_id": w.service.id}  # noqa: E731
+ENTRY: Kwargs = lambda w: {"entry_id": w.entry.id}  # noqa: E731
+REFERRAL: Kwargs = lambda w: {"person_id": w.person.id, "referral_id": w.referral.id}  # noqa: E731
+RELEASE: Kwargs = lambda w: {"person_id": w.person.id, "release_id": w.release.id}  # noqa: E731
+DISCLOSURE: Kwargs = lambda w: {"person_id": w.person.id, "disclosure_id": w.disclosure.id}  # noqa: E731
 
 # name: (method, kwargs, expected status for allowed signed-in roles (None = anything but 404/403/5xx))
 CASES: dict[str, tuple[str, Kwargs, int | None]] = {
@@ -105,6 +109,10 @@ CASES: dict[str, tuple[str, Kwargs, int | None]] = {
     "plans:for_person": ("get", PERSON, 302),  # the world's person has a plan: opens it
     "referrals:services": ("get", PERSON, 200),
     "referrals:service_edit": ("get", SERVICE, 200),
+    # -- the directory (issue 12)
+    # -- referrals (issue 12)
+    # -- releases of information (issue 12)
+    # -- shares and disclosures (issue 12)
     "plans:detail": ("get", PLAN, 200),
     "plans:overview": ("get", PLAN, 200),
     "plans:domain": ("get", PLAN_DOMAIN, 200),
@@ -174,7 +182,10 @@ def test_anonymous_access_matches_policy(client: Client, world_a: OrgWorld, name
 # --- Cross-organisation -------------------------------------------------------------------------
 
 SKIP_TABLES = {"core_auditevent", "core_audithead", "orgs_staffsession", "orgs_loginthrottle", "django_session"}
-WITH_IDS = (PERSON, STAFF, ENCOUNTER, ENCOUNTER_STEP, REQUEST, PLAN, PLAN_DOMAIN, PLAN_ITEM, PLAN_TASK, TASK, SERVICE)
+WITH_IDS = (
+    PERSON, STAFF, ENCOUNTER, ENCOUNTER_STEP, REQUEST, PLAN, PLAN_DOMAIN, PLAN_ITEM, PLAN_TASK, TASK, SERVICE,
+    ENTRY, REFERRAL, RELEASE, DISCLOSURE,
+)  # fmt: skip
 OBJECT_CASES = {name: case for name, case in CASES.items() if case[1] in WITH_IDS}
 
 
@@ -192,7 +203,8 @@ def snapshot() -> dict[str, list[tuple[Any, ...]]]:
 
 def b_texts(world_b: OrgWorld) -> list[str]:
     texts = [world_b.person.reference, world_b.person.name, world_b.person.notes, world_b.org.name]
-    texts += [world_b.service.provider, world_b.task.what]
+    texts += [world_b.service.provider, world_b.task.what, world_b.entry.name, world_b.release.purpose]
+    texts += [world_b.referral.reason, world_b.disclosure.to_whom]
     texts += [s.display_name for s in world_b.staff.values()]
     return texts
 

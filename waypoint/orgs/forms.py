@@ -215,7 +215,20 @@ class OrganisationForm(SafeModelForm):
 
     class Meta:
         model = Organisation
-        fields = ["name", "exit_url"]
+        fields = ["name", "exit_url", "release_max_days", "minor_release_consent"]
+        labels = {
+            "release_max_days": _("Longest a release of information may last (days)"),
+            "minor_release_consent": _("Who may sign a release for a minor"),
+        }
+        help_texts = {
+            "release_max_days": _(
+                "Every release needs an expiry no later than this. 90 days unless your policy says otherwise."
+            ),
+            "minor_release_consent": _(
+                "As the law where you work says. Someone recorded as possibly harming the young person can never sign."
+            ),
+        }
+        widgets = {"minor_release_consent": forms.RadioSelect}
 
     def clean_exit_url(self) -> str:
         value: str = self.cleaned_data["exit_url"]

@@ -14,6 +14,7 @@ from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.hashers import check_password, make_password
 from django.contrib.sessions.base_session import AbstractBaseSession
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -48,6 +49,18 @@ class InterviewsAs(models.TextChoices):
     MALE = "male", _("Male interviewer")
 
 
+class MinorConsent(models.TextChoices):
+    """Who may sign a release of information for a minor, as the organisation's jurisdiction says."""
+
+    GUARDIAN = "guardian", _("A parent or legal guardian")
+    YOUNG_PERSON = "young_person", _("The young person themselves")
+    BOTH = "both", _("The young person and a parent or legal guardian together")
+
+
+RELEASE_MAX_DAYS_DEFAULT = 90
+RELEASE_MAX_DAYS_LIMIT = 365
+
+
 class Organisation(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     name = models.CharField(_("name"), max_length=200)
@@ -56,6 +69,17 @@ class Organisation(models.Model):
         max_length=500,
         default=DEFAULT_EXIT_URL,
         help_text=_("A neutral web page the browser goes to when someone uses Exit."),
+    )
+    release_max_days = models.PositiveSmallIntegerField(
+        _("longest a release of information may last (days)"),
+        default=RELEASE_MAX_DAYS_DEFAULT,
+        validators=[MinValueValidator(1), MaxValueValidator(RELEASE_MAX_DAYS_LIMIT)],
+    )
+    minor_release_consent = models.CharField(
+        _("who may sign a release for a minor"),
+        max_length=12,
+        choices=MinorConsent.choices,
+        default=MinorConsent.GUARDIAN,
     )
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -55,6 +55,7 @@ class PersonForm(SafeModelForm):
             "interpreter_needed",
             "interpreter_language",
             "their_words",
+            "harm_names",
             "notes",
             "assigned_staff",
         ]
@@ -68,6 +69,7 @@ class PersonForm(SafeModelForm):
             "interpreter_needed": _("Needs a professional interpreter"),
             "interpreter_language": _("Interpreter language"),
             "their_words": _("Their words"),
+            "harm_names": _("People who may be harming or controlling them"),
             "notes": _("Notes"),
             "assigned_staff": _("Assigned staff"),
         }
@@ -81,10 +83,15 @@ class PersonForm(SafeModelForm):
                 "like: the boss = the person who holds their passport"
             ),
             "interpreter_language": _("Never a companion or relative as interpreter."),
+            "harm_names": _(
+                "One name per line, only as the person says it. Never shown on lists; nobody named here can "
+                "consent to a release for them."
+            ),
         }
         widgets = {
             "date_of_birth": DateInput,
             "their_words": forms.Textarea(attrs={"rows": 4}),
+            "harm_names": forms.Textarea(attrs={"rows": 2}),
             "notes": forms.Textarea(attrs={"rows": 5}),
             "assigned_staff": forms.CheckboxSelectMultiple,
         }
@@ -93,7 +100,7 @@ class PersonForm(SafeModelForm):
         super().__init__(*args, **kwargs)
         if creating:
             self._add_duplicate_fields()
-        limits = {"name": 200, "alias": 200, "pronouns": 60, "their_words": 5000, "notes": 20000}
+        limits = {"name": 200, "alias": 200, "pronouns": 60, "their_words": 5000, "harm_names": 2000, "notes": 20000}
         for name, limit in limits.items():
             field = self.fields[name]
             assert isinstance(field, forms.CharField)

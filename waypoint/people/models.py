@@ -59,6 +59,9 @@ class Person(models.Model):
     interpreter_needed = EncryptedBooleanField(default=False)
     interpreter_language = EncryptedCharField(max_length=60, blank=True)
     their_words = EncryptedTextField(blank=True)
+    # Who may be harming or controlling them, one name per line: such a person can never be the
+    # consenting party on a release (``waypoint.referrals.actions.releases``).
+    harm_names = EncryptedTextField(blank=True)
     notes = EncryptedTextField(blank=True)
     assigned_staff = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="assigned_people")
     version = models.PositiveIntegerField(default=1)

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 
 
 class Config(AppConfig):
@@ -9,7 +10,9 @@ class Config(AppConfig):
     def ready(self) -> None:
         from waypoint.referrals import (
             events,  # noqa: F401  (declares this app's audit event codes)
+            hotline,
             parts,
         )
 
         parts.register()
+        post_migrate.connect(hotline.on_post_migrate, sender=self, dispatch_uid="referrals.hotline")

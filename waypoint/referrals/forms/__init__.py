@@ -1,0 +1,3 @@
+from waypoint.referrals.forms.services import ServiceForm
+
+__all__ = ["ServiceForm"]
