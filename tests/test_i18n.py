@@ -29,9 +29,12 @@ PAGE_ROLES = {
     "encounters:protocol": Role.ORG_ADMIN,
     "content:list": Role.ORG_ADMIN,
     "content:edit": Role.ORG_ADMIN,
+    "referrals:directory_new": Role.SUPERVISOR,
+    "referrals:directory_edit": Role.SUPERVISOR,
+    "referrals:directory_import": Role.SUPERVISOR,
 }
 ANONYMOUS_PAGES = ["/login/", "/about-exit/", "/nowhere/"]
-NOT_PAGES = {"core:healthz", "encounters:requests_waiting"}  # JSON answers, not pages
+NOT_PAGES = {"core:healthz", "encounters:requests_waiting", "referrals:directory_export"}  # JSON or CSV, not pages
 
 
 def h1(body: str) -> str:

@@ -34,6 +34,7 @@ from waypoint.core.models import AuditEvent
 from waypoint.people import access as people_access
 from waypoint.people.events import PersonEvent
 from waypoint.plans.spec import ITEMS
+from waypoint.referrals.models import DirectoryEntry, Release
 
 # --------------------------------------------------------------------------------------------------
 # Autofill: form classes
@@ -80,6 +81,10 @@ def instances(cls: type[forms.BaseForm], world: OrgWorld) -> Iterator[forms.Base
         "keys": ["greeting"],
         "english": {"greeting": "Hello"},
         "person_id": world.person.id,
+        "person": world.person,
+        "org": world.org,
+        "entries": DirectoryEntry.objects.filter(org=world.org),
+        "releases": Release.objects.filter(person=world.person),
     }
     wanted = [p for p in inspect.signature(cls.__init__).parameters.values() if p.kind is p.KEYWORD_ONLY]
     kwargs = {p.name: keyword[p.name] for p in wanted if p.name in keyword}

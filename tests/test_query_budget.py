@@ -29,7 +29,19 @@ from waypoint.encounters.models import Amendment, ComfortEvent, ComfortKind, Enc
 from waypoint.orgs.models import Role, Staff
 from waypoint.people.events import PersonEvent
 from waypoint.people.models import Person
-from waypoint.referrals.models import ServiceRecord
+from waypoint.referrals.models import (
+    DirectoryEntry,
+    Disclosure,
+    DisclosureKind,
+    Referral,
+    ReferralChange,
+    Release,
+    ReleaseItem,
+    ServiceKind,
+    ServiceRecord,
+    Share,
+    SharingMode,
+)
 
 MORE = 4  # rows of each kind added before counting again
 _names = itertools.count(1)
@@ -109,7 +121,66 @@ def more_viewers(world: OrgWorld) -> None:
         audit.record_by(more_staff(world), PersonEvent.VIEWED, world.person)
 
 
+def more_entries(world: OrgWorld) -> list[DirectoryEntry]:
+    editor = more_staff(world, Role.SUPERVISOR)
+    return [
+        DirectoryEntry.objects.create(
+            org=world.org,
+            name=f"Listing {DirectoryEntry.objects.count()}",
+            services=["legal", "medical"],
+            languages=["English", "Spanish"],
+            populations=["adults"],
+            verified_by_id=editor.id,
+            last_verified_on=timezone.localdate(),
+        )
+        for _n in range(MORE)
+    ]
+
+
+def more_referrals(world: OrgWorld) -> None:
+    """More listings, and for each a release, a referral under it with two status changes by another
+    staff member each, a share and a disclosure: the record's referrals part with rows everywhere."""
+    for entry in more_entries(world):
+        staff = more_staff(world)
+        release = Release.objects.create(
+            org=world.org, person=world.person, entry=entry, items=[ReleaseItem.CONTACT], purpose="p",
+            benefits_risks="b", consenting_party="person", signed_how="typed", signed_name="n",
+            signed_on=world.release.signed_on, expires_at=world.release.expires_at, recorded_by_id=staff.id,
+        )  # fmt: skip
+        referral = Referral.objects.create(
+            org=world.org, person=world.person, entry=entry, need=ServiceKind.LEGAL, sharing=SharingMode.RELEASE,
+            release=release, items=[ReleaseItem.CONTACT], created_by_id=staff.id, status="sent",
+        )  # fmt: skip
+        for status in ("draft", "sent"):
+            ReferralChange.objects.create(referral=referral, status=status, by_id=more_staff(world).id)
+        Share.objects.create(
+            org=world.org, person=world.person, referral=referral, release=release, entry=entry, mode="release",
+            items=[ReleaseItem.CONTACT], by_id=staff.id,
+        )  # fmt: skip
+        Share.objects.create(
+            org=world.org, person=world.person, referral=world.referral, release=world.release,
+            entry=world.entry, mode="release", items=[ReleaseItem.CONTACT], by_id=more_staff(world).id,
+        )  # fmt: skip
+        ReferralChange.objects.create(referral=world.referral, status="draft", by_id=more_staff(world).id)
+        Disclosure.objects.create(
+            org=world.org, person=world.person, kind=DisclosureKind.SUBPOENA, what="w", to_whom="t",
+            legal_basis="l", disclosed_on=timezone.localdate(), created_by_id=staff.id,
+        )  # fmt: skip
+
+
+def grow_referrals(world: OrgWorld) -> None:
+    more_referrals(world)
+    more_services(world)
+
+
+def grow_share(world: OrgWorld) -> None:
+    """The share page previews the referral's items: contact details and the services ledger."""
+    Referral.objects.filter(pk=world.referral.pk).update(items=[ReleaseItem.CONTACT, ReleaseItem.SERVICES])
+    more_services(world)
+
+
 def grow_record(world: OrgWorld) -> None:
+    more_referrals(world)
     more_encounters(world)
     more_services(world)
     more_tasks(world)
@@ -178,24 +249,36 @@ class Page:
 # waypoint/contact/access.py may_hold_secrets), timeline +1 (contact attempts), audit_log +1 (which
 # record an attempt belongs to).  The home page's follow-ups list writes its read row when it has rows
 # (what each person's rules allow is record data): home +5, the audit append like every read page's.
+# Issue 12 (referrals, releases, disclosures), one query each whatever the rows: home +1 (releases
+# about to expire of the reader's assigned people), person_detail +4 (the record's referrals,
+# releases and disclosures, and their ids among the record's objects), timeline +5 (referrals, their
+# changes, releases, shares, disclosures), audit_log +1 (which record those ids belong to), services
+# +1 (the directory listings the ledger may name).
 PAGES = [
-    Page("home", 13, lambda w: "/", more_people),
+    Page("home", 13 + 1, lambda w: "/", more_people),
     Page("people_list", 9, lambda w: "/people/", more_people),
-    Page("person_detail", 20, lambda w: f"/people/{w.person.id}/", grow_record),
+    Page("person_detail", 20 + 4, lambda w: f"/people/{w.person.id}/", grow_record),
     Page("plan_detail", 20, lambda w: f"/plans/{w.plan.id}/", grow_plan),
     Page("encounter_detail", 17, lambda w: f"/encounters/{w.encounter.id}/", grow_encounter),
     # Issue 11: an encounter's several timeline lines read the privacy steps, the urgent answers and
     # the plans started and the follow-ups set from the encounters, one query each whatever the
     # rows: timeline +4.
-    Page("timeline", 13 + 4, lambda w: f"/people/{w.person.id}/timeline/", grow_record),
-    Page("audit_log", 16, lambda w: "/oversight/audit/", grow_audit_log, reader=Role.AUDITOR),
-    Page("services", 10, lambda w: f"/people/{w.person.id}/services/", more_services),
+    Page("timeline", 13 + 4 + 5, lambda w: f"/people/{w.person.id}/timeline/", grow_record),
+    Page("audit_log", 16 + 1, lambda w: "/oversight/audit/", grow_audit_log, reader=Role.AUDITOR),
+    Page("services", 10 + 1, lambda w: f"/people/{w.person.id}/services/", more_services),
     Page("contact_person", 14, lambda w: f"/people/{w.person.id}/contact/", grow_contact),
     Page("contact_task", 15, lambda w: f"/follow-ups/{w.task.id}/", grow_contact),
     # Issue 11: the poll of waiting front-desk requests (static/requests.js) and the supervisor's home
     # with the team panel (waypoint/oversight/team.py: five aggregate queries whatever the rows).
     Page("requests_waiting", 3, lambda w: "/encounters/separation/requests/waiting/", more_people),
     Page("home_supervisor", 13 + 5, lambda w: "/", more_people, reader=Role.SUPERVISOR),
+    # Issue 12: the directory and the record's referrals, releases, shares and disclosures.
+    Page("directory", 4, lambda w: "/directory/", more_entries),
+    Page("referrals_person", 13, lambda w: f"/people/{w.person.id}/referrals/", grow_referrals),
+    Page("referral_new", 12, lambda w: f"/people/{w.person.id}/referrals/new/", grow_referrals),
+    Page("referral", 13, lambda w: f"/people/{w.person.id}/referrals/{w.referral.id}/", grow_referrals),
+    Page("release", 12, lambda w: f"/people/{w.person.id}/releases/{w.release.id}/", grow_referrals),
+    Page("share", 12, lambda w: f"/people/{w.person.id}/referrals/{w.referral.id}/share/", grow_share),
 ]
 
 

@@ -16,12 +16,12 @@ from django.urls import reverse
 from django.utils import timezone
 
 from tests.conftest import OrgWorld, sign_in
-from tests.test_sweeps import CASES, NONE, STAFF
+from tests.test_sweeps import CASES, ENTRY, NONE, STAFF
 from waypoint.core import audit
 from waypoint.core.models import AuditEvent
 from waypoint.encounters.models import Gate, Step, StepState, StepStatus
 
-NOT_RECORDS = {STAFF}  # staff pages are the organisation's, not a person's record
+NOT_RECORDS = {STAFF, ENTRY}  # staff pages and directory listings are the organisation's, not a person's record
 LISTS = {"people:list", "people:search"}  # no object id, but they show records
 RECORD_PAGES = sorted(name for name, case in CASES.items() if case[1] not in (NONE, *NOT_RECORDS)) + sorted(LISTS)
 RENDERED = {200, 400, 409}  # a page with the record on it (a PDF is a 200 too)

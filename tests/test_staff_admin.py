@@ -142,9 +142,10 @@ def test_reactivate(client: Client, world_a: OrgWorld) -> None:
 
 def test_org_settings_exit_url_must_be_https(client: Client, world_a: OrgWorld) -> None:
     sign_in(client, world_a.org_admin)
-    bad = client.post("/settings/", {"org-name": "Org A", "org-exit_url": "http://weather.example/"})
+    rest = {"org-release_max_days": "90", "org-minor_release_consent": "guardian"}
+    bad = client.post("/settings/", {"org-name": "Org A", "org-exit_url": "http://weather.example/", **rest})
     assert bad.status_code == 200 and b"https://" in bad.content
-    good = client.post("/settings/", {"org-name": "Org A", "org-exit_url": "https://weather.example/"})
+    good = client.post("/settings/", {"org-name": "Org A", "org-exit_url": "https://weather.example/", **rest})
     assert good.status_code == 302
     world_a.org.refresh_from_db()
     assert world_a.org.exit_url == "https://weather.example/"
@@ -183,3 +184,16 @@ def test_seed_demo_is_idempotent(db: Any) -> None:
     call_command("seed_demo")
     assert Staff.objects.count() == count == 10
     assert Organisation.objects.count() == 2
+
+
+def test_org_settings_release_maximum_and_minor_rule(client: Client, world_a: OrgWorld) -> None:
+    sign_in(client, world_a.org_admin)
+    base = {"org-name": "Org A", "org-exit_url": "https://weather.example/", "org-minor_release_consent": "both"}
+    for bad in ("0", "366", "ninety", ""):
+        response = client.post("/settings/", {**base, "org-release_max_days": bad})
+        assert response.status_code == 200, bad
+    world_a.org.refresh_from_db()
+    assert world_a.org.release_max_days == 90 and world_a.org.minor_release_consent == "guardian"
+    assert client.post("/settings/", {**base, "org-release_max_days": "30"}).status_code == 302
+    world_a.org.refresh_from_db()
+    assert world_a.org.release_max_days == 30 and world_a.org.minor_release_consent == "both"

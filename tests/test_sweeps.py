@@ -110,9 +110,32 @@ CASES: dict[str, tuple[str, Kwargs, int | None]] = {
     "referrals:services": ("get", PERSON, 200),
     "referrals:service_edit": ("get", SERVICE, 200),
     # -- the directory (issue 12)
+    "referrals:directory": ("get", NONE, 200),
+    "referrals:directory_new": ("get", NONE, 200),  # editors only (policy); the hotline is never editable
+    "referrals:directory_entry": ("get", ENTRY, 200),
+    "referrals:directory_edit": ("get", ENTRY, 200),
+    "referrals:directory_verify": ("post", ENTRY, 302),
+    "referrals:directory_archive": ("post", ENTRY, 302),
+    "referrals:directory_export": ("get", NONE, 200),  # sign_in's step-up is fresh
+    "referrals:directory_import": ("get", NONE, 200),
     # -- referrals (issue 12)
+    "referrals:person": ("get", PERSON, 200),
+    "referrals:referral_new": ("get", PERSON, 200),
+    "referrals:referral": ("get", REFERRAL, 200),
+    "referrals:referral_status": ("post", REFERRAL, 400),  # empty post: the page again with the error
+    "referrals:referral_ledger": ("post", REFERRAL, 302),  # a draft: not added, back to the referral
     # -- releases of information (issue 12)
+    "referrals:release_new": ("get", PERSON, 200),
+    "referrals:release": ("get", RELEASE, 200),
+    "referrals:release_revoke": ("post", RELEASE, 400),  # empty post: how they revoked it is required
+    "referrals:release_pdf": ("get", RELEASE, 200),  # sign_in's step-up is fresh
+    "referrals:release_blank_pdf": ("get", NONE, 200),  # no person data: directory readers too
+    "referrals:release_scan": ("get", RELEASE, 404),  # the world's release has no scan (one is opened in its tests)
     # -- shares and disclosures (issue 12)
+    "referrals:share": ("get", REFERRAL, 200),
+    "referrals:release_share": ("get", RELEASE, 200),
+    "referrals:disclosure_new": ("get", PERSON, 200),
+    "referrals:disclosure": ("get", DISCLOSURE, 200),
     "plans:detail": ("get", PLAN, 200),
     "plans:overview": ("get", PLAN, 200),
     "plans:domain": ("get", PLAN_DOMAIN, 200),

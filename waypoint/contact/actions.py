@@ -203,6 +203,24 @@ def _add_task_once(
     return task
 
 
+@transaction.atomic
+def add_in_person_task(
+    staff: Any, person: Any, *, due_on: datetime.date, assignee: Any = None, what: str = ""
+) -> FollowUpTask:
+    """A follow-up for the next in-person meeting, for when the rules allow no way of reaching them:
+    it has no channel, so nobody calls, texts or writes (the guard is never asked to allow one).
+    Assigned like ``add_task`` (``ContactRefused`` when the assignee may not take it)."""
+    assignee = assignee or assign.choose(person, staff)
+    if problem := assign.problem(person, assignee):
+        raise ContactRefused(problem)
+    task = FollowUpTask.objects.create(
+        org_id=person.org_id, person_id=person.id, what=what, channel="", source=TaskSource.MANUAL,
+        due_on=due_on, assigned_to=assignee, created_by_id=staff.id,
+    )  # fmt: skip
+    audit.record_by(staff, ContactEvent.TASK_ADDED, task, object_type="task")
+    return task
+
+
 def _close(staff: Any, task: FollowUpTask) -> None:
     task.status, task.done_at, task.done_by_id, task.overdue = TaskStatus.DONE, timezone.now(), staff.id, False
     task.save(update_fields=["status", "done_at", "done_by_id", "overdue"])

@@ -48,6 +48,7 @@ from waypoint.encounters.models import (
 from waypoint.encounters.separation import LINKABLE_HOURS, Outcome, SeparationRun
 from waypoint.orgs.models import Site, Staff
 from waypoint.people.models import Person
+from waypoint.referrals.actions.disclosures import record_child_protection
 
 
 class Refused(BaseRefused):
@@ -390,11 +391,24 @@ def record_education(staff: Staff, encounter: Encounter, education: str) -> Enco
 
 @transaction.atomic
 def save_child_protection_report(staff: Staff, encounter: Encounter, data: Mapping[str, Any]) -> ChildProtectionReport:
-    """A minor's child protective services report, or why it is deferred."""
+    """A minor's child protective services report, or why it is deferred.  A report made (an agency
+    given) is also written to the disclosure log, in this transaction: the young person told first
+    needs no follow-up; otherwise one is made to tell them, unless ``danger_reason`` says why
+    telling them would put them in danger."""
     encounter = _open(encounter, Step.MINOR)
+    fields = {key: value for key, value in data.items() if key != "danger_reason"}
     report, _created = ChildProtectionReport.objects.update_or_create(
-        encounter=encounter, defaults={**data, "by_id": staff.id}
+        encounter=encounter, defaults={**fields, "by_id": staff.id}
     )
+    if str(report.agency or "").strip() and not str(report.deferred_reason or "").strip():
+        reported = report.reported_at
+        if reported is not None and timezone.is_aware(reported):
+            reported = timezone.localtime(reported)
+        record_child_protection(
+            staff, encounter.person, encounter_id=encounter.id, agency=str(report.agency),
+            reported_on=reported.date() if reported else None, told_first=bool(report.told_first),
+            danger_reason=str(data.get("danger_reason") or ""),
+        )  # fmt: skip
     _mark(staff, encounter, Step.MINOR, StepStatus.DONE)
     return report
 

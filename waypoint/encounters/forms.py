@@ -266,10 +266,10 @@ class NeedsForm(SafeForm):
 
 class ConsentForm(SafeForm):
     consent = forms.ChoiceField(
-        label=_("Informed consent to share information"),
+        label=_("What they decided about sharing"),
         choices=Consent.choices,
         widget=forms.RadioSelect,
-        help_text=_("Services never depend on consent. Without it, nothing is shared."),
+        help_text=_("Nothing is shared without a written release for each recipient. Services never depend on it."),
     )
 
 
@@ -294,6 +294,13 @@ class MinorForm(SafeForm):
     told_by = forms.CharField(label=_("Told by"), required=False, max_length=150)
     deferred_reason = forms.CharField(
         label=_("Or: why the report is deferred"),
+        required=False,
+        max_length=REASON_LIMIT,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    danger_reason = forms.CharField(
+        label=_("Why telling them would put them in danger"),
+        help_text=_("Only if they were not told first. Left empty, a follow-up is made to tell them."),
         required=False,
         max_length=REASON_LIMIT,
         widget=forms.Textarea(attrs={"rows": 2}),

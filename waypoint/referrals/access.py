@@ -11,6 +11,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 
@@ -59,7 +60,7 @@ def get_entry(request: HttpRequest, entry_id: uuid.UUID | str, *, editable: bool
         entries = entries.filter(builtin=False) if may_edit_directory(request.user) else entries.none()
     try:
         return entries.get(pk=entry_id)
-    except (DirectoryEntry.DoesNotExist, ValueError):
+    except (DirectoryEntry.DoesNotExist, ValueError, ValidationError):
         deny(request, "directoryentry", entry_id)
 
 
@@ -93,19 +94,19 @@ def disclosures_for(user: Any) -> QuerySet[Disclosure]:
 def get_referral(request: HttpRequest, person_id: Any, referral_id: uuid.UUID | str) -> Referral:
     try:
         return referrals_for(request.user).select_related("entry", "release").get(pk=referral_id, person_id=person_id)
-    except (Referral.DoesNotExist, ValueError):
+    except (Referral.DoesNotExist, ValueError, ValidationError):
         deny(request, "referral", referral_id)
 
 
 def get_release(request: HttpRequest, person_id: Any, release_id: uuid.UUID | str) -> Release:
     try:
         return releases_for(request.user).select_related("entry").get(pk=release_id, person_id=person_id)
-    except (Release.DoesNotExist, ValueError):
+    except (Release.DoesNotExist, ValueError, ValidationError):
         deny(request, "release", release_id)
 
 
 def get_disclosure(request: HttpRequest, person_id: Any, disclosure_id: uuid.UUID | str) -> Disclosure:
     try:
         return disclosures_for(request.user).get(pk=disclosure_id, person_id=person_id)
-    except (Disclosure.DoesNotExist, ValueError):
+    except (Disclosure.DoesNotExist, ValueError, ValidationError):
         deny(request, "disclosure", disclosure_id)

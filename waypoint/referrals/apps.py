@@ -10,9 +10,11 @@ class Config(AppConfig):
     def ready(self) -> None:
         from waypoint.referrals import (
             events,  # noqa: F401  (declares this app's audit event codes)
+            home,
             hotline,
             parts,
         )
 
         parts.register()
+        home.register()
         post_migrate.connect(hotline.on_post_migrate, sender=self, dispatch_uid="referrals.hotline")

@@ -80,5 +80,12 @@ audit.register(
         DisclosureEvent.VIEWED: _("Disclosure viewed"),
         DisclosureEvent.RECORDED: _("Compelled disclosure recorded"),
     },
-    reads=[ServiceEvent.VIEWED, ReferralEvent.VIEWED, ReleaseEvent.VIEWED, DisclosureEvent.VIEWED],
+    reads=[
+        ServiceEvent.VIEWED,
+        ReferralEvent.VIEWED,
+        ReleaseEvent.VIEWED,
+        ReleaseEvent.FORM_PRINTED,  # a filled copy of a release shows record data, like a printed plan
+        ReleaseEvent.SCAN_VIEWED,
+        DisclosureEvent.VIEWED,
+    ],
 )

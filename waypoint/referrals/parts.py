@@ -1,28 +1,181 @@
-"""The services ledger's part of a person's record: its section on the record page and the audit
-events "who viewed this record" lists.  Service rows are audited against the person's id, so the
-part adds no object ids of its own."""
+"""This app's part of a person's record: the "Services, referrals and releases" section of the record
+page (the services ledger, referrals, releases of information by state, compelled disclosures, with
+links to the referrals hub and the directory); the ids of its referrals, releases, shares and
+disclosures (reads and changes of them are about the record); the app's events "who viewed this
+record" lists; and the timeline's entries (a referral made and each change of its status, a release
+recorded, revoked or expired, a share made, a disclosure recorded), each a translated label only:
+never a recipient's name, a reason or what was shared."""
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Iterable
 from typing import Any
 
 from django.http import HttpRequest
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from waypoint.people.parts import RecordPart, record_parts
-from waypoint.referrals.access import services_for
-from waypoint.referrals.events import ServiceEvent
+from waypoint.people.parts import RecordPart, TimelineEntry, record_parts
+from waypoint.referrals.access import disclosures_for, referrals_for, releases_for, services_for
+from waypoint.referrals.events import DisclosureEvent, ReferralEvent, ReleaseEvent, ServiceEvent, ShareEvent
+from waypoint.referrals.models import (
+    Disclosure,
+    Referral,
+    ReferralChange,
+    ReferralStatus,
+    Release,
+    ReleaseState,
+    RevokedHow,
+    Share,
+)
+
+TIMELINE_LIMIT = 200
+STATE_ORDER = [ReleaseState.EXPIRING, ReleaseState.VALID, ReleaseState.EXPIRED, ReleaseState.REVOKED]
+
+
+def _ids(person: Any) -> list[uuid.UUID]:
+    """One query for the ids of the person's referrals, releases, disclosures and shares."""
+    referrals = Referral.objects.filter(person=person).order_by().values_list("id", flat=True)
+    others = [
+        Release.objects.filter(person=person).order_by().values_list("id", flat=True),
+        Disclosure.objects.filter(person=person).order_by().values_list("id", flat=True),
+        Share.objects.filter(person=person).order_by().values_list("id", flat=True),
+    ]
+    return list(referrals.union(*others, all=True))
+
+
+def _owners(org_id: uuid.UUID, object_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, uuid.UUID]:
+    ids = list(object_ids)
+    if not ids:
+        return {}
+    rows = Referral.objects.filter(org_id=org_id, id__in=ids).order_by().values_list("id", "person_id")
+    others = [
+        model.objects.filter(org_id=org_id, id__in=ids).order_by().values_list("id", "person_id")
+        for model in (Release, Disclosure, Share)
+    ]
+    return dict(rows.union(*others, all=True))
+
+
+def _referral_entries(person: Any) -> list[TimelineEntry]:
+    entries = []
+    referrals = Referral.objects.filter(person=person).only("id", "created_at", "created_by_id", "need")
+    for referral in referrals[:TIMELINE_LIMIT]:
+        entries.append(
+            TimelineEntry(
+                at=referral.created_at,
+                who_id=referral.created_by_id,
+                what=_("Referral made · %(need)s") % {"need": referral.get_need_display()},
+                url=reverse("referrals:referral", args=[person.id, referral.id]),
+            )
+        )
+    changes = ReferralChange.objects.filter(referral__person=person).exclude(status=ReferralStatus.DRAFT)
+    for change in changes.only("id", "referral_id", "status", "at", "by_id")[:TIMELINE_LIMIT]:
+        entries.append(
+            TimelineEntry(
+                at=change.at,
+                who_id=change.by_id,
+                what=_("Referral: %(status)s") % {"status": change.get_status_display()},
+                url=reverse("referrals:referral", args=[person.id, change.referral_id]),
+            )
+        )
+    return entries
+
+
+def _release_entries(person: Any) -> list[TimelineEntry]:
+    now = timezone.now()
+    entries = []
+    fields = ("id", "recorded_at", "recorded_by_id", "revoked_at", "revoked_by_id", "revoked_how", "expires_at")
+    for release in Release.objects.filter(person=person).only(*fields)[:TIMELINE_LIMIT]:
+        url = reverse("referrals:release", args=[person.id, release.id])
+        recorded = _("Release of information recorded")
+        entries.append(TimelineEntry(at=release.recorded_at, who_id=release.recorded_by_id, what=recorded, url=url))
+        if release.revoked_at is not None:
+            how = RevokedHow(release.revoked_how).label if release.revoked_how in RevokedHow.values else ""
+            entries.append(
+                TimelineEntry(
+                    at=release.revoked_at,
+                    who_id=release.revoked_by_id,
+                    what=_("Release of information revoked"),
+                    url=url,
+                    note=how,
+                )
+            )
+        if release.expires_at <= now and (release.revoked_at is None or release.revoked_at > release.expires_at):
+            entries.append(
+                TimelineEntry(at=release.expires_at, who_id=None, what=_("Release of information expired"), url=url)
+            )
+    return entries
+
+
+def _share_entries(person: Any) -> list[TimelineEntry]:
+    shares = Share.objects.filter(person=person).only("id", "at", "by_id", "release_id", "as_pdf")[:TIMELINE_LIMIT]
+    return [
+        TimelineEntry(
+            at=record.at,
+            who_id=record.by_id,
+            what=_("Information shared under a release"),
+            url=reverse("referrals:release", args=[person.id, record.release_id]) if record.release_id else "",
+            note=_("PDF") if record.as_pdf else _("Page"),
+        )
+        for record in shares
+    ]
+
+
+def _disclosure_entries(person: Any) -> list[TimelineEntry]:
+    disclosures = Disclosure.objects.filter(person=person).only("id", "kind", "created_at", "created_by_id")
+    return [
+        TimelineEntry(
+            at=disclosure.created_at,
+            who_id=disclosure.created_by_id,
+            what=_("Disclosure recorded · %(kind)s") % {"kind": disclosure.get_kind_display()},
+            url=reverse("referrals:disclosure", args=[person.id, disclosure.id]),
+        )
+        for disclosure in disclosures[:TIMELINE_LIMIT]
+    ]
+
+
+def _timeline(person: Any) -> list[TimelineEntry]:
+    return [
+        *_referral_entries(person),
+        *_release_entries(person),
+        *_share_entries(person),
+        *_disclosure_entries(person),
+    ]
 
 
 def _context(request: HttpRequest, person: Any) -> dict[str, Any]:
-    return {"services": services_for(request.user).filter(person=person)}
+    now = timezone.now()
+    releases = list(releases_for(request.user).filter(person=person).select_related("entry"))
+    releases.sort(key=lambda release: STATE_ORDER.index(ReleaseState(release.state(now))))
+    return {
+        "services": services_for(request.user).filter(person=person),
+        "referrals": list(referrals_for(request.user).filter(person=person).select_related("entry")),
+        "releases": releases,
+        "disclosures": list(disclosures_for(request.user).filter(person=person)),
+    }
 
+
+EVENTS = frozenset(
+    {
+        *ServiceEvent,
+        *ReferralEvent,
+        *(event for event in ReleaseEvent if event != ReleaseEvent.EXPIRED),  # EXPIRED is a count per organisation
+        *ShareEvent,
+        *DisclosureEvent,
+    }
+)
 
 PART = RecordPart(
     key="services",
     order=40,
-    events=frozenset({ServiceEvent.VIEWED, ServiceEvent.ADDED, ServiceEvent.UPDATED}),
+    object_ids=_ids,
+    events=EVENTS,
+    timeline=_timeline,
     template="referrals/_services_section.html",
     context=_context,
+    owners=_owners,
 )
 
 

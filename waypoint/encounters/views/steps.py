@@ -36,6 +36,7 @@ from waypoint.encounters.models import Answer, Encounter, SafetyAnswer, Step
 from waypoint.encounters.views.common import encounter_step, posted, refused, saved, scripts, show
 from waypoint.orgs.http import AuthenticatedHttpRequest
 from waypoint.people.access import READERS
+from waypoint.referrals.access import releases_for
 
 GATE_FIELDS = ("gate", "gate_reason", "interpreter", "gender_preference_offered")
 
@@ -218,15 +219,15 @@ def encounter_needs(request: AuthenticatedHttpRequest, encounter: Encounter) -> 
 @require_http_methods(["GET", "POST"])
 @encounter_step(Step.CONSENT)
 def encounter_consent(request: AuthenticatedHttpRequest, encounter: Encounter) -> HttpResponse:
+    """What they decided about sharing, beside their releases of information (one written release per
+    recipient; this step records only their answer, never a release)."""
     form = ConsentForm(posted(request), initial={"consent": encounter.consent})
-    return _form_step(
-        request,
-        encounter,
-        Step.CONSENT,
-        form,
-        "encounters/step_form.html",
-        lambda data: actions.record_consent(request.user, encounter, data["consent"]),
-    )
+    if request.method == "POST" and form.is_valid():
+        decided = form.cleaned_data["consent"]
+        return saved(request, encounter, lambda: actions.record_consent(request.user, encounter, decided))
+    releases = list(releases_for(request.user).filter(person_id=encounter.person_id).select_related("entry"))
+    context = {"form": form, "title": Step.CONSENT.label, "releases": releases, "person": encounter.person}
+    return show(request, "encounters/consent.html", encounter, context, status=400 if form.errors else 200)
 
 
 @policy(*READERS)

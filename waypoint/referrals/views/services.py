@@ -1,4 +1,5 @@
-"""The ledger of services a person already receives elsewhere: list, add, edit.
+"""The ledger of services a person already receives elsewhere: list, add, edit.  A service's provider
+may be picked from the directory (its name is then the listing's, unless one is typed).
 
 Shown on the person page and before any service is added to a plan ("avoid recreating the
 wheel").  Reads and writes are audited against the person's record: every page goes through
@@ -23,7 +24,7 @@ from waypoint.people.access import READERS, get_person
 from waypoint.people.models import Person
 from waypoint.plans.access import plans_for
 from waypoint.referrals import actions
-from waypoint.referrals.access import get_service, services_for
+from waypoint.referrals.access import entries_for, get_service, services_for
 from waypoint.referrals.events import ServiceEvent
 from waypoint.referrals.forms import ServiceForm
 
@@ -51,8 +52,10 @@ def _edit_page(request: AuthenticatedHttpRequest, person: Person, status: int = 
 def service_list(request: AuthenticatedHttpRequest, person_id: uuid.UUID) -> HttpResponse:
     person = get_person(request, person_id)
     if request.method == "GET":
-        return _ledger(request, person, ServiceForm(initial={"form_token": uuid.uuid4()}))
-    form = ServiceForm(request.POST)
+        return _ledger(
+            request, person, ServiceForm(initial={"form_token": uuid.uuid4()}, entries=entries_for(request.user))
+        )
+    form = ServiceForm(request.POST, entries=entries_for(request.user))
     if not form.is_valid():
         return _ledger(request, person, form, status=400)
     if actions.add_service(request.user, person, form) is not None:
@@ -66,15 +69,17 @@ def service_edit(request: AuthenticatedHttpRequest, person_id: uuid.UUID, servic
     person = get_person(request, person_id)
     record = get_service(request, person.id, service_id)
     if request.method == "GET":
-        form = ServiceForm(instance=record, initial={"version": record.version})
+        form = ServiceForm(instance=record, initial={"version": record.version}, entries=entries_for(request.user))
         return _edit_page(request, person, form=form, record=record)
-    form = ServiceForm(request.POST, instance=record)
+    form = ServiceForm(request.POST, instance=record, entries=entries_for(request.user))
     if not form.is_valid():
         return _edit_page(request, person, status=400, form=form, record=record)
     try:
         actions.update_service(request.user, person, form)
     except StaleVersion as stale:
-        retry = ServiceForm(with_version(form.data, stale.current.version), instance=stale.current)
+        retry = ServiceForm(
+            with_version(form.data, stale.current.version), instance=stale.current, entries=entries_for(request.user)
+        )
         retry.is_valid()
         return _edit_page(request, person, status=409, form=retry, record=record, conflict=True, current=stale.current)
     messages.success(request, _("Changes saved."))

@@ -5,6 +5,7 @@ goes through the same forms and actions as the pages (each change audited as a u
 
 from __future__ import annotations
 
+import datetime
 import json
 import uuid
 from typing import Any
@@ -23,13 +24,32 @@ from waypoint.people.forms import PersonForm
 from waypoint.people.models import InterviewerGender, Person
 from waypoint.plans import actions as plan_actions
 from waypoint.referrals import actions as service_actions
+from waypoint.referrals.actions import directory as directory_actions
 from waypoint.referrals.forms import ServiceForm
+from waypoint.referrals.forms.directory import DirectoryEntryForm
 from waypoint.referrals.models import ServiceStatus
 
 ORGS = [
     ("a", "Riverside Health (demo)", ["Riverside Clinic", "Eastside Shelter"]),
     ("b", "Harbor Helpline (demo)", ["Harbor Call Centre"]),
 ]
+# The directory's demo listings (each organisation gets them all): (days since last verified, fields).
+# The last one was verified over 12 months ago, so the "not verified" flag shows.
+DIRECTORY = [
+    (20, {"name": "Servicios Legales Comunitarios", "services": ["legal", "immigration"], "populations": ["adults"],
+          "languages": "English, Spanish", "hours": "Mon-Fri 9:00-17:00", "warm_transfer": "on",
+          "phone": "555-0142", "email": "intake@servicios-legales.example", "website": "servicios-legales.example",
+          "how_to_reach": "Ask for the intake line; interpreters for other languages by appointment."}),
+    (45, {"name": "Northside Medical Clinic", "services": ["medical"], "populations": ["adults", "minors"],
+          "languages": "English", "hours": "Mon-Sat 8:00-20:00", "phone": "555-0163",
+          "address": "40 Northside Avenue"}),
+    (90, {"name": "Safe Haven Women's Shelter", "services": ["shelter", "case_management"],
+          "populations": ["women", "sex", "labour"], "languages": "English, Spanish", "hours": "24/7",
+          "warm_transfer": "on", "phone": "555-0177",
+          "how_to_reach": "Call first; the address is given on the phone."}),
+    (400, {"name": "Workers' Rights Centre", "services": ["labour", "legal"], "populations": ["labour", "men", "women"],
+           "languages": "English, Tagalog", "hours": "Tue and Thu 10:00-16:00", "phone": "555-0188"}),
+]  # fmt: skip
 PEOPLE = {
     "a": [("María Núñez", "", 34, "es"), ("Lan Nguyen", "Lanny", 16, "vi"), ("", "Rosa", 27, "es")],
     "b": [("Ana Costa", "", 41, "pt"), ("Sam Reyes", "", 19, "en")],
@@ -94,12 +114,20 @@ class Command(BaseCommand):
                 }
             )
         if created:
+            self._directory(staff_by_role[Role.ORG_ADMIN])
             provider = staff_by_role[Role.PROVIDER]
             for number, (person_name, alias, age, language) in enumerate(PEOPLE[key]):
                 person = self._person(provider, person_name, alias, age, language)
                 if number == 0:
                     self._plan(person, provider)
         return rows
+
+    def _directory(self, admin: Staff) -> None:
+        today = timezone.localdate()
+        for days, fields in DIRECTORY:
+            verified = (today - datetime.timedelta(days=days)).isoformat()
+            data = {**fields, "last_verified_on": verified, "form_token": uuid.uuid4()}
+            directory_actions.add_entry(admin, _valid(DirectoryEntryForm(data)))
 
     def _person(self, provider: Staff, name: str, alias: str, age: int, language: str) -> Person:
         data = {
