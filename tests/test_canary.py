@@ -4,6 +4,7 @@ person's situation (choices, flags, ages, times) holds only ciphertext."""
 
 from __future__ import annotations
 
+import datetime
 import json
 import re
 import secrets
@@ -18,6 +19,7 @@ from django.test import override_settings
 
 from tests.harness import LiveServer, make_server
 from tests.webclient import WebClient
+from waypoint.referrals.models import HOTLINE_ID
 
 pytestmark = pytest.mark.slow
 
@@ -67,6 +69,7 @@ def test_no_plaintext_anywhere(server: LiveServer) -> None:
         "pronouns": f"canarypronoun{tag}",
         "their_words": f"canaryword{tag} = the boss",
         "notes": f"Canarynote{tag} met at the bus station",
+        "harm_names": f"Canaryharm{tag} Smith",
     }
     situation_canaries = {
         "interpreter_language": f"Canarylang{tag}",
@@ -168,6 +171,36 @@ def test_no_plaintext_anywhere(server: LiveServer) -> None:
     status, body_plan, _h = client.get(plan_path)
     assert status == 200 and plan_canaries["step"] in body_plan and plan_canaries["task"] in body_plan
     assert rules_canaries["battery_plan"] in body_plan  # the device item shows the rules' battery plan
+    # Issue 12: a release to a named outside party, an anonymous referral, a disclosure.
+    release_canaries = {
+        "recipient_name": f"Canaryrecipient{tag} Legal",
+        "recipient_details": f"Canaryreach{tag} at the office",
+        "purpose": f"Canarypurpose{tag} for a visa",
+        "benefits_risks": f"Canaryrisk{tag} discussed",
+    }
+    today = datetime.date.today()
+    release = {**release_canaries, "items": ["contact", "services"], "language": "en", "signed_how": "typed"}
+    release |= {"signed_name": canaries["name"], "signed_on": today.isoformat(), "text_shown": "on"}
+    release |= {"valid_until": (today + datetime.timedelta(days=30)).isoformat(), "form_token": str(uuid.uuid4())}
+    status, page, _h = client.post(person_path + "releases/new/", release)
+    assert status == 302, page[:3000]
+    referral_canaries = {"reason": f"Canaryreferral{tag} needs a lawyer"}
+    referral = {**referral_canaries, "need": "legal", "entry": HOTLINE_ID, "sharing": "anonymous"}
+    status, page, _h = client.post(person_path + "referrals/new/", {**referral, "form_token": str(uuid.uuid4())})
+    assert status == 302, page[:3000]
+    disclosure_canaries = {
+        "what": f"Canarydisclosed{tag} dates of visits",
+        "to_whom": f"Canarycourt{tag} clerk",
+        "legal_basis": f"Canarybasis{tag} order",
+        "not_telling_reason": f"Canarydanger{tag}x he reads her mail",
+    }
+    disclosure = {**disclosure_canaries, "kind": "court_order", "disclosed_on": today.isoformat(), "tell": "no"}
+    status, page, _h = client.post(person_path + "disclosures/new/", {**disclosure, "form_token": str(uuid.uuid4())})
+    assert status == 302, page[:3000]
+    status, hub, _h = client.get(person_path + "referrals/")
+    assert status == 200 and release_canaries["recipient_name"] in hub and "Canarycourt" in hub
+    for extra in (release_canaries, referral_canaries, disclosure_canaries):
+        canaries.update({f"i12_{name}": value for name, value in extra.items()})
     canaries.update(plan_canaries)
     canaries.update(situation_canaries)
     canaries.update({f"rules_{name}": value for name, value in rules_canaries.items()})

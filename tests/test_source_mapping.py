@@ -1,4 +1,4 @@
-"""Rows S1-S8 and T1-T4 of PRODUCT.md: where each requirement of the practice guides appears in the
+"""Rows S1-S9, T1-T4 and T6 of PRODUCT.md: where each requirement of the practice guides appears in the
 running product.  Each row names the page and the words a provider sees there."""
 
 from __future__ import annotations
@@ -118,6 +118,31 @@ ROWS: dict[str, list[tuple[Url, Role, list[str]]]] = {
             ["Injuries", "Medications", "Shelter", "Food and water"],
         ),
         (enc("injured/"), Role.PROVIDER, ["911 or an ambulance"]),
+        (
+            lambda w: f"/encounters/{ready(w, Mode.IN_PERSON).id}/needs/",
+            Role.PROVIDER,
+            ["Make a referral for these needs", "/referrals/new/?encounter="],
+        ),
+    ],
+    "S9 the hotline and local experts": [
+        (
+            lambda w: "/directory/",
+            Role.PROVIDER,
+            ["National Human Trafficking Hotline", "1-888-373-7888", "233733", "Canary Legal Aid A"],
+        ),
+        (enc("hotline-card/"), Role.PROVIDER, ["1-888-373-7888", "233733"]),
+    ],
+    "T6 resources and next steps: confirm stakeholder services": [
+        (
+            lambda w: f"/people/{w.person.id}/referrals/new/",
+            Role.PROVIDER,
+            ["Already receiving — check before referring", "Canary Clinic A", "Canary Legal Aid A"],
+        ),
+        (
+            lambda w: f"/people/{w.person.id}/referrals/",
+            Role.PROVIDER,
+            ["Services already received", "Referrals", "Releases of information", "Disclosures required by law"],
+        ),
     ],
 }
 
@@ -133,7 +158,7 @@ def test_row_appears_in_the_running_product(world_a: OrgWorld, row: str) -> None
         assert missing == [], (row, missing)
 
 
-def test_every_row_s1_to_s8_and_t1_to_t4_is_mapped() -> None:
+def test_every_row_s1_to_s9_t1_to_t4_and_t6_is_mapped() -> None:
     assert sorted(key.split()[0] for key in ROWS) == sorted(
-        [f"S{n}" for n in range(1, 9)] + [f"T{n}" for n in range(1, 5)]
+        [f"S{n}" for n in range(1, 10)] + [f"T{n}" for n in range(1, 5)] + ["T6"]
     )
