@@ -34,7 +34,11 @@ PAGE_ROLES = {
     "referrals:directory_import": Role.SUPERVISOR,
 }
 ANONYMOUS_PAGES = ["/login/", "/about-exit/", "/nowhere/"]
-NOT_PAGES = {"core:healthz", "encounters:requests_waiting", "referrals:directory_export"}  # JSON or CSV, not pages
+# JSON, CSV or PDF answers, not pages
+NOT_PAGES = {
+    "core:healthz", "encounters:requests_waiting", "referrals:directory_export", "referrals:release_pdf",
+    "referrals:release_blank_pdf",
+}  # fmt: skip
 
 
 def h1(body: str) -> str:

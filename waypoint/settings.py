@@ -260,6 +260,9 @@ if not PRODUCTION:
     refresh_static(STATICFILES_DIRS[0], STATIC_ROOT)
 
 DATA_UPLOAD_MAX_MEMORY_SIZE = 256 * 1024
+# Uploads stay in memory, at most 3 MB of each kept (waypoint/core/uploads.py): a scan of a signed
+# release is never spooled to a temporary file.
+FILE_UPLOAD_HANDLERS = ["waypoint.core.uploads.BoundedMemoryUploadHandler"]
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 200
 
 EMAIL_HOST = env_str("WAYPOINT_EMAIL_HOST", "")

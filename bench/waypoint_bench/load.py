@@ -19,8 +19,8 @@ from waypoint_bench.servers import BareServer, BenchServer
 from waypoint_bench.sessions import anonymous, fetch_raw, first_person_path, plan_path, signed_in
 
 WRK = ["/usr/bin/wrk"]  # replaced by the program found on PATH at start
-PAGES = ("people_list", "person_page", "plan_page", "contact_page", "login_anon")
-READ_PAGES = ("people_list", "person_page", "plan_page", "contact_page")
+PAGES = ("people_list", "person_page", "plan_page", "contact_page", "referrals_page", "login_anon")
+READ_PAGES = ("people_list", "person_page", "plan_page", "contact_page", "referrals_page")
 
 
 def wrk(url: str, cookie: str | None, args: argparse.Namespace, duration: float) -> dict[str, Any]:
@@ -129,12 +129,17 @@ def targets(server: BenchServer) -> dict[str, tuple[str, str, str]]:
             "person_page": ("/people/<id>/", person, session.cookie_header()),
             "plan_page": ("/plans/<id>/ (plan)", plan_path(session), session.cookie_header()),
             "contact_page": ("/people/<id>/contact/ (before you call)", person + "contact/", session.cookie_header()),
+            "referrals_page": ("/people/<id>/referrals/", person + "referrals/", session.cookie_header()),
             "login_anon": ("/login/ (anonymous)", "/login/", visitor.cookie_header()),
         }
         try:
             session.get(person + "contact/")
         except urllib.error.HTTPError:  # a tree from before issue 10 has no such page (404)
             del found["contact_page"]
+        try:
+            session.get(person + "referrals/")
+        except urllib.error.HTTPError:  # nor before issue 12
+            del found["referrals_page"]
         server.extra["targets"] = found
     return {key: (label, server.url + path, cookie) for key, (label, path, cookie) in server.extra["targets"].items()}
 

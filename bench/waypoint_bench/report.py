@@ -206,7 +206,7 @@ def verdicts(results: dict[str, Any]) -> list[tuple[str, str, str]]:
     for backend, figures in results["backends"].items():
         kind = PRIMARY_KIND[backend]
         for config in (figures.get("load") or {}).get("configs", []):
-            for key in ("people_list", "person_page", "plan_page", "contact_page"):
+            for key in ("people_list", "person_page", "plan_page", "contact_page", "referrals_page"):
                 if key not in config["targets"]:
                     continue
                 lock = config["targets"][key].get("locks", {}).get(kind, {})

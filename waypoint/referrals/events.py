@@ -70,7 +70,7 @@ audit.register(
         ReferralEvent.TO_LEDGER: _("Completed referral added to the services ledger"),
         ReleaseEvent.VIEWED: _("Release of information viewed"),
         ReleaseEvent.RECORDED: _("Release of information recorded"),
-        ReleaseEvent.REFUSED: _("Release of information refused"),
+        ReleaseEvent.REFUSED: _("Release not recorded: signer not allowed"),
         ReleaseEvent.REVOKED: _("Release of information revoked"),
         ReleaseEvent.FORM_PRINTED: _("Release form printed"),
         ReleaseEvent.SCAN_VIEWED: _("Signed release scan opened"),

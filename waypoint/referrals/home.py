@@ -15,6 +15,7 @@ from django.utils import timezone
 from waypoint.core import audit
 from waypoint.core.registry import HomePanel, home_panels
 from waypoint.orgs.models import Role
+from waypoint.referrals import sharing
 from waypoint.referrals.access import releases_for
 from waypoint.referrals.events import ReleaseEvent
 from waypoint.referrals.models import EXPIRING_SOON_DAYS
@@ -39,11 +40,7 @@ def _expiring(request: HttpRequest) -> dict[str, Any] | None:
         .defer("scan")
         .order_by("expires_at")
     )
-    last_moment = datetime.timedelta(microseconds=1)  # expires_at is the first moment it no longer holds
-    rows = [
-        {"release": release, "until": timezone.localtime(release.expires_at - last_moment).date()}
-        for release in releases[:LISTED]
-    ]
+    rows = [{"release": release, "until": sharing.last_day(release)} for release in releases[:LISTED]]
     if not rows:
         return None  # nothing to renew: no panel
     audit.record_for(request, ReleaseEvent.VIEWED, object_type="release", count=len(rows))

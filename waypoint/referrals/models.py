@@ -16,6 +16,7 @@ from typing import Any
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from waypoint.core.fields import EncryptedBooleanField, EncryptedCharField, EncryptedJSONField, EncryptedTextField
 from waypoint.orgs.models import Organisation
@@ -253,9 +254,9 @@ class ReferralStatus(models.TextChoices):
     DRAFT = "draft", _("Draft")
     SENT = "sent", _("Sent")
     ACCEPTED = "accepted", _("Accepted")
-    DECLINED = "declined", _("Declined")
-    COMPLETED = "completed", _("Completed")
-    WITHDRAWN = "withdrawn", _("Withdrawn")
+    DECLINED = "declined", pgettext_lazy("referral status", "Declined")
+    COMPLETED = "completed", pgettext_lazy("referral status", "Completed")
+    WITHDRAWN = "withdrawn", pgettext_lazy("referral status", "Withdrawn")
 
 
 # Which status may follow which; anything else is refused by the action.

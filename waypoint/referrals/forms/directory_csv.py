@@ -43,7 +43,7 @@ NO = {"no", "n", "false", "0", ""}
 
 def neutralise(value: str) -> str:
     """A cell as written to the CSV: a spreadsheet never runs it as a formula."""
-    return f"'{value}" if value.startswith(FORMULA_START) else value
+    return f"'{value}" if value.lstrip(" ").startswith(FORMULA_START) else value
 
 
 def _cells(entry: DirectoryEntry) -> list[str]:
@@ -98,7 +98,7 @@ def _choice_lookup(choices: Any) -> dict[str, str]:
 
 def _unquote(column: str, cell: str) -> tuple[str, bool]:
     """The cell's value, and whether it is refused as a formula."""
-    if cell.startswith("'") and cell[1:].startswith(FORMULA_START):
+    if cell.startswith("'") and cell[1:].lstrip(" ").startswith(FORMULA_START):
         return cell[1:], False  # marked as text by our own export
     start = cell.lstrip(" ")
     if start.startswith(("=", "@", "\t", "\r")):
