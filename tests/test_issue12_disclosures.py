@@ -396,3 +396,87 @@ def test_mark_expired_uses_the_clock_given(world_a: OrgWorld) -> None:
 
 def test_release_item_labels_exist() -> None:
     assert ReleaseItem.CONTACT.label
+
+
+# --- The child protective services step saved again (security review) ----------------------------
+
+DANGER = "Canary the parent is the exploiter"
+REPORT = {"agency": "County CPS", "reported_at": "2026-01-05T10:00"}
+
+
+def cps_url(encounter: Any) -> str:
+    return f"/encounters/{encounter.id}/child-protection/"
+
+
+def test_reopening_the_step_shows_the_danger_reason(world_a: OrgWorld) -> None:
+    client, encounter = minor_encounter(world_a)
+    assert client.post(cps_url(encounter), {**REPORT, "danger_reason": DANGER}).status_code == 302
+    page = client.get(cps_url(encounter)).content.decode()
+    assert DANGER in page
+
+
+def test_saving_again_keeps_the_danger_and_makes_no_task(world_a: OrgWorld) -> None:
+    client, encounter = minor_encounter(world_a)
+    client.post(cps_url(encounter), {**REPORT, "danger_reason": DANGER})
+    tasks = FollowUpTask.objects.count()
+    # The step reopened to correct the agency, the reason shown filled: saved as it is shown.
+    assert (
+        client.post(cps_url(encounter), {**REPORT, "agency": "State CPS", "danger_reason": DANGER}).status_code == 302
+    )
+    # And a post without the field at all (not asked this time): the danger stands.
+    assert client.post(cps_url(encounter), {**REPORT, "agency": "State CPS"}).status_code == 302
+    disclosure = cps(world_a)
+    assert disclosure.to_whom == "State CPS"
+    assert not disclosure.tell_person and disclosure.not_telling_reason == DANGER and disclosure.task_id is None
+    assert FollowUpTask.objects.count() == tasks
+    assert count(DisclosureEvent.RECORDED) == 1 and count(DisclosureEvent.UPDATED) == 2
+
+
+def test_clearing_the_danger_reason_on_purpose_makes_the_task(world_a: OrgWorld) -> None:
+    client, encounter = minor_encounter(world_a)
+    client.post(cps_url(encounter), {**REPORT, "danger_reason": DANGER})
+    assert client.post(cps_url(encounter), {**REPORT, "danger_reason": ""}).status_code == 302
+    disclosure = cps(world_a)
+    assert disclosure.tell_person and disclosure.not_telling_reason == "" and disclosure.task_id is not None
+    assert FollowUpTask.objects.get(pk=disclosure.task_id).status == "open"
+
+
+def test_a_danger_added_later_closes_the_tell_task(world_a: OrgWorld) -> None:
+    from waypoint.contact.events import ContactEvent
+
+    client, encounter = minor_encounter(world_a)
+    client.post(cps_url(encounter), REPORT)
+    task_id = cps(world_a).task_id
+    assert task_id is not None and FollowUpTask.objects.get(pk=task_id).status == "open"
+    assert client.post(cps_url(encounter), {**REPORT, "danger_reason": DANGER}).status_code == 302
+    disclosure = cps(world_a)
+    assert not disclosure.tell_person and disclosure.not_telling_reason == DANGER
+    assert FollowUpTask.objects.get(pk=task_id).status == "done"
+    assert AuditEvent.objects.filter(event=ContactEvent.TASK_DONE, object_id=task_id).count() == 1
+    assert AuditEvent.objects.filter(event=DisclosureEvent.UPDATED, object_id=disclosure.id).count() == 1
+    # Cleared on purpose later: a new follow-up, not the closed one.
+    client.post(cps_url(encounter), {**REPORT, "danger_reason": ""})
+    again = cps(world_a)
+    assert again.tell_person and again.task_id not in (None, task_id)
+
+
+def test_record_child_protection_keeps_a_danger_when_not_asked(world_a: OrgWorld) -> None:
+    kwargs: dict[str, Any] = {"encounter_id": world_a.encounter.id, "reported_on": None, "told_first": False}
+    record_child_protection(world_a.provider, world_a.person, agency="CPS", danger_reason=DANGER, **kwargs)
+    disclosure = record_child_protection(world_a.provider, world_a.person, agency="CPS 2", danger_reason=None, **kwargs)
+    assert not disclosure.tell_person and disclosure.not_telling_reason == DANGER and disclosure.task_id is None
+
+
+def test_a_contact_refusal_during_the_step_is_a_message_not_a_500(world_a: OrgWorld) -> None:
+    from unittest import mock
+
+    from waypoint.contact.actions import ContactRefused
+
+    client, encounter = minor_encounter(world_a)
+    refusal = ContactRefused("Canary refusal: that channel is not allowed")
+    with mock.patch("waypoint.referrals.actions.disclosures.add_tell_task", side_effect=refusal):
+        response = client.post(cps_url(encounter), REPORT)
+    assert response.status_code == 302 and response["Location"] == f"/encounters/{encounter.id}/"
+    page = client.get(response["Location"]).content.decode()
+    assert "Canary refusal: that channel is not allowed" in page
+    assert not [d for d in Disclosure.objects.all() if d.kind == DisclosureKind.CHILD_PROTECTION]  # all or nothing

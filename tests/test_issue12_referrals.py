@@ -498,3 +498,23 @@ def test_random_moves_never_leave_next_status(one_world: tuple[OrgWorld], moves:
     history = ["draft", *referral.changes.values_list("status", flat=True)]
     assert history == path
     assert all(b in NEXT_STATUS[a] for a, b in itertools.pairwise(path))
+
+
+# --- A referral refused because of its release is audited (security review) -------------------------
+
+
+def test_a_referral_refused_for_its_release_writes_one_refused_row(
+    client: Client, world_a: OrgWorld, world_b: OrgWorld
+) -> None:
+    sign_in(client, world_a.provider)
+    input_only = {"no items", "unknown item"}  # the form's own input: not a refusal to share
+    for label, (data, _message) in _refusals(world_a, world_b).items():
+        before = AuditEvent.objects.filter(event=ShareEvent.REFUSED).count()
+        response, reads = reads_during(lambda data=data: client.post(new_url(world_a), data))
+        assert response.status_code == 400, label
+        assert reads == [ReferralEvent.VIEWED], label  # the one read row of the page shown again
+        refused = AuditEvent.objects.filter(event=ShareEvent.REFUSED).order_by("id")[before:]
+        if label in input_only:
+            assert not refused, label
+        else:
+            assert [(row.object_type, row.object_id) for row in refused] == [("person", world_a.person.id)], label

@@ -8,6 +8,7 @@ finds no share outside a valid release."""
 from __future__ import annotations
 
 import datetime
+import uuid
 from typing import Any
 from unittest import mock
 
@@ -263,13 +264,18 @@ def attempts(draw: Any, entries: list[Any]) -> dict[str, Any]:
     expires_at = expires_at_end_of(signed_on + datetime.timedelta(days=draw(st.integers(0, 120))))
     items = draw(ITEMS.filter(bool))
     recipient = draw(st.sampled_from(entries))
-    release = {"items": items, "signed_on": signed_on, "expires_at": expires_at, "entry_id": recipient}
+    release = {
+        "items": items, "signed_on": signed_on, "expires_at": expires_at, "entry_id": recipient,
+        "snapshot": draw(st.sampled_from(["none", "same"])),
+    }  # fmt: skip
     start = signed_from(Release(signed_on=signed_on))
     if draw(st.integers(0, 2)) == 0:  # allowed by construction
         span = int((expires_at - start).total_seconds())
         at = start + datetime.timedelta(seconds=draw(st.integers(0, span - 1)))
         wanted = draw(st.lists(st.sampled_from(items), unique=True, min_size=1))
         return {"release": release, "revoked": False, "at": at, "items": wanted, "entry_id": recipient, "ok": True}
+    if recipient is not None and draw(st.integers(0, 5)) == 0:  # the listing renamed since it was signed
+        release["snapshot"] = "renamed"
     near = draw(st.sampled_from([start, expires_at]))
     at = near + datetime.timedelta(seconds=draw(st.integers(-3 * 86400, 3 * 86400) | st.integers(-2, 2)))
     return {
@@ -294,6 +300,7 @@ def inside_a_valid_release(record: Share) -> bool:
         and record.entry_id == release.entry_id
         and bool(record.items)
         and set(record.items) <= set(release.items)
+        and (release.entry is None or release.recipient_name in ("", release.entry.name))
     )
 
 
@@ -306,8 +313,10 @@ def test_no_share_is_ever_made_outside_a_valid_release(world_h: dict[str, Any], 
     def run(attempt: dict[str, Any]) -> None:
         shown = attempt["release"]
         entry = DirectoryEntry.objects.get(pk=shown["entry_id"]) if shown["entry_id"] else None
+        snapshots = {"none": "", "same": entry.name if entry else "", "renamed": "Canary Former Name"}
+        snapshot = snapshots[shown["snapshot"]] if entry else "A named party"
         release = new_release(
-            world, shown["items"], entry=entry, recipient_name="" if entry else "A named party",
+            world, shown["items"], entry=entry, recipient_name=snapshot,
             signed_on=shown["signed_on"], expires_at=shown["expires_at"],
             revoked_at=timezone.now() if attempt["revoked"] else None,
         )  # fmt: skip
@@ -325,7 +334,8 @@ def test_no_share_is_ever_made_outside_a_valid_release(world_h: dict[str, Any], 
                 counts["allowed"] += 1
 
     run()
-    outside = sum(not inside_a_valid_release(record) for record in Share.objects.select_related("release"))
+    shares = Share.objects.select_related("release", "release__entry")
+    outside = sum(not inside_a_valid_release(record) for record in shares)
     with capsys.disabled():
         print(f"\nshares outside a valid release: {outside}; allowed {counts['allowed']}, refused {counts['refused']}")
     assert outside == 0
@@ -381,7 +391,7 @@ def test_sharing_as_a_page_logs_one_row_and_shows_only_those_items(client: Clien
     for canary in NEVER:
         assert canary not in body
     until = (world_a.release.expires_at - SECOND).date()
-    assert "Shared under release of" in body and until.strftime("%m/%d/%Y").lstrip("0")[:2] in body
+    assert "Shared under the release signed" in body and until.strftime("%m/%d/%Y").lstrip("0")[:2] in body
     assert [r.event for r in rows] == [ShareEvent.MADE]  # no second (read) row
     record = Share.objects.get()
     assert record.items == ["contact", "services"] and record.entry_id == world_a.entry.id and not record.as_pdf
@@ -524,3 +534,177 @@ def test_audit_rows_hold_no_names(client: Client, world_a: OrgWorld) -> None:
     for row in AuditEvent.objects.all():
         assert "Canary" not in f"{row.event}{row.object_type}"
     assert audit.read_events()  # the register is loaded
+
+
+# --- The security review's findings -----------------------------------------------------------------
+
+
+def phone_answers(world: OrgWorld) -> None:
+    """A later phone encounter whose check kept every answer with a note; the notes of someone on the
+    line and the disconnection plan say how the calls are hidden."""
+    from waypoint.content.source import PHONE
+    from waypoint.encounters.models import Encounter, Mode
+
+    check = ContentSet.current(world.org.id, PHONE)
+    encounter = Encounter.objects.create(org=world.org, person=world.person, mode=Mode.PHONE, lead=world.provider)
+    Encounter.objects.filter(pk=encounter.pk).update(started_at=timezone.now() + SECOND)
+    notes = {
+        "someone_on_line": "CanaryCoverStory",
+        "disconnection": "CanaryCallbackPlan",
+        "write_down": "CanaryWriteNote",
+        "where_are_you": "CanaryWhereNote",
+    }
+    for key, note in notes.items():
+        SafetyAnswer.objects.create(
+            encounter=encounter, content_set=check, question_key=key, answer="yes", note=note, consented=True,
+            by_id=world.provider.id,
+        )  # fmt: skip
+
+
+def test_the_check_shares_only_the_answer_for_someone_on_the_line_and_disconnection(world_a: OrgWorld) -> None:
+    phone_answers(world_a)
+    section = share_content.sections(world_a.person, [ReleaseItem.SAFETY_CHECK], None).sections[0]
+    text = "\n".join(f"{label}: {value}" for label, value in section.rows)
+    assert "CanaryCoverStory" not in text and "CanaryCallbackPlan" not in text
+    assert "CanaryWhereNote" not in text and "Can you tell me where you are" not in text
+    assert "CanaryWriteNote" in text  # other answers keep their notes
+    rows = dict(section.rows)
+    on_line = next(label for label in rows if label.startswith("If someone comes on the line"))
+    cut = next(label for label in rows if label.startswith("How can we communicate if we get disconnected"))
+    assert rows[on_line] == "Yes" and rows[cut] == "Yes"  # the answer alone
+
+
+def unassigned_provider(world: OrgWorld) -> Any:
+    from tests.conftest import make_staff
+    from waypoint.orgs.models import Role
+
+    return make_staff(world.org, "provider.other", Role.PROVIDER)
+
+
+HOLDERS_ONLY = "Only the staff assigned to this record or a supervisor can see the preview and share it."
+
+
+def test_a_provider_not_assigned_sees_no_preview(client: Client, world_a: OrgWorld) -> None:
+    plant_canaries(world_a)
+    sign_in(client, unassigned_provider(world_a))
+    response, rows = reads_during(lambda: client.get(share_url(world_a)))
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert HOLDERS_ONLY in body
+    assert "Contact details" in body and world_a.entry.name in body  # the items and the release
+    assert "5550107777" not in body and "CanaryIdentify" not in body and 'section class="preview' not in body
+    assert 'name="items"' not in body  # nothing to submit
+    assert [r.event for r in rows] == [ReleaseEvent.VIEWED]
+
+
+@pytest.mark.parametrize("url", [share_url, release_share_url])
+def test_a_provider_not_assigned_cannot_share(client: Client, world_a: OrgWorld, url: Any) -> None:
+    plant_canaries(world_a)
+    sign_in(client, unassigned_provider(world_a))
+    response, rows = reads_during(lambda: client.post(url(world_a), {"items": ["contact"], "as": "page"}))
+    assert response.status_code == 409
+    body = response.content.decode()
+    assert HOLDERS_ONLY in body and "5550107777" not in body
+    assert not Share.objects.exists() and events(ShareEvent.MADE) == 0
+    assert sorted(r.event for r in rows) == sorted([ShareEvent.REFUSED, ReleaseEvent.VIEWED])
+
+
+def test_decide_refuses_a_listing_renamed_after_signing(world_a: OrgWorld) -> None:
+    from waypoint.referrals.sharing import Refusal, decide
+
+    release = world_a.release
+    kwargs = {"person_id": world_a.person.id, "entry_id": world_a.entry.id, "items": ["contact"]}
+    assert decide(release, **kwargs, at=timezone.now()).allowed  # no snapshot (older releases): no check
+    release.recipient_name = world_a.entry.name
+    assert decide(release, **kwargs, at=timezone.now()).allowed
+    DirectoryEntry.objects.filter(pk=world_a.entry.pk).update(name="Canary Renamed Service")
+    release.entry.refresh_from_db()
+    decision = decide(release, **kwargs, at=timezone.now())
+    assert decision.refusal == Refusal.RECIPIENT_CHANGED
+    assert str(decision.message) == (
+        "This listing changed after the release was signed. Check with the person and record a new release."
+    )
+
+
+def test_sharing_to_a_renamed_listing_is_refused_and_audited(client: Client, world_a: OrgWorld) -> None:
+    Release.objects.filter(pk=world_a.release.pk).update(recipient_name=world_a.entry.name)
+    DirectoryEntry.objects.filter(pk=world_a.entry.pk).update(name="Canary Renamed Service")
+    sign_in(client, world_a.provider)
+    response = client.post(share_url(world_a), {"items": ["contact"], "as": "page"})
+    assert (
+        response.status_code == 409 and "This listing changed after the release was signed" in response.content.decode()
+    )
+    assert not Share.objects.exists() and events(ShareEvent.REFUSED) == 1
+
+
+def test_a_second_submit_of_the_same_form_shares_once(client: Client, world_a: OrgWorld) -> None:
+    sign_in(client, world_a.provider)
+    page = client.get(share_url(world_a)).content.decode()
+    assert 'name="form_token"' in page
+    token = str(uuid.uuid4())
+    data = {"items": ["contact"], "as": "page", "form_token": token}
+    first = client.post(share_url(world_a), data)
+    second, rows = reads_during(lambda: client.post(share_url(world_a), data))
+    assert first.status_code == second.status_code == 200
+    # Nothing new is shared; showing the first share again is a read of the release: one read row.
+    assert Share.objects.count() == 1 and events(ShareEvent.MADE) == 1
+    assert [row.event for row in rows] == [ReleaseEvent.VIEWED]
+    assert "Information shared with consent" in second.content.decode()
+    client.post(share_url(world_a), {**data, "form_token": str(uuid.uuid4())})  # a new form: shares
+    assert Share.objects.count() == 2
+
+
+def test_the_action_remembers_the_token(world_a: OrgWorld) -> None:
+    token = uuid.uuid4()
+    kwargs = {"release_id": world_a.release.id, "entry_id": world_a.entry.id, "items": ["contact"], "token": token}
+    first = share(world_a.provider, world_a.person, **kwargs)
+    assert share(world_a.provider, world_a.person, **kwargs) == first
+    assert Share.objects.count() == 1 and events(ShareEvent.MADE) == 1
+
+
+def test_a_referral_shares_only_what_it_lists(client: Client, world_a: OrgWorld) -> None:
+    # The release covers services, the referral lists contact details only.
+    sign_in(client, world_a.provider)
+    response = client.post(share_url(world_a), {"items": ["contact", "services"], "as": "page"})
+    assert response.status_code == 409 and "Only what the referral lists can be shared." in response.content.decode()
+    with pytest.raises(ShareRefused) as refused:
+        share(
+            world_a.provider, world_a.person, release_id=None, entry_id=None, items=["services"],
+            referral=world_a.referral,
+        )  # fmt: skip
+    assert str(refused.value.message) == "Only what the referral lists can be shared."
+    assert not Share.objects.exists() and events(ShareEvent.REFUSED) == 2
+
+
+@pytest.mark.parametrize("status", ["withdrawn", "declined"])
+def test_a_withdrawn_or_declined_referral_shares_nothing(client: Client, world_a: OrgWorld, status: str) -> None:
+    plant_canaries(world_a)
+    Referral.objects.filter(pk=world_a.referral.pk).update(status=status)
+    sign_in(client, world_a.provider)
+    message = "This referral was withdrawn or declined: nothing is shared."
+    page = client.get(share_url(world_a)).content.decode()
+    assert message in page and "5550107777" not in page  # no preview
+    response = client.post(share_url(world_a), {"items": ["contact"], "as": "page"})
+    assert response.status_code == 409 and message in response.content.decode()
+    assert not Share.objects.exists() and events(ShareEvent.REFUSED) == 1
+    refused_row = AuditEvent.objects.get(event=ShareEvent.REFUSED)
+    assert refused_row.object_id == world_a.release.id
+
+
+def test_no_pdf_renderer_shares_nothing(client: Client, world_a: OrgWorld) -> None:
+    sign_in(client, world_a.provider)
+    with mock.patch("waypoint.printing.render.available", return_value=False):
+        response, rows = reads_during(lambda: client.post(share_url(world_a), {"items": ["contact"], "as": "pdf"}))
+    assert response.status_code == 503
+    assert "This server cannot make PDFs yet. Ask your administrator." in response.content.decode()
+    assert not Share.objects.exists() and events(ShareEvent.MADE) == 0
+    assert [r.event for r in rows] == [ReleaseEvent.VIEWED]
+
+
+def test_releases_are_loaded_without_their_scan(rf: Any, world_a: OrgWorld) -> None:
+    from waypoint.referrals.parts import PART
+
+    request = rf.get("/")
+    request.user = world_a.provider
+    releases = PART.context(request, world_a.person)["releases"]
+    assert releases and all("scan" in release.get_deferred_fields() for release in releases)

@@ -95,6 +95,8 @@ def test_record_see_and_revoke_a_release(
         sweep.check(page, "release form")
         assert page.locator(".release-text[lang=es]").count() == 1  # her language, not the interface's
         assert page.is_checked("input[name=language][value=es]")
+        told = "The recipient will also be told who you are (your name), along with what is listed here."
+        assert translate("es", told) in page.inner_text(".release-text")
 
         # Recorded without a signature first: refused, with the message next to the field.
         listing = choose_listing(page)

@@ -394,7 +394,8 @@ def save_child_protection_report(staff: Staff, encounter: Encounter, data: Mappi
     """A minor's child protective services report, or why it is deferred.  A report made (an agency
     given) is also written to the disclosure log, in this transaction: the young person told first
     needs no follow-up; otherwise one is made to tell them, unless ``danger_reason`` says why
-    telling them would put them in danger."""
+    telling them would put them in danger (``danger_reason`` None: not asked this time, and a danger
+    recorded before stands; given empty: cleared on purpose)."""
     encounter = _open(encounter, Step.MINOR)
     fields = {key: value for key, value in data.items() if key != "danger_reason"}
     report, _created = ChildProtectionReport.objects.update_or_create(
@@ -407,7 +408,7 @@ def save_child_protection_report(staff: Staff, encounter: Encounter, data: Mappi
         record_child_protection(
             staff, encounter.person, encounter_id=encounter.id, agency=str(report.agency),
             reported_on=reported.date() if reported else None, told_first=bool(report.told_first),
-            danger_reason=str(data.get("danger_reason") or ""),
+            danger_reason=None if data.get("danger_reason") is None else str(data["danger_reason"]),
         )  # fmt: skip
     _mark(staff, encounter, Step.MINOR, StepStatus.DONE)
     return report

@@ -93,14 +93,21 @@ def disclosures_for(user: Any) -> QuerySet[Disclosure]:
 
 def get_referral(request: HttpRequest, person_id: Any, referral_id: uuid.UUID | str) -> Referral:
     try:
-        return referrals_for(request.user).select_related("entry", "release").get(pk=referral_id, person_id=person_id)
+        referrals = referrals_for(request.user).select_related("entry", "release").defer("release__scan")
+        return referrals.get(pk=referral_id, person_id=person_id)
     except (Referral.DoesNotExist, ValueError, ValidationError):
         deny(request, "referral", referral_id)
 
 
-def get_release(request: HttpRequest, person_id: Any, release_id: uuid.UUID | str) -> Release:
+def get_release(
+    request: HttpRequest, person_id: Any, release_id: uuid.UUID | str, *, with_scan: bool = False
+) -> Release:
+    """A release of this person's record (its scan, large, is loaded only ``with_scan``)."""
+    releases = releases_for(request.user).select_related("entry")
+    if not with_scan:
+        releases = releases.defer("scan")
     try:
-        return releases_for(request.user).select_related("entry").get(pk=release_id, person_id=person_id)
+        return releases.get(pk=release_id, person_id=person_id)
     except (Release.DoesNotExist, ValueError, ValidationError):
         deny(request, "release", release_id)
 

@@ -51,6 +51,7 @@ class ShareEvent(StrEnum):
 class DisclosureEvent(StrEnum):
     VIEWED = "disclosure.viewed"
     RECORDED = "disclosure.recorded"
+    UPDATED = "disclosure.updated"  # an encounter's child protective services report saved again
 
 
 audit.register(
@@ -79,6 +80,7 @@ audit.register(
         ShareEvent.REFUSED: _("Sharing refused"),
         DisclosureEvent.VIEWED: _("Disclosure viewed"),
         DisclosureEvent.RECORDED: _("Compelled disclosure recorded"),
+        DisclosureEvent.UPDATED: _("Compelled disclosure changed"),
     },
     reads=[
         ServiceEvent.VIEWED,

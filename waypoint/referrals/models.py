@@ -138,6 +138,13 @@ class DirectoryEntry(models.Model):
         """The listing's name; the built-in hotline's in the reader's language."""
         return _("National Human Trafficking Hotline") if self.builtin else self.name
 
+    @property
+    def display_languages(self) -> list[Any]:
+        """The listing's languages as typed; the built-in hotline's in the reader's language."""
+        if self.builtin:
+            return [_("English"), _("Spanish"), _("200+ more through interpreters")]
+        return list(self.languages or [])
+
     def needs_verifying(self, today: datetime.date | None = None) -> bool:
         """Not verified in the last 12 months (or never).  The built-in hotline never is."""
         if self.builtin:
@@ -231,7 +238,13 @@ class Release(models.Model):
 
     @property
     def recipient_label(self) -> Any:
-        return self.entry.display_name if self.entry_id and self.entry else self.recipient_name
+        """The recipient as the release was signed: a listing's name as it was then (kept in
+        ``recipient_name`` when recorded), a named outside party's name, or the built-in hotline's
+        translated name; a release recorded before names were kept shows the listing's name now."""
+        entry = self.entry if self.entry_id else None
+        if entry is not None and (entry.builtin or not self.recipient_name):
+            return entry.display_name
+        return self.recipient_name
 
     def state(self, now: datetime.datetime | None = None) -> str:
         now = now or timezone.now()

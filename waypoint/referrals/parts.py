@@ -147,7 +147,7 @@ def _timeline(person: Any) -> list[TimelineEntry]:
 
 def _context(request: HttpRequest, person: Any) -> dict[str, Any]:
     now = timezone.now()
-    releases = list(releases_for(request.user).filter(person=person).select_related("entry"))
+    releases = list(releases_for(request.user).filter(person=person).select_related("entry").defer("scan"))
     releases.sort(key=lambda release: STATE_ORDER.index(ReleaseState(release.state(now))))
     return {
         "services": services_for(request.user).filter(person=person),

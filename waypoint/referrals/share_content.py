@@ -10,7 +10,9 @@ Each ``ReleaseItem`` reads one source and nothing else:
   (where they live is a secret of the rules; the section says the channel is allowed, not where).
 - PLAN_<domain>: that domain's current and future steps from the safety plan.
 - SAFETY_CHECK: the latest encounter's safety-check answers the person agreed to have written down
-  (``SafetyAnswer.consented``), except where they are (whereabouts are never shared).
+  (``SafetyAnswer.consented``), except where they are (whereabouts are never shared); for what to
+  do if someone comes on the line and the plan if the call is cut, only the answer (yes, no, not
+  sure), never the note (it says how they hide the calls: a cover name, a callback plan).
 - SERVICES: the services ledger.
 - DOCUMENTS: the documents the release itself lists.
 
@@ -46,6 +48,8 @@ PLAN_DOMAINS: dict[str, str] = {
     ReleaseItem.PLAN_EMOTIONAL: SafetyDomain.EMOTIONAL,
 }
 NEVER_SHARED_QUESTIONS = frozenset({"where_are_you"})  # whereabouts are never shared
+# The phone check's questions whose notes say how they keep the calls hidden: the answer only.
+ANSWER_ONLY_QUESTIONS = frozenset({"someone_on_line", "disconnection"})
 # Postal and visit addresses say where the person lives or stays: a secret of the contact rules
 # (assigned staff and supervisors only, after a step-up), so a share never carries them.
 ADDRESS_KEPT = frozenset({ContactChannel.POST, ContactChannel.VISIT})
@@ -156,7 +160,8 @@ def _check_rows(person: Person, language: str) -> list[tuple[str, str]]:
         if answer is None or line.key in NEVER_SHARED_QUESTIONS:
             continue
         said = str(answers.get(answer.answer, "")) if answer.answer else ""
-        text = " · ".join(part for part in (said, str(answer.note or "").strip()) if part)
+        note = "" if line.key in ANSWER_ONLY_QUESTIONS else str(answer.note or "").strip()
+        text = " · ".join(part for part in (said, note) if part)
         rows.append((line.text, text or "—"))
     return rows
 

@@ -16,6 +16,7 @@ from django.urls import reverse
 from waypoint.content.models import read_aloud_scripts
 from waypoint.core import reads
 from waypoint.core.access import ViewFunc, deny
+from waypoint.core.actions import Refused as BaseRefused
 from waypoint.encounters.access import get_encounter
 from waypoint.encounters.actions import EncounterClosed, Refused
 from waypoint.encounters.events import EncounterEvent
@@ -89,16 +90,17 @@ def posted(request: AuthenticatedHttpRequest) -> Any:
 
 
 def saved(request: AuthenticatedHttpRequest, encounter: Encounter, change: Callable[[], object]) -> HttpResponse:
-    """Run the change (an action); back to the step list, with the reason if it was refused."""
+    """Run the change (an action); back to the step list, with the reason if it was refused (by this
+    app or another one it asks, e.g. the contact app refusing a follow-up's channel)."""
     try:
         change()
-    except Refused as reason:
+    except BaseRefused as reason:
         return refused(request, encounter, reason)
     return redirect("encounters:detail", encounter_id=encounter.id)
 
 
 def refused(
-    request: AuthenticatedHttpRequest, encounter: Encounter, reason: Refused, to: str = "encounters:detail"
+    request: AuthenticatedHttpRequest, encounter: Encounter, reason: BaseRefused, to: str = "encounters:detail"
 ) -> HttpResponse:
     """Say why nothing was changed, and go back (to the step list unless told otherwise, at its top
     where the reason is: not at the next step)."""

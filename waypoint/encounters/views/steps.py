@@ -36,7 +36,8 @@ from waypoint.encounters.models import Answer, Encounter, SafetyAnswer, Step
 from waypoint.encounters.views.common import encounter_step, posted, refused, saved, scripts, show
 from waypoint.orgs.http import AuthenticatedHttpRequest
 from waypoint.people.access import READERS
-from waypoint.referrals.access import releases_for
+from waypoint.referrals.access import disclosures_for, releases_for
+from waypoint.referrals.models import DisclosureKind
 
 GATE_FIELDS = ("gate", "gate_reason", "interpreter", "gender_preference_offered")
 
@@ -248,21 +249,30 @@ def encounter_education(request: AuthenticatedHttpRequest, encounter: Encounter)
 MINOR_FIELDS = ("agency", "reported_at", "reference", "told_first", "told_by", "deferred_reason")
 
 
-def _minor_initial(encounter: Encounter) -> dict[str, Any]:
+def _minor_initial(request: AuthenticatedHttpRequest, encounter: Encounter) -> dict[str, Any]:
+    """The saved report, and the danger reason recorded on its disclosure (kept only there): shown
+    filled, so saving the step again keeps it unless the provider empties it on purpose."""
     report = encounter.child_protection_report()
-    return {} if report is None else {name: getattr(report, name) for name in MINOR_FIELDS}
+    if report is None:
+        return {}
+    initial = {name: getattr(report, name) for name in MINOR_FIELDS}
+    found = disclosures_for(request.user).filter(person_id=encounter.person_id, source_encounter_id=encounter.id)
+    cps = next((d for d in found if d.kind == DisclosureKind.CHILD_PROTECTION), None)  # the kind is encrypted
+    if cps is not None and not cps.tell_person:
+        initial["danger_reason"] = cps.not_telling_reason
+    return initial
 
 
 @policy(*READERS)
 @require_http_methods(["GET", "POST"])
 @encounter_step(Step.MINOR)
 def encounter_minor(request: AuthenticatedHttpRequest, encounter: Encounter) -> HttpResponse:
-    form = MinorForm(posted(request), initial=_minor_initial(encounter))
-    return _form_step(
-        request,
-        encounter,
-        Step.MINOR,
-        form,
-        "encounters/step_form.html",
-        lambda data: actions.save_child_protection_report(request.user, encounter, data),
-    )
+    form = MinorForm(posted(request), initial=_minor_initial(request, encounter))
+    asked = request.method == "POST" and "danger_reason" in request.POST  # absent: not asked, kept as recorded
+
+    def save(data: dict[str, Any]) -> object:
+        return actions.save_child_protection_report(
+            request.user, encounter, {**data, "danger_reason": data.get("danger_reason", "") if asked else None}
+        )
+
+    return _form_step(request, encounter, Step.MINOR, form, "encounters/step_form.html", save)

@@ -114,12 +114,19 @@ def record_child_protection(
     agency: str,
     reported_on: datetime.date | None,
     told_first: bool,
-    danger_reason: str = "",
+    danger_reason: str | None = "",
 ) -> Disclosure:
     """The disclosure log's row for an encounter's child protective services report (made, not only
     deferred), created or updated; called inside the encounter step's own transaction.  The young
     person told first needs no follow-up; otherwise a follow-up to tell them is made once, unless
-    ``danger_reason`` says telling them would put them in danger."""
+    ``danger_reason`` says telling them would put them in danger.
+
+    Saved again (the step reopened to correct the agency, say): a danger recorded earlier stays
+    recorded unless the provider cleared the reason on purpose (``danger_reason`` given empty: the
+    step's field, shown filled, was emptied); ``None`` means the reason was not asked this time, and
+    what was recorded stands.  A danger reason added after the follow-up to tell them was made
+    closes that follow-up (through the contact app, audited).  Every save of an existing row is
+    audited (``DisclosureEvent.UPDATED``)."""
     found = Disclosure.objects.select_for_update().filter(person_id=person.id, source_encounter_id=encounter_id)
     disclosure = next((d for d in found if d.kind == DisclosureKind.CHILD_PROTECTION), None)  # the kind is encrypted
     created = disclosure is None
@@ -128,19 +135,32 @@ def record_child_protection(
             org_id=person.org_id, person=person, kind=DisclosureKind.CHILD_PROTECTION,
             source_encounter_id=encounter_id, created_by_id=staff.id,
         )  # fmt: skip
+    in_danger = not created and not disclosure.tell_person and bool(str(disclosure.not_telling_reason or "").strip())
     disclosure.what, disclosure.legal_basis = cps_what(), cps_legal_basis()
     disclosure.to_whom = agency
     disclosure.disclosed_on = reported_on or timezone.localdate()
-    danger_reason = danger_reason.strip()
+    reason = (danger_reason or "").strip()
     if told_first:
         disclosure.tell_person, disclosure.not_telling_reason = True, ""
-    elif danger_reason:
-        disclosure.tell_person, disclosure.not_telling_reason = False, danger_reason
+    elif reason:
+        disclosure.tell_person, disclosure.not_telling_reason = False, reason
+        _close_tell_task(staff, disclosure)
+    elif in_danger and danger_reason is None:
+        pass  # the danger recorded stands: not asked this time, so not cleared
     else:
         disclosure.tell_person, disclosure.not_telling_reason = True, ""
-        if disclosure.task_id is None:
+        if disclosure.task_id is None or in_danger:  # a danger cleared on purpose: a new follow-up
             disclosure.task_id = add_tell_task(staff, person).id
     disclosure.save()
-    if created:
-        audit.record_by(staff, DisclosureEvent.RECORDED, disclosure)
+    audit.record_by(staff, DisclosureEvent.RECORDED if created else DisclosureEvent.UPDATED, disclosure)
     return disclosure
+
+
+def _close_tell_task(staff: Any, disclosure: Disclosure) -> None:
+    """Telling them would now put them in danger: the follow-up to tell them, if still open, is
+    closed through the contact app (its own audit row), so nobody acts on it."""
+    if disclosure.task_id is None:
+        return
+    task = FollowUpTask.objects.filter(pk=disclosure.task_id).first()
+    if task is not None:
+        contact_actions.complete_task(staff, task)

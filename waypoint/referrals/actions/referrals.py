@@ -82,9 +82,7 @@ def _create_once(
     items: list[str] = []
     if mode == SharingMode.RELEASE:
         chosen = data.get("release")
-        release = (
-            Release.objects.select_for_update().filter(pk=chosen.id, org_id=person.org_id).first() if chosen else None
-        )
+        release = _locked_release(chosen.id, person.org_id) if chosen else None
         items = sorted(set(data.get("items") or ()))
         decision = sharing.decide(release, person_id=person.id, entry_id=entry.id, items=items, at=timezone.now())
         if not decision.allowed:
@@ -98,6 +96,21 @@ def _create_once(
     remember_result(staff.id, token, IDEMPOTENCY_TYPE, referral.id)
     audit.record_by(staff, ReferralEvent.CREATED, referral)
     return referral
+
+
+def _locked_release(release_id: uuid.UUID, org_id: uuid.UUID) -> Release | None:
+    """The release locked for this transaction, with its listing (``decide`` compares the listing's
+    name with the one signed for); never its scan."""
+    found = Release.objects.select_for_update(of=("self",)).select_related("entry").defer("scan")
+    return found.filter(pk=release_id, org_id=org_id).first()
+
+
+@transaction.atomic
+def refuse_for_release(staff: Any, person: Person) -> None:
+    """A new referral's form was refused because of its release (none for that listing, expired,
+    revoked, another recipient, items it does not list): nothing was made, and the refused attempt to
+    share is audited against the person (ids only)."""
+    audit.record_by(staff, ShareEvent.REFUSED, person)
 
 
 SENT_REFUSED = _(
@@ -130,11 +143,7 @@ def change_status(
         if status == ReferralStatus.DECLINED and not reason.strip():
             raise ReferralRefused(_("Say why the service declined."), field="reason")
         if status == ReferralStatus.SENT and current.sharing == SharingMode.RELEASE:
-            release = (
-                Release.objects.select_for_update().filter(pk=current.release_id, org_id=current.org_id).first()
-                if current.release_id
-                else None
-            )
+            release = _locked_release(current.release_id, current.org_id) if current.release_id else None
             decision = sharing.decide(
                 release, person_id=current.person_id, entry_id=current.entry_id, items=current.items or (),
                 at=now or timezone.now(),

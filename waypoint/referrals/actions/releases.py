@@ -1,5 +1,6 @@
 """Every change to releases of information, each one atomic with its own audit row: recording a
-release (idempotent by the form's token), recording that one was refused (the consenting party
+release (idempotent by the form's token; a directory listing's name and ways to reach it are
+stored with it as they were when it was signed), recording that one was refused (the consenting party
 matched someone who may be harming the person: nothing saved, the refusal audited and committed),
 revoking one (at once, also orally; also when expired), and the printed copy and the scan being
 opened.
@@ -21,7 +22,7 @@ from waypoint.people.models import Person
 from waypoint.referrals import sharing
 from waypoint.referrals.events import ReleaseEvent
 from waypoint.referrals.forms.releases import ReleaseForm
-from waypoint.referrals.models import Release, ReleaseItem
+from waypoint.referrals.models import DirectoryEntry, Release, ReleaseItem
 
 TOKEN_KIND = "release"  # noqa: S105 (the kind of object an idempotency key names)
 
@@ -40,6 +41,12 @@ def record_release(
         return earlier
 
 
+def listing_details(entry: DirectoryEntry) -> str:
+    """How to reach a directory listing, one way a line, as stored with a release signed for it."""
+    ways = (entry.phone, entry.text_number, entry.email, entry.website, entry.address)
+    return "\n".join(way.strip() for way in ways if way and way.strip())
+
+
 @transaction.atomic
 def _record_once(staff: Staff, person: Person, form: ReleaseForm, source_encounter_id: uuid.UUID | None) -> uuid.UUID:
     token = form.cleaned_data.get("form_token")
@@ -55,8 +62,10 @@ def _record_once(staff: Staff, person: Person, form: ReleaseForm, source_encount
         org_id=person.org_id,
         person=person,
         entry=entry,
-        recipient_name="" if entry else data["recipient_name"].strip(),
-        recipient_details="" if entry else data["recipient_details"].strip(),
+        # A directory listing's name and ways to reach it, as they were when it was signed: the
+        # listing may be edited later, the release still names what the person agreed to.
+        recipient_name=entry.name if entry else data["recipient_name"].strip(),
+        recipient_details=listing_details(entry) if entry else data["recipient_details"].strip(),
         items=items,
         documents=data["documents"].strip() if ReleaseItem.DOCUMENTS in items else "",
         purpose=data["purpose"].strip(),
@@ -88,7 +97,7 @@ def record_refusal(staff: Staff, person: Person) -> None:
 def revoke_release(staff: Staff, release: Release, how: str, note: str = "") -> bool:
     """Revoke at once (from this moment nothing more is shared under it), also when it has already
     expired.  Returns False, changing nothing, when it was already revoked."""
-    current = Release.objects.select_for_update().get(pk=release.pk)
+    current = Release.objects.select_for_update().defer("scan").get(pk=release.pk)
     if current.revoked_at is not None:
         return False
     current.revoked_at, current.revoked_by_id = timezone.now(), staff.id

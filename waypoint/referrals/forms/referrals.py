@@ -32,6 +32,7 @@ from waypoint.referrals.models import (
 REASON_MAX = 2000
 STATUS_REASON_MAX = 1000
 ITEM_REFUSALS = {sharing.Refusal.NO_ITEMS, sharing.Refusal.UNKNOWN_ITEMS, sharing.Refusal.OUTSIDE_RELEASE}
+INPUT_REFUSALS = {sharing.Refusal.NO_ITEMS, sharing.Refusal.UNKNOWN_ITEMS}  # the form's input, not the release
 # The sharing choices in the order offered: the two that need no consent first.
 SHARING_ORDER = (SharingMode.ANONYMOUS, SharingMode.WARM_HANDOFF, SharingMode.RELEASE)
 
@@ -44,7 +45,7 @@ def entry_label(entry: DirectoryEntry) -> str:
 
 def last_day(release: Release) -> datetime.date:
     """The last day a release holds (``expires_at`` is the first moment it no longer does)."""
-    return (timezone.localtime(release.expires_at) - datetime.timedelta(microseconds=1)).date()
+    return sharing.last_day(release)
 
 
 def release_label(release: Release) -> str:
@@ -127,7 +128,7 @@ class ReferralForm(SafeForm):
         self.refusal: sharing.Refusal | None = None
         self.now = timezone.now()
         self.fields["entry"].queryset = entries  # type: ignore[attr-defined]
-        self._releases = list(releases.select_related("entry"))
+        self._releases = list(releases.select_related("entry").defer("scan"))
         self.fields["release"].widget.choices = [  # type: ignore[attr-defined]
             (str(r.id), release_label(r)) for r in usable(self._releases, self.now)
         ]
@@ -162,6 +163,12 @@ class ReferralForm(SafeForm):
             self.add_error("items" if decision.refusal in ITEM_REFUSALS else "release", decision.message)
         data["release"] = release
         return data
+
+    @property
+    def refused_for_release(self) -> bool:
+        """The release refused the referral (none for that listing, expired, revoked, another
+        recipient, items it does not list): not a choice left empty or unknown."""
+        return self.refusal is not None and self.refusal not in INPUT_REFUSALS
 
     @property
     def ask_for_release(self) -> bool:

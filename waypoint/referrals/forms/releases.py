@@ -3,14 +3,19 @@ benefits and risks, the language its text was read in, who consents, the written
 expiry) and the form that revokes one.
 
 Defends against: a release with no recipient or two; with no items; with an expiry before the
-signature or beyond the organisation's maximum; signed orally (there is no oral option); a minor's
-release signed by someone the organisation's rule does not allow; a consenting party whose name
-matches someone recorded as possibly harming the person (``harm_match``: the view records the
-refusal through its own action and saves nothing); a scan that is not a PDF, PNG or JPEG by its
-first bytes, or larger than 2 MB.
+signature or holding more days (the signing day counted) than the organisation's maximum; signed
+orally (there is no oral option); a minor's release signed by someone the organisation's rule does
+not allow, or a release for someone whose age is unknown (the rule cannot be applied); a consenting
+party whose name matches someone recorded as possibly harming the person (``harm_match``: several
+names on a line, titles and kinship words, initials, ł/ø/ß and ue/ü spellings; the message gives
+no reason, since the signer may be reading the screen; the view records the refusal through its
+own action and saves nothing); a scan that is not a PDF, PNG or JPEG by its first bytes, or larger
+than 2 MB.
 
-Does not defend against: a guardian who gives another name; the required tick and the names list
-are the only guard, and the provider's judgement."""
+Does not defend against: a guardian who gives another name, or a nickname or spelling the names
+list does not hold; the required tick and the names list are the only guard, and the provider's
+judgement.  The loose matching refuses some people it need not (a line "Pérez, Juan" is read as two
+names): the refused signer is sent to a supervisor, never recorded."""
 
 from __future__ import annotations
 
@@ -39,29 +44,77 @@ SCAN_TYPES = (  # first bytes -> content type
     (b"\xff\xd8\xff", "image/jpeg"),
 )
 TYPED_SIGNATURE_MAX_AGE_DAYS = 30
+# Gives no reason: whoever is signing may be reading the screen.
+SIGNER_REFUSED = _(
+    "This person cannot sign this release. Nothing was saved. Talk with your supervisor before going on."
+)
+AGE_UNKNOWN = _("Record their age or an estimate on the record first: a minor's release follows a different rule.")
 
 
 # --- Names -----------------------------------------------------------------------------------------
 
 
+# Letters NFKD does not take apart, written as the plain letters people type without them.
+# (\u0131 is the dotless i.)
+LETTER_FOLDS = str.maketrans({"ł": "l", "ø": "o", "đ": "d", "ß": "ss", "æ": "ae", "œ": "oe", "\u0131": "i"})
+# German ü, ö, ä are also written ue, oe, ae: both spellings become u, o, a (on both sides).
+GERMAN_PAIRS = re.compile(r"(ue|oe|ae)")
+# Where one line (or one typed name) holds more than one name.
+NAME_SEPARATORS = re.compile(r"[,;/()]|\s(?:and|y)\s")
+# Titles and kinship words, dropped when comparing with the names of people who may be harming
+# them (written here as ``name_words`` leaves them: accents dropped, lower case).
+NAME_TITLES = frozenset(
+    {"tio", "tia", "uncle", "aunt", "mr", "mrs", "ms", "sr", "sra", "srta", "don", "dona", "senor", "senora", "mister"}
+)
+
+
+def _fold(value: str) -> str:
+    folded = unicodedata.normalize("NFKD", normalise_for_index(value).translate(LETTER_FOLDS))
+    return "".join(ch for ch in folded if not unicodedata.combining(ch)).translate(LETTER_FOLDS)
+
+
 def name_words(value: str) -> frozenset[str]:
     """The words of a name, compared loosely: ``normalise_for_index`` (case, width, spacing), then
-    accents and punctuation dropped, so "Juan Pérez", "juan  perez" and "JUAN PEREZ." are one name."""
-    folded = unicodedata.normalize("NFKD", normalise_for_index(value))
-    plain = "".join(ch for ch in folded if not unicodedata.combining(ch))
-    return frozenset(re.sub(r"[\W_]+", " ", plain).split())
+    accents and punctuation dropped, letters such as ł, ø, ß written plainly and German ue/oe/ae
+    read as u/o/a, so "Juan Pérez", "juan  perez" and "JUAN PEREZ." are one name, and so are
+    "Müller" and "Mueller"."""
+    plain = re.sub(r"[\W_]+", " ", _fold(value))
+    return frozenset(GERMAN_PAIRS.sub(lambda pair: pair.group(1)[0], word) for word in plain.split())
 
 
 def same_name(a: str, b: str) -> bool:
     return bool(name_words(a)) and name_words(a) == name_words(b)
 
 
+def split_names(value: str) -> list[frozenset[str]]:
+    """The separate names in ``value`` ("Juan Pérez, Carlos Ruiz", "Ana y José", "Juan (Tío)"), each
+    as its words without titles or kinship words; names left empty are dropped."""
+    parts = NAME_SEPARATORS.split(f" {_fold(value)} ")
+    names = [name_words(part) - NAME_TITLES for part in parts]
+    return [words for words in names if words]
+
+
+def _word_matches(a: str, b: str) -> bool:
+    """The same word, or one of them is a single letter (an initial) that the other starts with."""
+    return a == b or (len(a) == 1 and b.startswith(a)) or (len(b) == 1 and a.startswith(b))
+
+
+def _covers(shorter: frozenset[str], longer: frozenset[str]) -> bool:
+    return all(any(_word_matches(word, other) for other in longer) for word in shorter)
+
+
+def _words_match(wa: frozenset[str], wb: frozenset[str]) -> bool:
+    if len(wa) > len(wb):
+        wa, wb = wb, wa
+    return _covers(wa, wb) or (len(wa) == len(wb) and _covers(wb, wa))
+
+
 def names_match(a: str, b: str) -> bool:
-    """Equal, or every word of the shorter name is in the longer ("Juan Pérez" and "Juan Carlos Pérez")."""
-    wa, wb = name_words(a), name_words(b)
-    if not wa or not wb:
-        return False
-    return wa <= wb or wb <= wa
+    """Whether any name in ``a`` matches any name in ``b``: every word of the shorter name matches a
+    word of the longer ("Juan Pérez" and "Juan Carlos Pérez"; "J. Pérez" and "Juan Pérez"; "Tío Juan"
+    and "Juan Pérez"), after ``split_names``.  A relative who only shares a surname does not match
+    ("María López" and "José López")."""
+    return any(_words_match(wa, wb) for wa in split_names(a) for wb in split_names(b))
 
 
 def harm_match(name: str, harm_names: str) -> bool:
@@ -70,8 +123,8 @@ def harm_match(name: str, harm_names: str) -> bool:
 
 
 def consenting_party_for(person: Person, org: Organisation) -> str:
-    """Who signs: an adult (or a person whose age is unknown) for themselves; a minor as the
-    organisation's rule says."""
+    """Who signs: an adult for themselves; a minor as the organisation's rule says.  (A person whose
+    age is unknown gets PERSON here, but the form refuses to record their release.)"""
     if person.is_minor is not True:
         return ConsentingParty.PERSON
     rule = org.minor_release_consent
@@ -182,6 +235,7 @@ class ReleaseForm(SafeForm):
         self.person, self.org = person, org
         self.party = consenting_party_for(person, org)
         self.for_minor = person.is_minor is True
+        self.age_unknown = person.is_minor is None  # who signs depends on it: refused until it is known
         self.harm_match = False
         self.scan_bytes: bytes = b""
         self.scan_content_type = ""
@@ -224,6 +278,8 @@ class ReleaseForm(SafeForm):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
+        if self.age_unknown:
+            self.add_error(None, AGE_UNKNOWN)
         self._clean_recipient(data)
         if ReleaseItem.DOCUMENTS in (data.get("items") or ()) and not (data.get("documents") or "").strip():
             self.add_error("documents", _("Name the documents that may be shared."))
@@ -263,14 +319,14 @@ class ReleaseForm(SafeForm):
                 "guardian_not_harming", _("Confirm that this person is not someone who may be harming them.")
             )
         if name and harm_match(name, self.person.harm_names or ""):
+            self._refuse_signer()
+
+    def _refuse_signer(self) -> None:
+        """The signer matches someone who may be harming them.  The signer may be standing at the
+        screen: one neutral message at the top of the form, with no reason and no field marked."""
+        if not self.harm_match:
             self.harm_match = True
-            self.add_error(
-                "guardian_name",
-                _(
-                    "This name matches someone recorded as possibly harming them. They can never consent for "
-                    "them. Nothing was saved."
-                ),
-            )
+            self.add_error(None, SIGNER_REFUSED)
 
     def _own_names(self) -> list[str]:
         return [n for n in (self.person.name or "", self.person.alias or "") if n.strip()]
@@ -296,8 +352,7 @@ class ReleaseForm(SafeForm):
         elif self._own_names() and not any(same_name(typed, own) for own in self._own_names()):
             self.add_error("signed_name", _("The typed signature must be the name of the person signing."))
         elif not self._own_names() and harm_match(typed, self.person.harm_names or ""):
-            self.harm_match = True
-            self.add_error("signed_name", _("This name matches someone recorded as possibly harming them."))
+            self._refuse_signer()
         if self.party == ConsentingParty.BOTH:
             second = (data.get("guardian_signed_name") or "").strip()
             if not second:
@@ -310,7 +365,8 @@ class ReleaseForm(SafeForm):
         if until is None:
             return
         if signed_on is not None:
-            latest = signed_on + datetime.timedelta(days=self.org.release_max_days)
+            # It holds release_max_days days, counting the day it is signed.
+            latest = signed_on + datetime.timedelta(days=self.org.release_max_days - 1)
             if until <= signed_on:
                 self.add_error("valid_until", _("The release must end after the day it is signed."))
                 return

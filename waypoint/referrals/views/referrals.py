@@ -36,7 +36,13 @@ from waypoint.referrals.access import (
     releases_for,
     services_for,
 )
-from waypoint.referrals.actions.referrals import ReferralRefused, add_to_ledger, change_status, create_referral
+from waypoint.referrals.actions.referrals import (
+    ReferralRefused,
+    add_to_ledger,
+    change_status,
+    create_referral,
+    refuse_for_release,
+)
 from waypoint.referrals.events import ReferralEvent
 from waypoint.referrals.forms.referrals import MOVE_LABELS, ReferralForm, StatusForm, entry_label, release_label
 from waypoint.referrals.models import NEXT_STATUS, Referral, ReferralStatus, ReleaseItem, ServiceKind, SharingMode
@@ -71,7 +77,7 @@ def person_referrals(request: AuthenticatedHttpRequest, person_id: uuid.UUID) ->
         "plan": plan_of(request.user, person),
         "services": services_for(request.user).filter(person=person),
         "referrals": referrals_for(request.user).filter(person=person).select_related("entry"),
-        "releases": list(releases_for(request.user).filter(person=person).select_related("entry")),
+        "releases": list(releases_for(request.user).filter(person=person).select_related("entry").defer("scan")),
         "disclosures": disclosures_for(request.user).filter(person=person),
     }
     return reads.show(request, "referrals/person.html", context, event=ReferralEvent.VIEWED, obj=person)
@@ -102,7 +108,7 @@ def _new_form(request: AuthenticatedHttpRequest, person: Person, encounter: Enco
     options: dict[str, Any] = {
         "person_id": person.id,
         "entries": entries_for(request.user),
-        "releases": releases_for(request.user).filter(person=person),
+        "releases": releases_for(request.user).filter(person=person).defer("scan"),
         "suggested": _suggested(encounter),
     }
     if request.method == "POST":
@@ -145,6 +151,8 @@ def referral_new(request: AuthenticatedHttpRequest, person_id: uuid.UUID) -> Htt
     if request.method == "GET":
         return _new_page(request, person, form, encounter)
     if not form.is_valid():
+        if form.refused_for_release:
+            refuse_for_release(request.user, person)
         return _new_page(request, person, form, encounter, status=400)
     try:
         referral = create_referral(
@@ -152,7 +160,8 @@ def referral_new(request: AuthenticatedHttpRequest, person_id: uuid.UUID) -> Htt
             source_encounter_id=encounter.id if encounter else None,
             source_plan_id=_source_plan_id(request, person),
         )  # fmt: skip
-    except ReferralRefused as refused:
+    except ReferralRefused as refused:  # the release changed since the form was checked
+        refuse_for_release(request.user, person)
         form.add_error(refused.field, refused.message)
         return _new_page(request, person, form, encounter, status=400)
     if referral is None:  # the same form sent twice: the first made it
