@@ -27,6 +27,7 @@ from waypoint_bench.sessions import (
     form_fields,
     plan_path,
     signed_in,
+    step_up,
     token_in,
 )
 
@@ -145,6 +146,7 @@ def measure_pdf(run: Run, server: BenchServer, args: argparse.Namespace) -> dict
     workers, threads = args.config_pairs[0]
     server.restart(workers, threads, access_log=True)
     session = signed_in(server)
+    step_up(server, session)
     plan = plan_path(session)
     out: dict[str, Any] = {"plan": plan, "built": build_long_plan(session, plan)}
     print(f"  long plan: {out['built']['sections_saved']} sections saved, {out['built']['steps']} steps", flush=True)

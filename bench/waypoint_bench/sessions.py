@@ -113,6 +113,18 @@ def sign_in(server: LiveServer, username: str) -> Session:
     return session
 
 
+def step_up(server: LiveServer, session: Session, username: str = LOAD_USER) -> None:
+    """Confirm password and code again, as the step-up page asks: saving the plan's contact-rule items
+    and downloading its PDFs need a step-up in the last five minutes, and the load runs before them
+    take longer than that."""
+    _status, _url, html = session.get("/confirm/")
+    password = server.logins[username]["password"]
+    data = {"password": password, "code": fresh_code(server, username), "csrfmiddlewaretoken": token_in(html)}
+    status, url, _html = session.post("/confirm/", data)
+    if status != 200 or "/confirm/" in urllib.parse.urlsplit(url).path:
+        raise BenchError(f"step-up for {username} answered {status} at {url}")
+
+
 def signed_in(server: LiveServer) -> Session:
     """LOAD_USER's session on this server's database, signed in once (a restart keeps it)."""
     extra: dict[str, Any] = getattr(server, "extra", {})
