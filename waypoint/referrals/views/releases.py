@@ -33,7 +33,7 @@ from waypoint.orgs.http import AuthenticatedHttpRequest
 from waypoint.people.access import READERS, get_person
 from waypoint.people.models import Person
 from waypoint.printing.render import render_pdf
-from waypoint.referrals.access import DIRECTORY_READERS, entries_for, get_entry, releases_for, shares_for
+from waypoint.referrals.access import DIRECTORY_READERS, entries_for, get_entry, get_release, shares_for
 from waypoint.referrals.actions import releases as actions
 from waypoint.referrals.events import ReleaseEvent
 from waypoint.referrals.forms.releases import (
@@ -180,18 +180,6 @@ def release_new(request: AuthenticatedHttpRequest, person_id: uuid.UUID) -> Http
 # --- One release -----------------------------------------------------------------------------------
 
 
-def _get_release(
-    request: AuthenticatedHttpRequest, person_id: uuid.UUID, release_id: uuid.UUID, *, with_scan: bool = False
-) -> Release:
-    """``access.get_release``, without loading the signed scan (large, and decrypted on load) unless
-    it is the scan that is asked for.  Outsiders get the same audited 404."""
-    releases = releases_for(request.user).select_related("entry")
-    try:
-        return (releases if with_scan else releases.defer("scan")).get(pk=release_id, person_id=person_id)
-    except Release.DoesNotExist:
-        deny(request, "release", release_id)
-
-
 def _release_context(request: AuthenticatedHttpRequest, release: Release, **extra: Any) -> dict[str, Any]:
     names = staff_names(release.org_id)
     shares = [
@@ -228,7 +216,7 @@ def _release_page(request: AuthenticatedHttpRequest, release: Release, status: i
 @require_GET
 def release_detail(request: AuthenticatedHttpRequest, person_id: uuid.UUID, release_id: uuid.UUID) -> HttpResponse:
     person = get_person(request, person_id)
-    release = _get_release(request, person.id, release_id)
+    release = get_release(request, person.id, release_id)
     return _release_page(request, release)
 
 
@@ -236,7 +224,7 @@ def release_detail(request: AuthenticatedHttpRequest, person_id: uuid.UUID, rele
 @require_POST
 def release_revoke(request: AuthenticatedHttpRequest, person_id: uuid.UUID, release_id: uuid.UUID) -> HttpResponse:
     person = get_person(request, person_id)
-    release = _get_release(request, person.id, release_id)
+    release = get_release(request, person.id, release_id)
     form = RevokeForm(request.POST)
     if not form.is_valid():
         return _release_page(request, release, status=400, revoke_form=form)
@@ -268,7 +256,7 @@ def _pdf(pdf: bytes) -> HttpResponse:
 def release_pdf(request: AuthenticatedHttpRequest, person_id: uuid.UUID, release_id: uuid.UUID) -> HttpResponse:
     """A filled copy of the release, after a recent step-up."""
     person = get_person(request, person_id)
-    return require_step_up(_release_pdf)(request, _get_release(request, person.id, release_id))  # type: ignore[no-any-return]
+    return require_step_up(_release_pdf)(request, get_release(request, person.id, release_id))  # type: ignore[no-any-return]
 
 
 def _release_pdf(request: AuthenticatedHttpRequest, release: Release) -> HttpResponse:
@@ -311,7 +299,7 @@ def release_blank_pdf(request: AuthenticatedHttpRequest) -> HttpResponse:
 def release_scan(request: AuthenticatedHttpRequest, person_id: uuid.UUID, release_id: uuid.UUID) -> HttpResponse:
     """The uploaded signed form, after a recent step-up; 404 when there is none."""
     person = get_person(request, person_id)
-    release = _get_release(request, person.id, release_id, with_scan=True)
+    release = get_release(request, person.id, release_id, with_scan=True)
     return require_step_up(_release_scan)(request, release)  # type: ignore[no-any-return]
 
 
