@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "waypoint.referrals",
     "waypoint.printing",
     "waypoint.oversight",
+    "waypoint.retention",
 ]
 
 MIDDLEWARE = [

@@ -17,6 +17,7 @@ urlpatterns = [
     path("", include("waypoint.printing.urls")),
     path("", include("waypoint.contact.urls")),
     path("", include("waypoint.referrals.urls")),
+    path("", include("waypoint.retention.urls")),
     path("oversight/", include("waypoint.oversight.urls")),
     path("settings/content/", include("waypoint.content.urls")),
 ]

@@ -59,6 +59,16 @@ class MinorConsent(models.TextChoices):
 
 RELEASE_MAX_DAYS_DEFAULT = 90
 RELEASE_MAX_DAYS_LIMIT = 365
+MINOR_AGE_DEFAULT = 18  # the age under which the minor branch applies, unless the organisation says otherwise
+ORIENTATION_EVERY_DAYS_DEFAULT = 365  # staff confirm the orientation again yearly by default
+
+
+class SeeAlone(models.TextChoices):
+    """Whether a site follows the organisation's see-alone policy or sets its own."""
+
+    FOLLOW = "follow", _("As the organisation")
+    ON = "on", _("On at this site")
+    OFF = "off", _("Off at this site")
 
 
 class Organisation(models.Model):
@@ -81,6 +91,32 @@ class Organisation(models.Model):
         choices=MinorConsent.choices,
         default=MinorConsent.GUARDIAN,
     )
+    # Minors and jurisdiction (issue 13): where the minor branch starts, the mandated-report agency
+    # and how to reach it, and whether a minor may consent to services alone.
+    minor_age = models.PositiveSmallIntegerField(
+        _("age under which the minor branch applies"),
+        default=MINOR_AGE_DEFAULT,
+        validators=[MinValueValidator(12), MaxValueValidator(21)],
+    )
+    mandated_report_agency = models.CharField(_("mandated-report agency"), max_length=300, blank=True)
+    mandated_report_contact = models.CharField(_("how to reach the mandated-report agency"), max_length=300, blank=True)
+    minor_may_consent_alone = models.BooleanField(_("a minor may consent to services alone"), default=False)
+    # See-alone policy (issue 13): on for the organisation (sites may override), with its text; ""
+    # means Waypoint's default text in the reader's language.
+    see_alone = models.BooleanField(_("see everyone alone for part of every visit"), default=False)
+    see_alone_text = models.TextField(_("policy text"), max_length=4000, blank=True)
+    # Staff orientation (issue 13): how often each staff member confirms it again.
+    orientation_every_days = models.PositiveSmallIntegerField(
+        _("confirm the orientation again every (days)"),
+        default=ORIENTATION_EVERY_DAYS_DEFAULT,
+        validators=[MinValueValidator(30), MaxValueValidator(3 * 365)],
+    )
+    # Discretion (issue 13): the name in the browser tab ("" = the neutral default) and the steps a
+    # provider reads when someone on the phone is in danger ("" = Waypoint's default steps).
+    tab_title = models.CharField(_("name in the browser tab"), max_length=60, blank=True)
+    phone_emergency_steps = models.TextField(
+        _("If someone on the phone is in danger (one step per line)"), max_length=4000, blank=True
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:
@@ -91,12 +127,17 @@ class Site(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     org = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="sites")
     name = models.CharField(_("name"), max_length=200)
+    see_alone = models.CharField(_("see-alone policy"), max_length=6, choices=SeeAlone.choices, default=SeeAlone.FOLLOW)
 
     class Meta:
         ordering = ["name"]
 
     def __str__(self) -> str:
         return self.name
+
+    def see_alone_on(self, org: Organisation) -> bool:
+        """Whether the see-alone policy applies at this site (``org`` is the site's organisation)."""
+        return org.see_alone if self.see_alone == SeeAlone.FOLLOW else self.see_alone == SeeAlone.ON
 
 
 class StaffManager(BaseUserManager["Staff"]):
@@ -167,6 +208,23 @@ class Staff(AbstractBaseUser):
     def invitation_pending(self) -> bool:
         """Invited and not yet activated: an unused link exists and no password is set."""
         return self.invitations.filter(used_at__isnull=True).exists() and not self.has_usable_password()
+
+
+ORIENTATION_VERSION = 1  # raise when the orientation's content changes: everyone confirms it again
+
+
+class OrientationConfirmation(models.Model):
+    """A staff member confirmed they read the orientation (the see-alone policy, the separation
+    protocol, quick exit), in its ``version``.  Only the staff member themselves can confirm."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    staff = models.ForeignKey(Staff, on_delete=models.CASCADE, related_name="orientations")
+    version = models.PositiveSmallIntegerField(default=ORIENTATION_VERSION)
+    confirmed_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-confirmed_at"]
+        indexes = [models.Index(fields=["staff", "confirmed_at"])]
 
 
 def hash_token(token: str) -> str:

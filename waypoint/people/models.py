@@ -68,6 +68,10 @@ class Person(models.Model):
     created_by_id = models.UUIDField(null=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # A closed record (work with the person has ended) is kept for the organisation's retention
+    # period for closed records, then purged (``waypoint.retention``).  Reopening clears it.
+    closed_at = models.DateTimeField(null=True, blank=True)
+    closed_by_id = models.UUIDField(null=True, blank=True)
 
     # Not stored: the initials or alias a list shows beside the code to a user who chose to see them
     # (set by ``waypoint.people.search.add_labels``).
