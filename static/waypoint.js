@@ -298,7 +298,7 @@
       tearDownPage();
       var main = document.getElementById("main");
       while (main.firstChild) { main.removeChild(main.firstChild); }
-      document.title = "Waypoint";
+      document.title = body.getAttribute("data-tab-title") || "\u200a";  // the tab name, never a page's
       document.documentElement.classList.add("wp-locked");
       resume.hidden = false;
       document.getElementById("resume-password").focus();

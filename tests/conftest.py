@@ -16,9 +16,10 @@ from django.utils import timezone
 from waypoint.contact.models import FollowUpTask
 from waypoint.encounters.models import Encounter, Mode, SeparationRequest
 from waypoint.orgs.auth import new_totp_secret
-from waypoint.orgs.models import Organisation, Role, Site, Staff
+from waypoint.orgs.models import Organisation, OrientationConfirmation, Role, Site, Staff
 from waypoint.people.models import Person
 from waypoint.plans.actions import create_plan as start_plan
+from waypoint.printing.models import SignTranslation
 from waypoint.referrals.models import (
     DirectoryEntry,
     Disclosure,
@@ -51,6 +52,7 @@ class OrgWorld:
     release: Any = None  # a valid release to that listing, for contact details and services
     referral: Any = None  # a draft referral to that listing under the release
     disclosure: Any = None
+    sign_language: Any = None  # a language the organisation added to its signs
 
     def __getattr__(self, name: str) -> Staff:
         return self.staff[Role(name)]
@@ -67,6 +69,9 @@ def make_staff(org: Organisation, username: str, *roles: Role, password: str = P
     for key, value in extra.items():
         setattr(staff, key, value)
     staff.save()
+    # Oriented (issue 13): staff not oriented see a banner and cannot run a separation; the tests
+    # of that make their own unoriented staff.
+    OrientationConfirmation.objects.create(staff=staff, confirmed_at=timezone.now())
     return staff
 
 
@@ -95,9 +100,13 @@ def make_org(key: str) -> OrgWorld:
     task = FollowUpTask.objects.create(
         org=org, person=person, plan_id=plan.id, what=f"Canary task {key.upper()}", due_on=timezone.localdate()
     )
+    sign_language = SignTranslation.objects.create(
+        org=org, code="sw", name="Kiswahili", heading=f"Canary sign heading {key.upper()}"
+    )
     return OrgWorld(
         org=org, site=site, staff=staff, person=person, encounter=encounter, separation_request=request,
-        plan=plan, service=service, task=task, **_referral_objects(org, person, staff[Role.PROVIDER], key),
+        plan=plan, service=service, task=task, sign_language=sign_language,
+        **_referral_objects(org, person, staff[Role.PROVIDER], key),
     )  # fmt: skip
 
 
@@ -123,6 +132,15 @@ def _referral_objects(org: Organisation, person: Person, provider: Staff, key: s
         not_telling_reason="Would endanger", created_by_id=provider.id,
     )  # fmt: skip
     return {"entry": entry, "release": release, "referral": referral, "disclosure": disclosure}
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _record_key_file(tmp_path_factory: Any) -> None:
+    """The record-key file of the test run (``waypoint.core.record_keys``): a temporary one, never
+    the data directory's, so tests that destroy keys leave nothing behind."""
+    from django.conf import settings
+
+    settings.RECORD_KEY_FILE = str(tmp_path_factory.mktemp("record-keys") / "record-keys.json")
 
 
 @pytest.fixture

@@ -247,7 +247,7 @@ def _plain_situation_cells(path: Path) -> list[str]:
                 table, column = model._meta.db_table, field.column
                 for (value,) in connection.execute(f'SELECT "{column}" FROM "{table}"'):  # noqa: S608
                     rows += 1
-                    if not (isinstance(value, str) and value.startswith("wp1:")):
+                    if not (isinstance(value, str) and value.startswith(("wp1:", "wr1:"))):
                         plain.append(f"{table}.{column}={value!r}")
     finally:
         connection.close()

@@ -75,7 +75,7 @@ def test_values_are_ciphertext_in_the_table(world_a: Any) -> None:
             cursor.execute("SELECT name, notes FROM people_person WHERE id = %s", [world_a.person.pk])
             row = cursor.fetchone()
     assert row is not None
-    assert all(value.startswith("wp1:") for value in row)
+    assert all(value.startswith("wr1:") for value in row)  # a person's values: under their record key
     assert "Canary" not in "".join(row)
 
 

@@ -32,12 +32,22 @@ PAGE_ROLES = {
     "referrals:directory_new": Role.SUPERVISOR,
     "referrals:directory_edit": Role.SUPERVISOR,
     "referrals:directory_import": Role.SUPERVISOR,
+    "encounters:see_alone_policy": Role.ORG_ADMIN,
+    "oversight:adherence": Role.SUPERVISOR,
+    "printing:signs": Role.SUPERVISOR,
+    "printing:sign_languages": Role.ORG_ADMIN,
+    "printing:sign_language": Role.ORG_ADMIN,
+    "orgs:orientation_admin": Role.ORG_ADMIN,
+    "orgs:jurisdiction": Role.ORG_ADMIN,
+    "orgs:discretion": Role.ORG_ADMIN,
+    "retention:settings": Role.ORG_ADMIN,
+    "retention:preview": Role.ORG_ADMIN,
 }
 ANONYMOUS_PAGES = ["/login/", "/about-exit/", "/nowhere/"]
 # JSON, CSV or PDF answers, not pages
 NOT_PAGES = {
     "core:healthz", "encounters:requests_waiting", "referrals:directory_export", "referrals:release_pdf",
-    "referrals:release_blank_pdf",
+    "referrals:release_blank_pdf", "printing:sign",
 }  # fmt: skip
 
 

@@ -294,7 +294,7 @@ def setup_rows(client: Client) -> list[tuple[str, str]]:
 
 def test_admin_set_up_list_starts_with_the_emergency_contacts(world_a: OrgWorld) -> None:
     admin = sign_in(Client(), world_a.org_admin)
-    assert setup_rows(admin) == [("0", "/encounters/separation/protocol/")]
+    assert setup_rows(admin)[0] == ("0", "/encounters/separation/protocol/")
     assert setup_rows(sign_in(Client(), world_a.provider)) == []  # for org admins only
     page = main_of(admin.get("/encounters/separation/protocol/"))
     assert PLACEHOLDER not in page and 'id="id_security_contact"' in page
@@ -304,7 +304,7 @@ def test_admin_set_up_list_starts_with_the_emergency_contacts(world_a: OrgWorld)
     assert refused.status_code == 200 and setup_rows(admin)[0][0] == "0"
     before = timezone.now()
     assert admin.post("/encounters/separation/protocol/", protocol_data()).status_code == 302
-    assert setup_rows(admin) == [("1", "/encounters/separation/protocol/")]
+    assert ("1", "/encounters/separation/protocol/") in setup_rows(admin)
     section = main_of(admin.get("/")).split('id="setup"')[1]
     assert world_a.org_admin.display_name in section and "Done" in section
     assert SeparationProtocol.objects.get(org=world_a.org).reviewed_at >= before

@@ -538,7 +538,7 @@ def test_the_release_page_writes_exactly_one_read_row(as_provider: Client, world
     assert "Canary Legal Aid A" in body and "Valid" in body and "Canary purpose A" in body
     assert events("release.viewed") == 1 and events("release.viewed", object_id=world_a.release.id) == 1
     assert "Nothing has been shared under it." in body
-    assert "<title>Waypoint</title>" in body
+    assert "<title>Notes</title>" in body
 
 
 def test_shares_are_listed_on_the_release(as_provider: Client, world_a: OrgWorld) -> None:

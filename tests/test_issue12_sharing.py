@@ -373,7 +373,7 @@ def test_share_page_previews_exactly_the_referrals_items(client: Client, world_a
         assert canary not in body
     assert 'value="contact"' in body and 'value="services"' not in body
     assert [(r.event, r.object_id) for r in rows] == [(ReleaseEvent.VIEWED, world_a.release.id)]
-    assert "<title>Waypoint</title>" in body
+    assert "<title>Notes</title>" in body
 
 
 def test_sharing_as_a_page_logs_one_row_and_shows_only_those_items(client: Client, world_a: OrgWorld) -> None:

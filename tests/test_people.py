@@ -72,7 +72,7 @@ def test_title_and_lists_show_no_name(as_provider: Client, world_a: OrgWorld) ->
     page = as_provider.get("/people/").content.decode()
     assert world_a.person.reference in page and "Canary Name" not in page
     detail = as_provider.get(f"/people/{world_a.person.id}/").content.decode()
-    assert "<title>Waypoint</title>" in detail
+    assert "<title>Notes</title>" in detail
 
 
 def test_minor_status_is_derived(as_provider: Client) -> None:

@@ -28,7 +28,10 @@ RTL_EMOJI = "مرحبا 😀"
 
 
 def print_urls() -> list[str]:
-    return sorted(name for name in all_patterns() if name.startswith("printing:"))
+    """The plan's print URLs (the policy signs of issue 13 hold no record data)."""
+    return sorted(
+        n for n, (route, _v) in all_patterns().items() if n.startswith("printing:") and "<uuid:plan_id>" in route
+    )
 
 
 def build_plan(client: Client, plan: SafetyPlan) -> None:

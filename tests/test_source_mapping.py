@@ -61,7 +61,13 @@ ROWS: dict[str, list[tuple[Url, Role, list[str]]]] = {
                 "every staff member is told",
                 "only when you are alone",
             ],
-        )
+        ),
+        # Issue 13: the organisation's side of S5
+        (lambda w: "/encounters/see-alone-policy/", Role.ORG_ADMIN, ["we see every patient or client alone"]),
+        (lambda w: "/signs/", Role.ORG_ADMIN, ["Waiting room", "Exam room", "Restroom", "A4"]),
+        (lambda w: "/orientation/", Role.PROVIDER, ["I have read this", "Exit"]),
+        (lambda w: "/settings/orientation/", Role.ORG_ADMIN, ["Oriented on"]),
+        (lambda w: "/oversight/see-alone/", Role.SUPERVISOR, ["Seen alone"]),
     ],
     "S6 separation protocol": [
         (enc("separation/"), Role.PROVIDER, ["Who separates", "Reasons you can give", "If the companion refuses"]),
@@ -74,9 +80,9 @@ ROWS: dict[str, list[tuple[Url, Role, list[str]]]] = {
                 "Tribal law enforcement",
                 "Federal law enforcement",
                 "Informed-consent script for adults",
-                "Child protective services contact",
             ],
         ),
+        (lambda w: "/settings/jurisdiction/", Role.ORG_ADMIN, ["mandated-report agency"]),
     ],
     "S7 in-person safety check": [
         (

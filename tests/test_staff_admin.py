@@ -141,11 +141,12 @@ def test_reactivate(client: Client, world_a: OrgWorld) -> None:
 
 
 def test_org_settings_exit_url_must_be_https(client: Client, world_a: OrgWorld) -> None:
+    """The quick-exit page is on the discretion settings page (issue 13 split the settings)."""
     sign_in(client, world_a.org_admin)
-    rest = {"org-release_max_days": "90", "org-minor_release_consent": "guardian"}
-    bad = client.post("/settings/", {"org-name": "Org A", "org-exit_url": "http://weather.example/", **rest})
+    rest = {"tab_title": "", "phone_emergency_steps": ""}
+    bad = client.post("/settings/discretion/", {"exit_url": "http://weather.example/", **rest})
     assert bad.status_code == 200 and b"https://" in bad.content
-    good = client.post("/settings/", {"org-name": "Org A", "org-exit_url": "https://weather.example/", **rest})
+    good = client.post("/settings/discretion/", {"exit_url": "https://weather.example/", **rest})
     assert good.status_code == 302
     world_a.org.refresh_from_db()
     assert world_a.org.exit_url == "https://weather.example/"
@@ -187,13 +188,14 @@ def test_seed_demo_is_idempotent(db: Any) -> None:
 
 
 def test_org_settings_release_maximum_and_minor_rule(client: Client, world_a: OrgWorld) -> None:
+    """The release maximum and the minor rule are on the jurisdiction settings page (issue 13)."""
     sign_in(client, world_a.org_admin)
-    base = {"org-name": "Org A", "org-exit_url": "https://weather.example/", "org-minor_release_consent": "both"}
+    base = {"minor_age": "18", "minor_may_consent_alone": "False", "minor_release_consent": "both"}
     for bad in ("0", "366", "ninety", ""):
-        response = client.post("/settings/", {**base, "org-release_max_days": bad})
+        response = client.post("/settings/jurisdiction/", {**base, "release_max_days": bad})
         assert response.status_code == 200, bad
     world_a.org.refresh_from_db()
     assert world_a.org.release_max_days == 90 and world_a.org.minor_release_consent == "guardian"
-    assert client.post("/settings/", {**base, "org-release_max_days": "30"}).status_code == 302
+    assert client.post("/settings/jurisdiction/", {**base, "release_max_days": "30"}).status_code == 302
     world_a.org.refresh_from_db()
     assert world_a.org.release_max_days == 30 and world_a.org.minor_release_consent == "both"

@@ -41,10 +41,31 @@ ENTRY: Kwargs = lambda w: {"entry_id": w.entry.id}  # noqa: E731
 REFERRAL: Kwargs = lambda w: {"person_id": w.person.id, "referral_id": w.referral.id}  # noqa: E731
 RELEASE: Kwargs = lambda w: {"person_id": w.person.id, "release_id": w.release.id}  # noqa: E731
 DISCLOSURE: Kwargs = lambda w: {"person_id": w.person.id, "disclosure_id": w.disclosure.id}  # noqa: E731
+SIGN_LANGUAGE: Kwargs = lambda w: {"translation_id": w.sign_language.id}  # noqa: E731
+SIGN: Kwargs = lambda w: {"kind": "waiting", "size": "letter", "language": "en"}  # noqa: E731
 
 # name: (method, kwargs, expected status for allowed signed-in roles (None = anything but 404/403/5xx))
 CASES: dict[str, tuple[str, Kwargs, int | None]] = {
     "core:home": ("get", NONE, 200),
+    # Issue 13: the organisation's side
+    "encounters:see_alone_policy": ("get", NONE, 200),
+    "oversight:adherence": ("get", NONE, 200),
+    "printing:signs": ("get", NONE, 200),
+    "printing:sign": ("get", SIGN, 200),
+    "printing:sign_languages": ("get", NONE, 200),
+    "printing:sign_language": ("get", SIGN_LANGUAGE, 200),
+    "printing:sign_language_delete": ("post", SIGN_LANGUAGE, 302),
+    "orgs:orientation": ("get", NONE, 200),
+    "orgs:orientation_admin": ("get", NONE, 200),
+    "orgs:jurisdiction": ("get", NONE, 200),
+    "orgs:discretion": ("get", NONE, 200),
+    "retention:settings": ("get", NONE, 200),
+    "retention:preview": ("get", NONE, 200),
+    "retention:record": ("get", PERSON, 200),
+    "retention:close": ("post", PERSON, 302),
+    "retention:reopen": ("post", PERSON, 302),
+    "retention:hold_set": ("post", PERSON, 302),
+    "retention:hold_lift": ("post", PERSON, 302),
     "core:exit": ("post", NONE, 303),
     "core:exit_info": ("get", NONE, 200),
     "core:healthz": ("get", NONE, 200),
@@ -207,7 +228,7 @@ def test_anonymous_access_matches_policy(client: Client, world_a: OrgWorld, name
 SKIP_TABLES = {"core_auditevent", "core_audithead", "orgs_staffsession", "orgs_loginthrottle", "django_session"}
 WITH_IDS = (
     PERSON, STAFF, ENCOUNTER, ENCOUNTER_STEP, REQUEST, PLAN, PLAN_DOMAIN, PLAN_ITEM, PLAN_TASK, TASK, SERVICE,
-    ENTRY, REFERRAL, RELEASE, DISCLOSURE,
+    ENTRY, REFERRAL, RELEASE, DISCLOSURE, SIGN_LANGUAGE,
 )  # fmt: skip
 OBJECT_CASES = {name: case for name, case in CASES.items() if case[1] in WITH_IDS}
 
@@ -227,7 +248,7 @@ def snapshot() -> dict[str, list[tuple[Any, ...]]]:
 def b_texts(world_b: OrgWorld) -> list[str]:
     texts = [world_b.person.reference, world_b.person.name, world_b.person.notes, world_b.org.name]
     texts += [world_b.service.provider, world_b.task.what, world_b.entry.name, world_b.release.purpose]
-    texts += [world_b.referral.reason, world_b.disclosure.to_whom]
+    texts += [world_b.referral.reason, world_b.disclosure.to_whom, world_b.sign_language.heading]
     texts += [s.display_name for s in world_b.staff.values()]
     return texts
 

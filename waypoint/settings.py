@@ -54,6 +54,11 @@ if not ENCRYPTION_KEY_FILE and not ENCRYPTION_KEYS_JSON:
     ENCRYPTION_KEY_FILE = str(DATA_DIR / "keys.json")
 # Only development and test may create a missing key file; production fails closed instead.
 ENCRYPTION_KEY_FILE_CREATE = not PRODUCTION
+# The record keys (each wrapped by the key ring) as of the last `manage.py backup`: backups hold no
+# record keys, this one file (replaced at every backup, never a series) does.  Keep it with the key
+# file; "" means record-keys.json beside the key file (in the data directory when keys come from the
+# environment).  See waypoint.core.record_keys.
+RECORD_KEY_FILE = env_str("WAYPOINT_RECORD_KEY_FILE", "")
 
 DEBUG = False  # Never: no debug page or traceback is ever shown to a user, even in development.
 

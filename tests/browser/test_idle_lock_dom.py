@@ -125,7 +125,7 @@ def test_lock_removes_the_record_and_only_the_same_person_gets_it_back(
 
     lock(page)
     assert page.url == edit_url, "the page must not navigate away"
-    assert page.title() == "Waypoint"
+    assert page.title() == "Notes"
     assert_nothing_in_dom(page, [*record_texts, notes, words])
     assert page.evaluate("() => localStorage.length + sessionStorage.length") == 0, "nothing in browser storage"
     end_server_sessions(wp_server, username)

@@ -121,6 +121,7 @@ def _permission() -> EncryptedCharField:
 
 
 class ContactRules(models.Model):
+    record_key_via = "person_id"  # sealed under the person's own key (waypoint.core.record_keys)
     person = models.OneToOneField(Person, on_delete=models.CASCADE, related_name="contact_rules")
     safe_to_contact = EncryptedCharField(max_length=10, choices=SafeToContact.choices, default=SafeToContact.NOT_ASKED)
     best_way = EncryptedCharField(max_length=10, choices=ContactChannel.choices, blank=True)
@@ -201,6 +202,7 @@ class TaskSource(models.TextChoices):
 
 
 class FollowUpTask(models.Model):
+    record_key_via = "person_id"  # sealed under the person's own key (waypoint.core.record_keys)
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     org = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="follow_up_tasks")
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="follow_up_tasks")
@@ -234,6 +236,7 @@ class Outcome(models.TextChoices):
 
 
 class ContactAttempt(models.Model):
+    record_key_via = "person_id"  # sealed under the person's own key (waypoint.core.record_keys)
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     org = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="contact_attempts")

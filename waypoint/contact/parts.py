@@ -74,6 +74,23 @@ PART = RecordPart(
     template="contact/_rules_section.html",
     context=_context,
     owners=_owners,
+    # Retention: attempts point to their task.
+    purge_models=(
+        ("contact.ContactAttempt", "person_id"),
+        ("contact.FollowUpTask", "person_id"),
+        ("contact.ContactRules", "person_id"),
+    ),
+    narrative=(
+        ("contact.ContactAttempt", "person_id", ("note",), "at"),
+        ("contact.FollowUpTask", "person_id", ("what",), "created_at"),
+    ),
+    activity=(
+        ("contact.ContactRules", "person_id", "changed_at"),
+        ("contact.ContactRules", "person_id", "confirmed_at"),
+        ("contact.FollowUpTask", "person_id", "created_at"),
+        ("contact.FollowUpTask", "person_id", "done_at"),
+        ("contact.ContactAttempt", "person_id", "at"),
+    ),
 )
 
 

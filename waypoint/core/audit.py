@@ -10,6 +10,14 @@ triggers refuse UPDATE and DELETE); rewriting the chain head (triggers let a hea
 one row at a time, onto a row that exists and links to the previous head); personal data leaking
 through the audit log (rows hold only ids and event codes).
 
+Trimming (the retention setting for audit rows): ``trim`` removes a chain's oldest rows and moves
+its head's anchor (``trimmed_seq``/``trimmed_hash``, the last removed row) forward, in the same
+transaction that records ``audit.trimmed`` with the count.  Triggers let the anchor move forward
+only, onto an existing row older than ``MINIMUM_KEEP_DAYS`` by the database's clock, and refuse
+deleting any row above it; verifying starts at the anchor.  An exported head (``verify_audit
+--print-head`` prints its time too) that was trimmed since is accepted only if that row was older
+than the minimum period.
+
 Does not defend against: an attacker with database owner rights who drops the triggers and rewrites
 a chain from some row onwards, or cuts its tail and moves the head back.  Export the heads
 elsewhere (``verify_audit --print-head``) and check against them (``verify_audit --expect-head``):
@@ -21,6 +29,7 @@ Apps declare their own event codes (``register``); this module knows only the pl
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import uuid
 from collections.abc import Iterable, Mapping
@@ -37,6 +46,12 @@ from waypoint.core import locktrace
 from waypoint.core.models import AuditEvent, AuditHead
 
 GENESIS = "0" * 64
+# Audit rows are kept at least this long: the triggers (migration 0009) let a chain's anchor move
+# only onto a row older than this by the database's clock, so trimming cannot remove younger rows.
+MINIMUM_KEEP_DAYS = 365
+# ``trim`` keeps one more day, so a clock difference between the application and the database never
+# makes the trigger refuse a trim.
+CLOCK_MARGIN = datetime.timedelta(days=1)
 
 
 class Event(StrEnum):
@@ -66,6 +81,7 @@ class Event(StrEnum):
     AUDIT_VIEWED = "audit.viewed"
     KEYS_ROTATED = "system.keys_rotated"
     BACKUP_RESTORED = "system.backup_restored"
+    AUDIT_TRIMMED = "audit.trimmed"
 
 
 EVENT_LABELS: dict[str, Any] = {
@@ -95,6 +111,7 @@ EVENT_LABELS: dict[str, Any] = {
     Event.AUDIT_VIEWED: _("Audit log viewed"),
     Event.KEYS_ROTATED: _("Encryption keys rotated"),
     Event.BACKUP_RESTORED: _("Backup restored"),
+    Event.AUDIT_TRIMMED: _("Older audit rows removed (retention)"),
 }
 
 
@@ -264,10 +281,16 @@ class ChainReport:
     first_bad: int | None  # the first sequence number that is altered, missing or beyond the end
     head_seq: int
     head_hash: str
+    head_at: datetime.datetime | None = None  # when the last row checked was written (None: no row)
 
 
 def _verify_one(org_id: uuid.UUID | None, batch: int) -> ChainReport:
-    expected_prev, expected_seq, checked, last = GENESIS, 1, 0, 0
+    """Walk the chain from its anchor (row 0, or the last trimmed row): the first remaining row must
+    link to the anchor's hash."""
+    head = AuditHead.objects.filter(org_id=org_id).first()
+    anchor_seq, anchor_hash = (head.trimmed_seq, head.trimmed_hash) if head is not None else (0, GENESIS)
+    expected_prev, expected_seq, checked, last = anchor_hash, anchor_seq + 1, 0, anchor_seq
+    last_at: datetime.datetime | None = None
     rows_of_org = AuditEvent.objects.filter(org_id=org_id)
     while True:
         rows = list(rows_of_org.filter(seq__gt=last).order_by("seq")[:batch])
@@ -277,12 +300,11 @@ def _verify_one(org_id: uuid.UUID | None, batch: int) -> ChainReport:
             if row.seq != expected_seq or row.prev_hash != expected_prev or row.hash != row_digest(row):
                 bad = row.seq if row.seq == expected_seq else expected_seq
                 return ChainReport(org_id, checked, bad, last, expected_prev)
-            expected_prev, expected_seq, last = row.hash, row.seq + 1, row.seq
+            expected_prev, expected_seq, last, last_at = row.hash, row.seq + 1, row.seq, row.at
             checked += 1
-    head = AuditHead.objects.filter(org_id=org_id).first()
     if head is not None and (head.seq != last or head.hash != expected_prev):
         return ChainReport(org_id, checked, last + 1, last, expected_prev)  # rows after `last` were removed
-    return ChainReport(org_id, checked, None, last, expected_prev)
+    return ChainReport(org_id, checked, None, last, expected_prev, last_at)
 
 
 def chains() -> list[uuid.UUID | None]:
@@ -306,11 +328,22 @@ def verify_chain(batch: int = 5000) -> tuple[int, int | None]:
     return checked, None
 
 
-def check_against_exported(org_id: uuid.UUID | None, seq: int, hash_: str) -> str:
-    """Compare a chain with a head exported earlier: '' when the chain still holds that row with that
-    hash, else why not (a cut tail, a rewritten row)."""
+def check_against_exported(org_id: uuid.UUID | None, seq: int, hash_: str, at: datetime.datetime | None = None) -> str:
+    """Compare a chain with a head exported earlier (row ``seq`` with hash ``hash_``, written at
+    ``at``): '' when the chain still holds that row with that hash, or trimmed it as retention
+    allows; else why not (a cut tail, a rewritten row, rows removed before the minimum audit period
+    ended, or a trimmed head whose time was not exported)."""
     if seq == 0:
         return ""  # the chain was empty when its head was exported
+    head = AuditHead.objects.filter(org_id=org_id).first()
+    if head is not None and seq <= head.trimmed_seq:
+        if seq == head.trimmed_seq and head.trimmed_hash != hash_:
+            return f"row {seq} differs from the exported head"
+        if at is None:
+            return f"row {seq} was trimmed since, and the exported head has no time to check it against"
+        if at > timezone.now() - datetime.timedelta(days=MINIMUM_KEEP_DAYS):
+            return f"row {seq} was removed before the minimum audit period ({MINIMUM_KEEP_DAYS} days) ended"
+        return ""  # trimmed since (retention): the anchor vouches for the rows after it
     row = AuditEvent.objects.filter(org_id=org_id, seq=seq).first()
     if row is None:
         last = AuditEvent.objects.filter(org_id=org_id).order_by("-seq").values_list("seq", flat=True).first()
@@ -318,3 +351,37 @@ def check_against_exported(org_id: uuid.UUID | None, seq: int, hash_: str) -> st
     if row.hash != hash_:
         return f"row {seq} differs from the exported head"
     return ""
+
+
+# --- Trimming (retention) ------------------------------------------------------------------------
+
+_ANCHOR_SQL = "SELECT id, seq, trimmed_seq FROM core_audithead WHERE org_id {match}{lock}"
+
+
+def trim(org_id: uuid.UUID | None, before: datetime.datetime) -> int:
+    """Remove the chain's rows written before ``before`` (the oldest run of them: a row is kept if
+    an older-dated row follows a newer one), move the anchor to the last removed row, and record
+    ``audit.trimmed`` with the count, in one transaction.  Returns how many rows were removed (0:
+    nothing was due, and nothing is recorded).  Rows younger than the minimum audit period
+    (``MINIMUM_KEEP_DAYS``, plus ``CLOCK_MARGIN``) are never removed, whatever ``before`` says."""
+    before = min(before, timezone.now() - datetime.timedelta(days=MINIMUM_KEEP_DAYS) - CLOCK_MARGIN)
+    match = "IS NULL" if org_id is None else "= %s"
+    params = [] if org_id is None else [_UUID.get_db_prep_value(org_id, connection)]
+    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute(_ANCHOR_SQL.format(match=match, lock=lock), params)
+            head = cursor.fetchone()
+        if head is None:
+            return 0
+        head_id, head_seq, trimmed_seq = head
+        rows = AuditEvent.objects.filter(org_id=org_id, seq__gt=trimmed_seq, seq__lte=head_seq)
+        first_kept = rows.filter(at__gte=before).order_by("seq").values_list("seq", flat=True).first()
+        last_removed = head_seq if first_kept is None else first_kept - 1
+        if last_removed <= trimmed_seq:
+            return 0
+        anchor_hash = rows.filter(seq=last_removed).values_list("hash", flat=True).get()
+        AuditHead.objects.filter(pk=head_id).update(trimmed_seq=last_removed, trimmed_hash=anchor_hash)
+        removed, _by_model = AuditEvent.objects.filter(org_id=org_id, seq__lte=last_removed).delete()
+        record(Event.AUDIT_TRIMMED, org_id=org_id, object_type="auditevent", count=removed)
+    return int(removed)

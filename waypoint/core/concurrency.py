@@ -11,6 +11,7 @@ import uuid
 from typing import Any
 
 from django.db import models
+from django.http import Http404
 
 from waypoint.core.models import IdempotencyKey
 
@@ -22,8 +23,12 @@ class StaleVersion(Exception):
 
 
 def lock_for_update(model: type[models.Model], pk: Any, expected_version: int) -> Any:
-    """Fetch the row locked for this transaction; raise StaleVersion if someone saved in between."""
-    current = model._default_manager.select_for_update().get(pk=pk)
+    """Fetch the row locked for this transaction; raise StaleVersion if someone saved in between, and
+    Http404 if the row is gone since the page looked it up (a purge removed the record meanwhile)."""
+    try:
+        current = model._default_manager.select_for_update().get(pk=pk)
+    except model.DoesNotExist:  # type: ignore[attr-defined]
+        raise Http404 from None
     if current.version != expected_version:  # type: ignore[attr-defined]
         raise StaleVersion(current)
     return current

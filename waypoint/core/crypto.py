@@ -12,6 +12,12 @@ in the same column is detectable only by the audit trail.
 Ciphertext format: ``wp1:<key id>:<base64url(nonce || ciphertext+tag)>``.  The key ring is a JSON
 document ``{"active": "<id>", "keys": {"<id>": "<base64 32 bytes>"}, "index_key": "<base64>"}`` read
 from WAYPOINT_ENCRYPTION_KEYS or the file WAYPOINT_ENCRYPTION_KEY_FILE, never from the database.
+
+A person's data is sealed under that person's own key instead (``waypoint.core.record_keys``):
+``wr1:<record id hex>:<base64url(nonce || ciphertext+tag)>`` with the associated data
+``<table>.<column>|<record id hex>``.  The record key is kept wrapped by the key ring; destroying it
+(a purge) leaves every copy of that record's ciphertext (database pages, WAL, old backups)
+undecryptable, while every other record stays readable.
 """
 
 from __future__ import annotations
@@ -23,6 +29,7 @@ import json
 import os
 import secrets
 import unicodedata
+import uuid
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -31,7 +38,8 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.conf import settings
 
-PREFIX = "wp1"
+PREFIX = "wp1"  # sealed with the key ring's active key
+RECORD_PREFIX = "wr1"  # sealed with one record's own key (waypoint.core.record_keys)
 
 
 class KeyRingError(RuntimeError):
@@ -115,6 +123,9 @@ def key_ring() -> KeyRing:
 
 def reset_key_ring_cache() -> None:
     key_ring.cache_clear()
+    from waypoint.core import record_keys  # unwrapped record keys came from the old ring
+
+    record_keys.forget_all()
 
 
 def encrypt(plaintext: str, context: str, ring: KeyRing | None = None) -> str:
@@ -131,17 +142,63 @@ def key_id_of(token: str) -> str:
     return parts[1]
 
 
-def decrypt(token: str, context: str, ring: KeyRing | None = None) -> str:
-    ring = ring or key_ring()
-    key_id = key_id_of(token)
-    key = ring.keys.get(key_id)
-    if key is None:
-        raise DecryptionError(f"Unknown key id {key_id!r}")
+def is_ciphertext(value: object) -> bool:
+    """A value this module wrote (under the key ring or a record key), not plaintext."""
+    return isinstance(value, str) and value.startswith((f"{PREFIX}:", f"{RECORD_PREFIX}:"))
+
+
+def is_record_sealed(value: object) -> bool:
+    return isinstance(value, str) and value.startswith(f"{RECORD_PREFIX}:")
+
+
+def record_context(context: str, record_id: uuid.UUID) -> str:
+    """Associated data of a record-sealed value: the column and the record it belongs to."""
+    return f"{context}|{record_id.hex}"
+
+
+def encrypt_for_record(plaintext: str, context: str, record_id: uuid.UUID, key: bytes) -> str:
+    nonce = secrets.token_bytes(12)
+    sealed = AESGCM(key).encrypt(nonce, plaintext.encode("utf-8"), record_context(context, record_id).encode())
+    return f"{RECORD_PREFIX}:{record_id.hex}:{base64.urlsafe_b64encode(nonce + sealed).decode()}"
+
+
+def record_id_of(token: str) -> uuid.UUID:
+    parts = token.split(":", 2)
+    if len(parts) != 3 or parts[0] != RECORD_PREFIX:
+        raise DecryptionError("Not a record-sealed ciphertext")
+    try:
+        return uuid.UUID(hex=parts[1])
+    except ValueError as exc:
+        raise DecryptionError("Malformed record id") from exc
+
+
+def _open(key: bytes, token: str, context: str) -> str:
     try:
         raw = base64.urlsafe_b64decode(token.split(":", 2)[2].encode())
         return AESGCM(key).decrypt(raw[:12], raw[12:], context.encode()).decode("utf-8")
     except (InvalidTag, ValueError) as exc:
         raise DecryptionError("Ciphertext failed authentication") from exc
+
+
+def decrypt_for_record(token: str, context: str, key: bytes) -> str:
+    """Open a ``wr1:`` value with the record key given (no lookup)."""
+    return _open(key, token, record_context(context, record_id_of(token)))
+
+
+def decrypt(token: str, context: str, ring: KeyRing | None = None) -> str:
+    """Open a ``wp1:`` value with the key ring or a ``wr1:`` value with its record's key; a value
+    whose record key was destroyed raises DecryptionError (never returns the ciphertext)."""
+    if is_record_sealed(token):
+        from waypoint.core import record_keys  # the keys live in the database, unwrapped by this ring
+
+        record_id = record_id_of(token)
+        return _open(record_keys.key_for_reading(record_id), token, record_context(context, record_id))
+    ring = ring or key_ring()
+    key_id = key_id_of(token)
+    key = ring.keys.get(key_id)
+    if key is None:
+        raise DecryptionError(f"Unknown key id {key_id!r}")
+    return _open(key, token, context)
 
 
 def normalise_for_index(value: str) -> str:

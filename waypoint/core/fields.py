@@ -7,6 +7,11 @@ The typed fields (``EncryptedCharField``, ``EncryptedBooleanField``, ``Encrypted
 ``EncryptedDateTimeField``) give Python the same values, choices and form fields as the plain field
 they replace, but store every value, the empty one included, as ciphertext in a text column: the
 column shows neither the value nor whether one was recorded.  They refuse ``isnull`` as well.
+
+On a model that declares ``record_key_via`` (``waypoint.core.record_keys``), ``save`` seals values
+under the record's own key (``pre_save`` returns a ``Sealed`` ``wr1:`` value, which
+``get_prep_value`` passes through).  Paths that have no instance (``QuerySet.update``,
+``bulk_update``) seal with the key ring instead: use ``save(update_fields=...)`` on those models.
 """
 
 from __future__ import annotations
@@ -21,17 +26,44 @@ from django.core.exceptions import FieldError
 from django.db import migrations, models
 from django.utils.dateparse import parse_datetime
 
-from waypoint.core import crypto
+from waypoint.core import crypto, record_keys
+
+
+class Sealed(str):
+    """A value ``pre_save`` already sealed under a record key: stored as it is."""
+
+    __slots__ = ()
 
 
 class EncryptedMixin:
     model: Any
     column: str
+    attname: str
     hides_empty = False  # True: empty values are ciphertext too, so "isnull" cannot be answered
 
     @property
     def crypto_context(self) -> str:
         return f"{self.model._meta.db_table}.{self.column}"
+
+    def plaintext(self, value: Any) -> str | None:
+        """The text a value is sealed as, or None when it is stored as it is (no value)."""
+        raise NotImplementedError
+
+    def pre_save(self, model_instance: Any, add: bool) -> Any:
+        value = super().pre_save(model_instance, add)  # type: ignore[misc]
+        record_id = record_keys.record_id_of(model_instance)
+        if record_id is None:
+            return value
+        # Only the record itself, being inserted, may get a new key; a save of anything else whose
+        # record has no key (purged) raises instead of sealing under a fresh one.
+        creating = add and record_id == model_instance.pk
+        text = self.plaintext(value)
+        if text is None:
+            if creating:
+                record_keys.key_for_writing(record_id, model_instance, create=True)
+            return value
+        key = record_keys.key_for_writing(record_id, model_instance, create=creating)
+        return Sealed(crypto.encrypt_for_record(text, self.crypto_context, record_id, key))
 
     def get_lookup(self, lookup_name: str) -> Any:
         if lookup_name != "isnull" or self.hides_empty:
@@ -47,7 +79,13 @@ class EncryptedTextField(EncryptedMixin, models.TextField):
             return value
         return crypto.decrypt(value, self.crypto_context)
 
+    def plaintext(self, value: Any) -> str | None:
+        value = models.TextField.get_prep_value(self, value)
+        return None if value is None or value == "" else str(value)
+
     def get_prep_value(self, value: Any) -> Any:
+        if isinstance(value, Sealed):
+            return str(value)
         value = super().get_prep_value(value)
         if value is None or value == "":
             return value
@@ -67,13 +105,19 @@ class EncryptedDateField(EncryptedMixin, models.TextField):
             return value or None
         return datetime.date.fromisoformat(str(value))
 
-    def get_prep_value(self, value: Any) -> Any:
+    def plaintext(self, value: Any) -> str | None:
         if value is None or value == "":
             return None
         if not isinstance(value, datetime.date):
             value = self.to_python(value)
         assert value is not None
-        return crypto.encrypt(value.isoformat(), self.crypto_context)
+        return str(value.isoformat())
+
+    def get_prep_value(self, value: Any) -> Any:
+        if isinstance(value, Sealed):
+            return str(value)
+        text = self.plaintext(value)
+        return None if text is None else crypto.encrypt(text, self.crypto_context)
 
     def formfield(self, **kwargs: Any) -> Any:  # type: ignore[override]
         from django import forms
@@ -131,9 +175,14 @@ class EncryptedValueMixin(EncryptedMixin):
         text = "" if value is None else crypto.decrypt(value, self.crypto_context)
         return None if text == "" and self.null else _from_text(self.kind, text)
 
+    def plaintext(self, value: Any) -> str | None:
+        value = super(EncryptedMixin, self).get_prep_value(value)  # type: ignore[misc]
+        return _to_text(self.kind, value)
+
     def get_prep_value(self, value: Any) -> Any:
-        value = super().get_prep_value(value)  # type: ignore[misc]
-        return crypto.encrypt(_to_text(self.kind, value), self.crypto_context)
+        if isinstance(value, Sealed):
+            return str(value)
+        return crypto.encrypt(str(self.plaintext(value)), self.crypto_context)
 
     def get_db_prep_value(self, value: Any, connection: Any, prepared: bool = False) -> Any:
         """No backend adaptation: the value is already ciphertext text."""
@@ -250,7 +299,7 @@ def settle_deferred_checks(schema_editor: Any) -> None:
 
 
 def _is_ciphertext(raw: Any) -> bool:
-    return isinstance(raw, str) and raw.startswith(f"{crypto.PREFIX}:")
+    return crypto.is_ciphertext(raw)
 
 
 def encrypt_columns(table: str, columns: Mapping[str, str]) -> migrations.RunPython:

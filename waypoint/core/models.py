@@ -1,8 +1,9 @@
-"""Cross-cutting tables: the audit chain, its head, and idempotency keys."""
+"""Cross-cutting tables: the audit chain, its head, idempotency keys and the per-record keys."""
 
 from __future__ import annotations
 
 from django.db import models
+from django.utils import timezone
 
 
 class AuditEvent(models.Model):
@@ -39,6 +40,10 @@ class AuditHead(models.Model):
     org_id = models.UUIDField(null=True)
     seq = models.BigIntegerField(default=0)
     hash = models.CharField(max_length=64, default="0" * 64)
+    # The anchor: rows up to trimmed_seq were removed (``audit.trim``); trimmed_hash is the hash of the
+    # last removed row, which the first remaining row links to.  Triggers let it move forward only.
+    trimmed_seq = models.BigIntegerField(default=0)
+    trimmed_hash = models.CharField(max_length=64, default="0" * 64)
 
     class Meta:
         # The system chain's head (no organisation) is row 1, made by migration 0002.
@@ -56,3 +61,17 @@ class IdempotencyKey(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["staff_id", "key"], name="idempotency_unique")]
+
+
+class RecordKey(models.Model):
+    """One person's record key (``waypoint.core.record_keys``): 32 random bytes, stored only wrapped
+    by the key ring.  Deleting the row shreds every copy of that record's ciphertext.  Backups leave
+    this table out; its rows go to the record-key file instead."""
+
+    id = models.UUIDField(primary_key=True)  # the record's id: a Person's id
+    org_id = models.UUIDField(db_index=True)
+    wrapped = models.TextField()
+    created_at = models.DateTimeField(default=timezone.now)  # kept as it was by a restore
+
+    def __str__(self) -> str:
+        return f"record key {self.id}"

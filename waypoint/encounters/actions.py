@@ -45,8 +45,9 @@ from waypoint.encounters.models import (
     StepStatus,
     escalation_target,
 )
+from waypoint.encounters.policy import TEXT_LIMIT, SeeAlonePolicyForm, assessment_open, locked_reason
 from waypoint.encounters.separation import LINKABLE_HOURS, Outcome, SeparationRun
-from waypoint.orgs.models import Site, Staff
+from waypoint.orgs.models import Organisation, SeeAlone, Site, Staff
 from waypoint.people.models import Person
 from waypoint.referrals.actions.disclosures import record_child_protection
 
@@ -75,8 +76,8 @@ def _open(encounter: Encounter, step: str | None = None) -> Encounter:
         raise EncounterClosed()
     if step is not None and not current.has_step(step):
         raise Refused(gettext("This encounter has no such step."))
-    if step is not None and (locked := current.locked_reason(step)):
-        raise Refused(locked)
+    if step is not None and (locked := locked_reason(current, step)):
+        raise Refused(locked)  # the see-alone policy, then the encounter's own locks
     return current
 
 
@@ -104,6 +105,37 @@ def set_gate(staff: Staff, encounter: Encounter, gate: str, gate_reason: str = "
     encounter.save()
     settled = gate in (Gate.ALONE, Gate.NOT_POSSIBLE)
     _set_state(staff, encounter, Step.GATE, StepStatus.DONE if settled else StepStatus.PAUSED)
+
+
+# --- The see-alone policy (organisation settings) ----------------------------------------------
+
+
+@transaction.atomic
+def save_see_alone_policy(
+    staff: Staff, form: SeeAlonePolicyForm, site_choices: Mapping[uuid.UUID, str]
+) -> Organisation:
+    """The organisation's see-alone policy: on or off, its text ("" = Waypoint's default, shown in
+    each reader's language) and each site's choice (follow the organisation, on, off).  Every site
+    id must be one of ``staff``'s organisation's sites and every choice a known one: otherwise
+    nothing is saved."""
+    org = Organisation.objects.select_for_update().get(pk=staff.org_id)
+    sites = {site.id: site for site in Site.objects.select_for_update().filter(org_id=org.id)}
+    if any(site_id not in sites for site_id in site_choices):
+        raise Refused(gettext("A site in the form is not one of your organisation's sites. Nothing was saved."))
+    if any(choice not in SeeAlone.values for choice in site_choices.values()):
+        raise Refused(gettext("Choose follow, on or off for each site. Nothing was saved."))
+    data = form.cleaned_data
+    text = str(data["see_alone_text"])
+    if len(text) > TEXT_LIMIT:
+        raise Refused(gettext("The policy text is too long. Nothing was saved."))
+    org.see_alone, org.see_alone_text = bool(data["see_alone"]), text
+    org.save(update_fields=["see_alone", "see_alone_text"])
+    for site_id, choice in site_choices.items():
+        if sites[site_id].see_alone != choice:
+            sites[site_id].see_alone = choice
+            sites[site_id].save(update_fields=["see_alone"])
+    audit.record_by(staff, EncounterEvent.SEE_ALONE_SAVED, org)
+    return org
 
 
 # --- Starting -----------------------------------------------------------------------------------
@@ -200,6 +232,8 @@ def record_gate(
 @transaction.atomic
 def confirm_confidentiality(staff: Staff, encounter: Encounter) -> Encounter:
     encounter = _open(encounter)
+    if not assessment_open(encounter, Step.CONFIDENTIALITY):  # the see-alone policy (its page checks the rest)
+        raise Refused(locked_reason(encounter, Step.CONFIDENTIALITY))
     _mark(staff, encounter, Step.CONFIDENTIALITY, StepStatus.DONE)
     return encounter
 

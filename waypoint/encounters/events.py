@@ -18,6 +18,7 @@ class EncounterEvent(StrEnum):
     SEPARATION_REQUESTED = "separation.requested"
     SEPARATION_UPDATED = "separation.updated"
     SEPARATION_VIEWED = "separation.viewed"
+    SEE_ALONE_SAVED = "org.see_alone_saved"  # the organisation's see-alone policy (object: the organisation)
 
 
 audit.register(
@@ -30,6 +31,7 @@ audit.register(
         EncounterEvent.SEPARATION_REQUESTED: _("Separation requested"),
         EncounterEvent.SEPARATION_UPDATED: _("Separation recorded"),
         EncounterEvent.SEPARATION_VIEWED: _("Separation viewed"),
+        EncounterEvent.SEE_ALONE_SAVED: _("See-alone policy saved"),
     },
     reads=[EncounterEvent.VIEWED, EncounterEvent.SEPARATION_VIEWED],
 )

@@ -8,11 +8,12 @@ from typing import Any
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from waypoint.core.registry import HomePanel, SetupItem, SetupState, home_panels, setup_items
+from waypoint.core.registry import HomePanel, SetupState, home_panels, setup_items
+from waypoint.core.setup import SetupStep, staff_names
 from waypoint.encounters.access import encounters_for, separation_requests_for
 from waypoint.encounters.separation import RequestStatus, SeparationProtocol
 from waypoint.encounters.separation_forms import RequestForm
-from waypoint.orgs.models import Role, Staff
+from waypoint.orgs.models import Role
 from waypoint.people.access import READERS
 
 
@@ -37,25 +38,62 @@ def _front_desk(request: HttpRequest) -> dict[str, Any] | None:
     return {"request_form": RequestForm(org_id=user.org_id)} if user.has_role(Role.FRONT_DESK) else None
 
 
+def _protocol(request: HttpRequest) -> SeparationProtocol:
+    """The organisation's protocol, read once for both of its set-up items."""
+    kept: SeparationProtocol | None = getattr(request, "_wp_protocol", None)
+    if kept is None:
+        user: Any = request.user
+        kept = SeparationProtocol.for_org(user.org_id)
+        request._wp_protocol = kept  # type: ignore[attr-defined]
+    return kept
+
+
+def _saved_state(request: HttpRequest, protocol: SeparationProtocol) -> SetupState:
+    """Done, by whoever saved the protocol last, when (its review)."""
+    by = ""
+    if (staff_id := protocol.reviewed_by_id) is not None:
+        by = staff_names(request, {staff_id}).get(staff_id, "")
+    return SetupState(done=True, by=by, at=protocol.reviewed_at)
+
+
 def _emergency_contacts(request: HttpRequest) -> SetupState:
     """Done once the protocol is saved with security and local law enforcement filled in (until then
     providers see 911 and the hotline on the emergency page); who and when is its last save."""
-    user: Any = request.user
-    protocol = SeparationProtocol.for_org(user.org_id)
-    if protocol.contacts_missing:
-        return SetupState(done=False)
-    by = ""
-    if (staff_id := protocol.reviewed_by_id) is not None:
-        names = Staff.objects.filter(org_id=user.org_id, pk=staff_id).values_list("display_name", flat=True)
-        by = names.first() or ""
-    return SetupState(done=True, by=by, at=protocol.reviewed_at)
+    protocol = _protocol(request)
+    return SetupState(done=False) if protocol.contacts_missing else _saved_state(request, protocol)
+
+
+def _protocol_reviewed(request: HttpRequest) -> SetupState:
+    """Done once the organisation has saved the protocol (Waypoint's default says it must be reviewed)."""
+    protocol = _protocol(request)
+    return SetupState(done=False) if protocol.reviewed_at is None else _saved_state(request, protocol)
 
 
 def register() -> None:
     setup_items.register(
         "emergency_contacts",
-        SetupItem(
-            _("Fill in your emergency contacts (separation protocol)"), "encounters:protocol", 10, _emergency_contacts
+        SetupStep(
+            _("Emergency contacts"),
+            "encounters:protocol",
+            10,
+            _emergency_contacts,
+            why=_(
+                "Security and local police, and tribal and federal law enforcement where they apply: until "
+                "security and local police are filled in, providers see only 911 and the national hotline."
+            ),
+        ),
+    )
+    setup_items.register(
+        "protocol_reviewed",
+        SetupStep(
+            _("Separation protocol reviewed"),
+            "encounters:protocol",
+            20,
+            _protocol_reviewed,
+            why=_(
+                "Waypoint's default protocol is only a start: work it out with your security and law "
+                "enforcement, so providers know who separates and what to do if the companion refuses."
+            ),
         ),
     )
     home_panels.register("separation_requests", HomePanel("encounters/home_requests.html", 10, _requests))

@@ -141,6 +141,7 @@ def comfort_choices(mode: str) -> list[tuple[str, str]]:
 
 
 class Encounter(models.Model):
+    record_key_via = "person_id"  # sealed under the person's own key (waypoint.core.record_keys)
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     org = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="encounters")
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="encounters")
@@ -321,6 +322,7 @@ class StepState(models.Model):
     """One per step of an encounter (kept so by ``actions``, under the encounter's lock: the step is
     encrypted, since a "minor" step would show the minor flag, so no unique constraint can)."""
 
+    record_key_via = "encounter.person_id"  # sealed under the person's own key (waypoint.core.record_keys)
     encounter = models.ForeignKey(Encounter, on_delete=models.CASCADE, related_name="step_states")
     step = EncryptedCharField(max_length=20, choices=Step.choices)
     status = models.CharField(max_length=10, choices=StepStatus.choices)
@@ -330,6 +332,7 @@ class StepState(models.Model):
 
 
 class SafetyAnswer(models.Model):
+    record_key_via = "encounter.person_id"  # sealed under the person's own key (waypoint.core.record_keys)
     encounter = models.ForeignKey(Encounter, on_delete=models.CASCADE, related_name="answers")
     content_set = models.ForeignKey(ContentSet, on_delete=models.PROTECT)
     question_key = models.CharField(max_length=40)
@@ -346,6 +349,7 @@ class SafetyAnswer(models.Model):
 
 
 class ComfortEvent(models.Model):
+    record_key_via = "encounter.person_id"  # sealed under the person's own key (waypoint.core.record_keys)
     encounter = models.ForeignKey(Encounter, on_delete=models.CASCADE, related_name="comfort_events")
     kind = EncryptedCharField(max_length=20, choices=ComfortKind.choices)  # "break taken" describes them
     at = models.DateTimeField(auto_now_add=True)
@@ -356,6 +360,7 @@ class ComfortEvent(models.Model):
 
 
 class DomainAssessment(models.Model):
+    record_key_via = "encounter.person_id"  # sealed under the person's own key (waypoint.core.record_keys)
     encounter = models.ForeignKey(Encounter, on_delete=models.CASCADE, related_name="assessments")
     domain = models.CharField(max_length=16, choices=Domain.choices)
     level = EncryptedCharField(max_length=8, choices=Level.choices, blank=True)  # every domain has a row
@@ -368,6 +373,7 @@ class DomainAssessment(models.Model):
 class EmergencyNeed(models.Model):
     """One per need ticked (kept so by ``actions`` under the encounter's lock; the kind is encrypted)."""
 
+    record_key_via = "encounter.person_id"  # sealed under the person's own key (waypoint.core.record_keys)
     encounter = models.ForeignKey(Encounter, on_delete=models.CASCADE, related_name="needs")
     kind = EncryptedCharField(max_length=12, choices=NeedKind.choices)
     note = EncryptedTextField(blank=True)
@@ -376,6 +382,7 @@ class EmergencyNeed(models.Model):
 class ChildProtectionReport(models.Model):
     """The child protective services step for a minor: made, or deferred with a reason."""
 
+    record_key_via = "encounter.person_id"  # sealed under the person's own key (waypoint.core.record_keys)
     encounter = models.OneToOneField(Encounter, on_delete=models.CASCADE, related_name="cps_report")
     agency = EncryptedTextField(blank=True)
     reported_at = EncryptedDateTimeField(null=True, blank=True)
@@ -389,6 +396,7 @@ class ChildProtectionReport(models.Model):
 class Amendment(models.Model):
     """A correction to a closed encounter: the original stays; this is added, with who and when."""
 
+    record_key_via = "encounter.person_id"  # sealed under the person's own key (waypoint.core.record_keys)
     encounter = models.ForeignKey(Encounter, on_delete=models.CASCADE, related_name="amendments")
     text = EncryptedTextField()
     at = models.DateTimeField(auto_now_add=True)

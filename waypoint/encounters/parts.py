@@ -159,6 +159,38 @@ PART = RecordPart(
     timeline=_timeline,
     owners=_owners,
     age_refusal=_age_refusal,
+    # Retention: an encounter's rows, then the encounter (a separation run points to it).
+    purge_models=(
+        ("encounters.SeparationRun", "encounter__person_id"),
+        ("encounters.StepState", "encounter__person_id"),
+        ("encounters.SafetyAnswer", "encounter__person_id"),
+        ("encounters.ComfortEvent", "encounter__person_id"),
+        ("encounters.DomainAssessment", "encounter__person_id"),
+        ("encounters.EmergencyNeed", "encounter__person_id"),
+        ("encounters.ChildProtectionReport", "encounter__person_id"),
+        ("encounters.Amendment", "encounter__person_id"),
+        ("encounters.Encounter", "person_id"),
+    ),
+    narrative=(
+        ("encounters.Encounter", "person_id", ("gate_reason", "callback_plan"), "started_at"),
+        ("encounters.StepState", "encounter__person_id", ("reason",), "at"),
+        ("encounters.DomainAssessment", "encounter__person_id", ("note",), "encounter__started_at"),
+        ("encounters.EmergencyNeed", "encounter__person_id", ("note",), "encounter__started_at"),
+        ("encounters.ChildProtectionReport", "encounter__person_id", ("deferred_reason",), "encounter__started_at"),
+        ("encounters.Amendment", "encounter__person_id", ("text",), "at"),
+        ("encounters.SeparationRun", "encounter__person_id", ("why_not", "escalation_notes"), "at"),
+    ),
+    answers=(("encounters.SafetyAnswer", "encounter__person_id", "at"),),
+    activity=(
+        ("encounters.Encounter", "person_id", "started_at"),
+        ("encounters.Encounter", "person_id", "closed_at"),
+        ("encounters.StepState", "encounter__person_id", "at"),
+        ("encounters.SafetyAnswer", "encounter__person_id", "at"),
+        ("encounters.ComfortEvent", "encounter__person_id", "at"),
+        ("encounters.Amendment", "encounter__person_id", "at"),
+        ("encounters.SeparationRun", "encounter__person_id", "at"),
+    ),
+    open_work=(("encounters.Encounter", "person_id", "closed_at"),),
 )
 
 

@@ -13,6 +13,7 @@ from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
 from waypoint.core.fields import EncryptedCharField, EncryptedTextField
+from waypoint.orgs import discretion
 from waypoint.orgs.models import Organisation, Site
 
 # Waypoint's default protocol, in English.  Each text is also a message to translate: a default the
@@ -40,7 +41,6 @@ DEFAULT_PROTOCOL = {
         "I would like to share some information with people who can help you. I will only do that if you "
         "agree, and you can change your mind at any time. Your care does not depend on your answer."
     ),
-    "cps_contact": "",
 }
 # Earlier defaults filled the contacts with "(add the number)": such text is never shown as a contact.
 PLACEHOLDER = "(add the"
@@ -48,19 +48,9 @@ LAW_ENFORCEMENT = ("local_police", "tribal_police", "federal_contact")
 CONTACTS = ("security_contact", *LAW_ENFORCEMENT)
 REQUIRED_CONTACTS = ("security_contact", "local_police")
 
-# In danger during a call: the person is not in our building, so the steps are the caller's (the
-# organisation's own steps are for in person).
-PHONE_EMERGENCY_STEPS = (
-    _("Stay on the line. Do not hang up first."),
-    _("Ask: “Can you call 911 yourself, or would you like me to call for you?”"),
-    _(
-        "If they want you to call: ask where they are, only if they agree to tell you, and call 911 from another "
-        "phone while you stay on this line."
-    ),
-    _("Ask questions they can answer with yes or no, in case someone is listening."),
-    _("If someone comes on the line, do what they asked you to do: hang up, or say you are someone else."),
-    _("If the call drops, call back only in the way they agreed to."),
-)
+# In danger during a call: the steps are the organisation's discretion setting, with Waypoint's as
+# the default (``waypoint.orgs.discretion``); the protocol's ``emergency_steps`` are for in person.
+PHONE_EMERGENCY_STEPS = discretion.PHONE_EMERGENCY_STEPS
 CODE_PHRASES = [
     ("form_b", _("Form B is needed")),
     ("room_4", _("Room 4 paperwork")),
@@ -81,7 +71,6 @@ class SeparationProtocol(models.Model):
     federal_contact = models.CharField(_("Federal law enforcement"), max_length=300, blank=True)
     emergency_steps = models.TextField(_("If the person is in danger here (one step per line)"), max_length=4000)
     adult_consent_script = models.TextField(_("Informed-consent script for adults"), max_length=4000)
-    cps_contact = models.CharField(_("Child protective services contact"), max_length=300)
     check_in_minutes = models.PositiveSmallIntegerField(_("Check-in reminder every (minutes)"), default=10)
     reviewed_at = models.DateTimeField(null=True, blank=True)
     reviewed_by_id = models.UUIDField(null=True, blank=True)
@@ -167,6 +156,8 @@ class SeparationRun(models.Model):
         "encounters.Encounter", null=True, blank=True, on_delete=models.PROTECT, related_name="separations"
     )
     request = models.ForeignKey(SeparationRequest, null=True, blank=True, on_delete=models.PROTECT, related_name="runs")
+    # Sealed under the person's own key when the run belongs to an encounter (else the key ring).
+    record_key_via = "encounter.person_id"
     separator = EncryptedCharField(max_length=200)
     reason_given = EncryptedCharField(max_length=300, blank=True)
     outcome = EncryptedCharField(max_length=14, choices=Outcome.choices)

@@ -24,6 +24,7 @@ from waypoint.encounters.separation import (
 )
 from waypoint.encounters.separation_forms import ProtocolForm
 from waypoint.orgs.models import Site, Staff
+from waypoint.orgs.orientation import oriented
 
 
 class TakenByColleague(Refused):
@@ -34,6 +35,21 @@ class TakenByColleague(Refused):
 class RequestDone(Refused):
     def __init__(self) -> None:
         super().__init__(gettext("This request is already done. Nothing was changed."))
+
+
+class NotOriented(Refused):
+    """Staff who have not confirmed the orientation (or are due again) do not run a separation."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            gettext("Please read the staff orientation before you run a separation. Nothing was recorded.")
+        )
+
+
+def _require_oriented(staff: Staff) -> None:
+    """Asked afresh in the database, not from the banner's note in the session."""
+    if not oriented(staff):
+        raise NotOriented()
 
 
 @transaction.atomic
@@ -64,7 +80,9 @@ def create_separation_request(staff: Staff, phrase: str, site: Site | None, room
 @transaction.atomic
 def take_separation_request(staff: Staff, request: SeparationRequest) -> SeparationRequest:
     """A provider takes a waiting request; taking it again is a no-op for whoever took it, and
-    refused (``TakenByColleague``) for anyone else."""
+    refused (``TakenByColleague``) for anyone else.  Taking a request is starting to run a
+    separation: refused (``NotOriented``) to staff not oriented, so it stays open for a colleague."""
+    _require_oriented(staff)
     found = SeparationRequest.objects.select_for_update().get(pk=request.pk)
     if found.status == RequestStatus.OPEN:
         found.status, found.taken_by_id = RequestStatus.TAKEN, staff.id
@@ -86,7 +104,9 @@ def record_separation_run(
     """What happened when separating, from an encounter or a front-desk request (which is then done,
     unless the companion refused: the provider may try again later in the visit).  A closed encounter,
     or a request already done, refuses it.  A successful separation during an in-person encounter
-    records its privacy gate as seen alone, in the same transaction and under the run's audit row."""
+    records its privacy gate as seen alone, in the same transaction and under the run's audit row.
+    Refused (``NotOriented``) to staff who have not read the orientation or are due again."""
+    _require_oriented(staff)
     if encounter is not None:
         encounter = Encounter.objects.select_for_update().get(pk=encounter.pk)
         if encounter.is_closed:

@@ -23,7 +23,6 @@ PROTOCOL_FIELDS = [
     "tribal_police",
     "federal_contact",
     "adult_consent_script",
-    "cps_contact",
     "check_in_minutes",
 ]
 
@@ -46,8 +45,9 @@ class ProtocolForm(SafeModelForm):
         }
         help_texts = {
             "emergency_steps": _(
-                "For in-person encounters. During a call the person is elsewhere: providers see Waypoint's steps "
-                "for a call (stay on the line, 911) with your law enforcement contacts."
+                "For in-person encounters. During a call the person is elsewhere: providers see the steps for a call "
+                "(your own, set under Settings, Discretion, or Waypoint's: stay on the line, 911) with your law "
+                "enforcement contacts."
             ),
             "security_contact": _(
                 "Until security and local law enforcement are filled in, providers see 911 and the National Human "

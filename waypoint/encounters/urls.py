@@ -1,6 +1,6 @@
 from django.urls import path
 
-from waypoint.encounters.views import escalation, flow, separation, steps, summary
+from waypoint.encounters.views import escalation, flow, policy, separation, steps, summary
 
 app_name = "encounters"
 urlpatterns = [
@@ -30,4 +30,6 @@ urlpatterns = [
     path("encounters/separation/requests/waiting/", separation.requests_waiting, name="requests_waiting"),
     path("encounters/separation/requests/<uuid:request_id>/take/", separation.request_take, name="request_take"),
     path("encounters/separation/requests/<uuid:request_id>/", separation.request_run, name="request_run"),
+    # The see-alone policy (organisation settings)
+    path("encounters/see-alone-policy/", policy.see_alone_policy, name="see_alone_policy"),
 ]

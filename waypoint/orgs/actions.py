@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy
 
 from waypoint.core import audit
 from waypoint.orgs import auth
-from waypoint.orgs.forms import OrganisationForm, SiteForm
+from waypoint.orgs.forms import DiscretionForm, JurisdictionForm, OrganisationForm, SiteForm
 from waypoint.orgs.models import (
     FAILURE_WINDOW_SECONDS,
     KNOWN_CLIENT_SECONDS,
@@ -375,10 +375,54 @@ def forget_stale_throttles() -> int:
     return removed
 
 
+JURISDICTION_SAVED = "org.jurisdiction_saved"
+DISCRETION_SAVED = "org.discretion_saved"
+audit.register(
+    {
+        JURISDICTION_SAVED: gettext_lazy("Minors and jurisdiction settings saved"),
+        DISCRETION_SAVED: gettext_lazy("Discretion settings saved"),
+    }
+)
+
+
+def _save_org_fields(form: OrganisationForm | JurisdictionForm | DiscretionForm) -> Organisation:
+    """Only the form's own columns are written: two admins saving two settings pages at once (or a
+    page showing an organisation loaded earlier) cannot undo each other's changes."""
+    org: Organisation = form.save(commit=False)
+    org.save(update_fields=list(form._meta.fields or ()))
+    return org
+
+
 @transaction.atomic
 def change_org_settings(admin: Staff, form: OrganisationForm) -> Organisation:
-    org: Organisation = form.save()
+    """The organisation's name."""
+    if form.instance.pk != admin.org_id:
+        raise Refused(_("These are another organisation's settings."))
+    org = _save_org_fields(form)
     audit.record_by(admin, audit.Event.ORG_SETTINGS_CHANGED, org)
+    return org
+
+
+@transaction.atomic
+def save_jurisdiction(admin: Staff, form: JurisdictionForm) -> Organisation:
+    """Minors and jurisdiction: the minor age, the mandated-report agency and how to reach it, whether
+    a young person may agree to services alone, who signs a young person's release, the longest
+    release.  A new minor age applies to records from their next page; an encounter keeps the branch
+    it started on (``Encounter.is_minor``)."""
+    if form.instance.pk != admin.org_id:
+        raise Refused(_("These are another organisation's settings."))
+    org = _save_org_fields(form)
+    audit.record_by(admin, JURISDICTION_SAVED, org)
+    return org
+
+
+@transaction.atomic
+def save_discretion(admin: Staff, form: DiscretionForm) -> Organisation:
+    """The quick-exit page, the browser tab's name and the steps for someone in danger on a call."""
+    if form.instance.pk != admin.org_id:
+        raise Refused(_("These are another organisation's settings."))
+    org = _save_org_fields(form)
+    audit.record_by(admin, DISCRETION_SAVED, org)
     return org
 
 
@@ -436,3 +480,51 @@ def ensure_demo_staff(org: Organisation, username: str, password: str, display_n
     staff.save(update_fields=["totp_secret", "totp_confirmed_at"])
     audit.record(audit.Event.STAFF_ACTIVATED, org_id=org.id, object_type="staff", object_id=staff.id)
     return staff
+
+
+# --- Staff orientation (issue 13) ----------------------------------------------------------------
+# Imported here, not at the top, so this section is one block appended to the file.
+from waypoint.orgs.models import ORIENTATION_VERSION, OrientationConfirmation  # noqa: E402
+from waypoint.orgs.orientation import INTERVAL_MAX_DAYS, INTERVAL_MIN_DAYS  # noqa: E402
+
+ORIENTATION_CONFIRMED = "orientation.confirmed"
+ORIENTATION_INTERVAL_SAVED = "org.orientation_interval_saved"
+audit.register(
+    {
+        ORIENTATION_CONFIRMED: gettext_lazy("Confirmed reading the staff orientation"),
+        ORIENTATION_INTERVAL_SAVED: gettext_lazy("Changed how often staff read the orientation again"),
+    }
+)
+# A second "I have read this" within this time (a double click, a resent form) makes no second row.
+CONFIRM_AGAIN_SECONDS = 60
+
+
+@transaction.atomic
+def confirm_orientation(staff: Staff) -> OrientationConfirmation:
+    """The signed-in staff member confirms they read the current orientation, for themselves only
+    (there is no way to name anyone else).  A confirmation of the same version in the last minute is
+    returned as it is: a double submit makes one row and one audit row."""
+    Staff.objects.select_for_update().filter(pk=staff.pk).first()  # concurrent submits queue here
+    recent = OrientationConfirmation.objects.filter(
+        staff_id=staff.pk,
+        version=ORIENTATION_VERSION,
+        confirmed_at__gte=timezone.now() - timedelta(seconds=CONFIRM_AGAIN_SECONDS),
+    ).first()
+    if recent is not None:
+        return recent
+    confirmation = OrientationConfirmation.objects.create(
+        staff=staff, version=ORIENTATION_VERSION, confirmed_at=timezone.now()
+    )
+    audit.record_by(staff, ORIENTATION_CONFIRMED, confirmation, object_type="orientation")
+    return confirmation
+
+
+@transaction.atomic
+def set_orientation_interval(admin: Staff, days: int) -> Organisation:
+    """How often the admin's organisation's staff read the orientation again (30 to 1095 days)."""
+    if not INTERVAL_MIN_DAYS <= days <= INTERVAL_MAX_DAYS:
+        raise Refused(_("Enter a number of days between 30 and 1095."))
+    Organisation.objects.filter(pk=admin.org_id).update(orientation_every_days=days)
+    admin.org.orientation_every_days = days
+    audit.record_by(admin, ORIENTATION_INTERVAL_SAVED, admin.org)
+    return admin.org

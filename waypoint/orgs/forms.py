@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from waypoint.core.forms import SafeForm, SafeModelForm
+from waypoint.orgs import discretion, jurisdiction
 from waypoint.orgs.models import ROLE_LABELS, InterviewsAs, Organisation, Role, Site, Staff
 from waypoint.orgs.validators import GuessableValidator
 
@@ -206,21 +207,74 @@ class RolesForm(SafeForm):
 
 
 class OrganisationForm(SafeModelForm):
-    exit_url = forms.URLField(
-        label=_("Quick exit page"),
-        max_length=500,
-        assume_scheme="https",
-        help_text=_("A neutral web page the browser goes to when someone uses Exit."),
+    """The organisation's name (shown to its staff only; the browser tab has its own, neutral name)."""
+
+    class Meta:
+        model = Organisation
+        fields = ["name"]
+        help_texts = {"name": _("Shown to your staff on these pages. The browser tab shows a neutral name instead.")}
+
+
+def _refuse_placeholder(value: str) -> str:
+    text = value.strip()
+    if text and not jurisdiction.real_text(text):
+        raise ValidationError(_("Write the real name or number, or leave it empty until you have it."))
+    return text
+
+
+YES_NO = [("True", _("Yes")), ("False", _("No"))]
+
+
+class JurisdictionForm(SafeModelForm):
+    """Minors and jurisdiction, as the law where the organisation works says (``orgs.jurisdiction``)."""
+
+    minor_age = forms.IntegerField(
+        label=_("Age under which someone is treated as a minor"),
+        min_value=jurisdiction.MINOR_AGE_MIN,
+        max_value=jurisdiction.MINOR_AGE_MAX,
+        error_messages={
+            "invalid": _("Give the age as a whole number from 12 to 21."),
+            "min_value": _("Give the age as a whole number from 12 to 21."),
+            "max_value": _("Give the age as a whole number from 12 to 21."),
+            "required": _("Give the age as a whole number from 12 to 21."),
+        },
+        help_text=_(
+            "Under this age a record follows the minor branch: the child protective services step in encounters "
+            "and the minor's rule for releases. 18 in most places; check the law where you work."
+        ),
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+    )
+    minor_may_consent_alone = forms.TypedChoiceField(
+        label=_("May a young person agree to services on their own here?"),
+        choices=YES_NO,
+        coerce=lambda value: value == "True",
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Choose yes or no.")},
+        help_text=_("Shown to providers wherever a minor's record is handled."),
     )
 
     class Meta:
         model = Organisation
-        fields = ["name", "exit_url", "release_max_days", "minor_release_consent"]
+        fields = [
+            "minor_age",
+            "mandated_report_agency",
+            "mandated_report_contact",
+            "minor_may_consent_alone",
+            "minor_release_consent",
+            "release_max_days",
+        ]
         labels = {
+            "mandated_report_agency": _("Agency that receives mandated reports about minors"),
+            "mandated_report_contact": _("How to reach that agency"),
             "release_max_days": _("Longest a release of information may last (days)"),
             "minor_release_consent": _("Who may sign a release for a minor"),
         }
         help_texts = {
+            "mandated_report_agency": _("For example the state or county child protective services hotline."),
+            "mandated_report_contact": _(
+                "A phone number, and an online form if the agency has one. Until the agency is filled in, providers "
+                "are told to ask their supervisor."
+            ),
             "release_max_days": _(
                 "Every release needs an expiry no later than this. 90 days unless your policy says otherwise."
             ),
@@ -230,11 +284,65 @@ class OrganisationForm(SafeModelForm):
         }
         widgets = {"minor_release_consent": forms.RadioSelect}
 
+    def clean_mandated_report_agency(self) -> str:
+        return _refuse_placeholder(self.cleaned_data["mandated_report_agency"])
+
+    def clean_mandated_report_contact(self) -> str:
+        return _refuse_placeholder(self.cleaned_data["mandated_report_contact"])
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("mandated_report_contact") and not data.get("mandated_report_agency"):
+            self.add_error("mandated_report_agency", _("Name the agency this contact belongs to."))
+        return data
+
+
+class DiscretionForm(SafeModelForm):
+    """What an onlooker may see: where Exit goes, the browser tab's name, the steps for a call."""
+
+    exit_url = forms.URLField(
+        label=_("Quick exit page"),
+        max_length=500,
+        assume_scheme="https",
+        error_messages={"invalid": _("Use a web address that starts with https://")},
+        help_text=_(
+            "A neutral web page the browser goes to when someone uses Exit: weather, news or a search page, "
+            "never your own site."
+        ),
+    )
+    tab_title = forms.CharField(
+        label=_("Name in the browser tab"),
+        max_length=discretion.TAB_TITLE_MAX,
+        required=False,
+        help_text=_(
+            "Anyone who sees the screen, the taskbar or the list of open windows can read it. Keep it neutral "
+            "and unrelated to your organisation's work, for example “Notes” or “Appointments”. Left empty: "
+            "“Notes”, in each reader's language."
+        ),
+    )
+    phone_emergency_steps = forms.CharField(
+        label=_("If someone on the phone is in danger (one step per line)"),
+        max_length=4000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 7}),
+        help_text=_("Left empty, providers see Waypoint's steps for a call, listed below, in their language."),
+    )
+
+    class Meta:
+        model = Organisation
+        fields = ["exit_url", "tab_title", "phone_emergency_steps"]
+
     def clean_exit_url(self) -> str:
         value: str = self.cleaned_data["exit_url"]
         if not value.startswith("https://"):
             raise ValidationError(_("Use a web address that starts with https://"))
         return value
+
+    def clean_tab_title(self) -> str:
+        return " ".join(str(self.cleaned_data["tab_title"]).split())
+
+    def clean_phone_emergency_steps(self) -> str:
+        return "\n".join(discretion.lines(self.cleaned_data["phone_emergency_steps"]))
 
 
 class SiteForm(SafeModelForm):

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from waypoint.orgs.views import account, auth, staff
+from waypoint.orgs.views import account, auth, orientation, staff
 
 app_name = "orgs"
 urlpatterns = [
@@ -31,4 +31,9 @@ urlpatterns = [
     path("staff/<uuid:staff_id>/unlock/", staff.staff_unlock, name="staff_unlock"),
     path("settings/", staff.org_settings, name="settings"),
     path("settings/sites/", staff.site_add, name="site_add"),
+    path("settings/jurisdiction/", staff.jurisdiction_settings, name="jurisdiction"),
+    path("settings/discretion/", staff.discretion_settings, name="discretion"),
+    # Staff orientation (issue 13)
+    path("orientation/", orientation.orientation_page, name="orientation"),
+    path("settings/orientation/", orientation.orientation_admin, name="orientation_admin"),
 ]

@@ -1,5 +1,5 @@
-"""This app's sections of the home page: the audit log (auditors and org admins) and the team
-(supervisors, ``team.py``)."""
+"""This app's sections of the home page: the audit log (auditors and org admins), the see-alone
+adherence report (those and supervisors) and the team (supervisors, ``team.py``)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,9 @@ from waypoint.oversight.team import team_panel
 
 def _oversight(request: HttpRequest) -> dict[str, Any] | None:
     user: Any = request.user
-    return {} if user.has_role(Role.AUDITOR, Role.ORG_ADMIN) else None
+    if not user.has_role(Role.AUDITOR, Role.ORG_ADMIN, Role.SUPERVISOR):
+        return None
+    return {"audit_log": user.has_role(Role.AUDITOR, Role.ORG_ADMIN)}
 
 
 def register() -> None:

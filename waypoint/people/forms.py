@@ -98,6 +98,7 @@ class PersonForm(SafeModelForm):
 
     def __init__(self, *args: Any, org_id: uuid.UUID, creating: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.org_id = org_id
         if creating:
             self._add_duplicate_fields()
         limits = {"name": 200, "alias": 200, "pronouns": 60, "their_words": 5000, "harm_names": 2000, "notes": 20000}
@@ -159,7 +160,9 @@ class PersonForm(SafeModelForm):
     def _refuse_minor_contradiction(self, data: dict[str, Any]) -> None:
         """A part of the record may hold to the current minor status (an open encounter follows the
         adult or the minor branch): a new age may not flip it silently."""
-        new = Person(date_of_birth=data.get("date_of_birth"), estimated_age=data.get("estimated_age"))
+        new = Person(
+            org_id=self.org_id, date_of_birth=data.get("date_of_birth"), estimated_age=data.get("estimated_age")
+        )  # the organisation's minor age decides
         if new.is_minor is None:
             return
         if reason := parts.age_refusal(self.instance, new.is_minor):

@@ -21,12 +21,13 @@ from waypoint.core.fields import (
     EncryptedIntegerField,
     EncryptedTextField,
 )
-from waypoint.orgs.models import Organisation
+from waypoint.orgs.jurisdiction import MINOR_AGE_MAX, MINOR_AGE_MIN, is_minor_at
+from waypoint.orgs.models import MINOR_AGE_DEFAULT, Organisation
 from waypoint.people import tokens
 
 # No vowels or look-alike characters: codes cannot spell words and are easy to read aloud.
 CODE_ALPHABET = "BCDFGHJKLMNPQRSTVWXZ23456789"
-ADULT_AGE = 18
+ADULT_AGE = MINOR_AGE_DEFAULT  # where no organisation says otherwise; see ``Person.minor_age``
 
 
 def new_reference_code() -> str:
@@ -42,6 +43,7 @@ class InterviewerGender(models.TextChoices):
 
 
 class Person(models.Model):
+    record_key_via = "pk"  # sealed under the person's own key (waypoint.core.record_keys)
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     org = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="people")
     reference = models.CharField(max_length=9, unique=True, default=new_reference_code, editable=False)
@@ -120,10 +122,25 @@ class Person(models.Model):
         return self.age_on(timezone.localdate())
 
     @property
+    def minor_age(self) -> int:
+        """The age under which this record follows the minor branch: its organisation's setting
+        (Settings, Minors and jurisdiction), or 18 for a record not yet in an organisation."""
+        if self.org_id is None:
+            return MINOR_AGE_DEFAULT
+        return int(self.org.minor_age)
+
+    @property
     def is_minor(self) -> bool | None:
-        """Derived, never typed: None when neither a date of birth nor an estimate is known."""
+        """Derived, never typed: None when neither a date of birth nor an estimate is known; else
+        whether the age is under the organisation's minor age.  An organisation's minor age is 12 to
+        21, so an age outside that range is decided without reading the organisation (no query per
+        record on pages that show many), unless the organisation is loaded already."""
         age = self.age
-        return None if age is None else age < ADULT_AGE
+        if age is None:
+            return None
+        if not Person.org.is_cached(self) and (age < MINOR_AGE_MIN or age >= MINOR_AGE_MAX):
+            return age < MINOR_AGE_MIN
+        return is_minor_at(age, self.minor_age)
 
     @property
     def glossary(self) -> list[tuple[str, str]]:

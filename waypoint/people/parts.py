@@ -41,13 +41,40 @@ class RecordPart:
     # Why the record may not become a minor's (True) or an adult's (False) now, or "" (an open
     # encounter follows the branch it started on, so a new age may not flip it silently).
     age_refusal: Callable[[Any, bool], Any] = lambda person, is_minor: ""
+    # Retention (``waypoint.retention``).  The tables holding this part of a record, deleted in this
+    # order when the whole record is purged: ("app_label.Model", lookup from that model to the
+    # person id).  Parts are purged from the highest ``order`` down, the record itself last, so a
+    # part's rows go before the rows they point to in a part with a lower order.
+    purge_models: tuple[tuple[str, str], ...] = ()
+    # Free text cleared once older than the narrative period: (model, person lookup, text fields,
+    # the date field, or lookup to one, that ages them).
+    narrative: tuple[tuple[str, str, tuple[str, ...], str], ...] = ()
+    # Safety-check answers deleted once older than their period: (model, person lookup, date field).
+    answers: tuple[tuple[str, str, str], ...] = ()
+    # When rows last changed: (model, person lookup, date field).  A record changed within the last
+    # hour is in use and left for the next purge.
+    activity: tuple[tuple[str, str, str], ...] = ()
+    # Work still open: (model, person lookup, a field that is empty while it is open).
+    open_work: tuple[tuple[str, str, str], ...] = ()
 
 
 record_parts: Registry[RecordPart] = Registry("record parts")
 
 
+# The record itself, always part of it: its own tables and free text for retention.  ``harm_names``
+# is not narrative: it keeps a harming person from ever consenting for them, for as long as the
+# record is kept.
+PERSON_PART = RecordPart(
+    key="person",
+    order=0,
+    purge_models=(("people.PersonToken", "person_id"), ("people.Person", "id")),
+    narrative=(("people.Person", "id", ("notes", "their_words"), "updated_at"),),
+    activity=(("people.Person", "id", "updated_at"),),
+)
+
+
 def parts() -> list[RecordPart]:
-    return sorted(record_parts, key=lambda part: part.order)
+    return sorted([PERSON_PART, *record_parts], key=lambda part: part.order)
 
 
 def record_object_ids(person: Any) -> list[uuid.UUID]:

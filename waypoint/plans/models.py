@@ -39,6 +39,7 @@ class Layout(models.TextChoices):
 
 
 class SafetyPlan(models.Model):
+    record_key_via = "person_id"  # sealed under the person's own key (waypoint.core.record_keys)
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     org = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="safety_plans")
     person = models.OneToOneField(Person, on_delete=models.PROTECT, related_name="safety_plan")
@@ -73,6 +74,7 @@ class SafetyPlan(models.Model):
 
 
 class PlanVersion(models.Model):
+    record_key_via = "plan.person_id"  # sealed under the person's own key (waypoint.core.record_keys)
     plan = models.ForeignKey(SafetyPlan, on_delete=models.PROTECT, related_name="versions")
     number = models.PositiveIntegerField()
     author = models.ForeignKey(Staff, on_delete=models.PROTECT)

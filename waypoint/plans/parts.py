@@ -57,6 +57,19 @@ PART = RecordPart(
     timeline=_timeline,
     context=_context,
     owners=_owners,
+    # Retention: the plan points to the encounter it came from, so it goes before encounters.
+    purge_models=(
+        ("plans.PlanSectionFacts", "plan__person_id"),
+        ("plans.PlanVersion", "plan__person_id"),
+        ("plans.SafetyPlan", "person_id"),
+    ),
+    # No ``narrative``: the plan and its versions are not notes and are kept until the whole record
+    # goes (the retention settings page says so).  Emptying an old version's text would need
+    # ``PlanVersion.content`` to read "" as an empty plan and a way to leave the current version out.
+    activity=(
+        ("plans.SafetyPlan", "person_id", "updated_at"),
+        ("plans.PlanVersion", "plan__person_id", "saved_at"),
+    ),
 )
 
 

@@ -1,6 +1,6 @@
 """Every change printing makes, each one atomic with its own audit row: the safe-to-carry answer
 (with the parts the person chose), the things they chose to remember, and each print of the plan
-or the wallet card.
+or the wallet card; and the signs: each download, and the languages an org admin adds to them.
 
 A print is one short transaction: the gate is checked again under the plan's lock (the carry
 answer, its age, a later safety check that said paper or resources are not safe) and the print's
@@ -13,17 +13,21 @@ from __future__ import annotations
 from collections.abc import Sequence
 from enum import StrEnum
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from waypoint.core import audit
+from waypoint.core.concurrency import lock_for_update, previous_result, remember_result
 from waypoint.orgs.models import Staff
 from waypoint.plans.events import PlanEvent
 from waypoint.plans.models import Carry, SafetyPlan
 from waypoint.printing import render
-from waypoint.printing.events import PrintEvent
+from waypoint.printing.access import SIGN_LANGUAGE
+from waypoint.printing.events import PrintEvent, SignEvent
+from waypoint.printing.models import SignTranslation
 from waypoint.printing.safety import carry_state
+from waypoint.printing.sign_forms import SignTranslationForm
 
 
 class Paper(StrEnum):
@@ -95,3 +99,74 @@ def print_paper(staff: Staff, plan: SafetyPlan, paper: Paper, choices: Sequence[
     if message:
         raise PrintRefused(current, message, status)
     return current
+
+
+# --- Signs ---------------------------------------------------------------------------------------
+
+
+class LanguageTaken(Exception):
+    """Another save added the same language code at the same moment."""
+
+
+@transaction.atomic(durable=True)  # committed before the PDF renders
+def record_sign_printed(staff: Staff) -> None:
+    """A sign was downloaded: its audit row names no object (a sign holds nobody's data).  Written
+    and committed before the PDF renders, outside any transaction."""
+    audit.record_by(staff, SignEvent.PRINTED, object_type="sign")
+
+
+def add_sign_language(staff: Staff, form: SignTranslationForm) -> SignTranslation | None:
+    """Add a language to the organisation's signs.  A second submit of the same form (same token)
+    adds nothing and returns None; the same code saved by someone else at the same moment raises
+    ``LanguageTaken``."""
+    try:
+        return _add_sign_language_once(staff, form)
+    except IntegrityError as error:
+        if previous_result(staff.id, form.cleaned_data.get("form_token"), SIGN_LANGUAGE) is not None:
+            return None
+        raise LanguageTaken() from error
+
+
+@transaction.atomic
+def _add_sign_language_once(staff: Staff, form: SignTranslationForm) -> SignTranslation | None:
+    token = form.cleaned_data.get("form_token")
+    if previous_result(staff.id, token, SIGN_LANGUAGE) is not None:
+        return None
+    added = form.save(commit=False)
+    added.org_id = staff.org_id
+    added.save()
+    remember_result(staff.id, token, SIGN_LANGUAGE, added.id)
+    audit.record_by(staff, SignEvent.LANGUAGE_SAVED, added)
+    return added
+
+
+def update_sign_language(staff: Staff, form: SignTranslationForm) -> SignTranslation:
+    """Save the edited language over the version it was opened at.  Raises ``StaleVersion`` (with
+    the saved one) when someone saved in between, ``LanguageTaken`` when its new code was just
+    added by someone else."""
+    try:
+        return _update_sign_language(staff, form)
+    except IntegrityError as error:
+        raise LanguageTaken() from error
+
+
+@transaction.atomic
+def _update_sign_language(staff: Staff, form: SignTranslationForm) -> SignTranslation:
+    current = lock_for_update(SignTranslation, form.instance.pk, form.cleaned_data.get("version") or 0)
+    if current.org_id != staff.org_id:  # the access module already refused it; never trust a caller
+        raise SignTranslation.DoesNotExist()
+    edited = form.save(commit=False)
+    edited.version = current.version + 1
+    edited.save()
+    audit.record_by(staff, SignEvent.LANGUAGE_SAVED, edited)
+    return edited
+
+
+@transaction.atomic
+def delete_sign_language(staff: Staff, added: SignTranslation) -> None:
+    """Remove an added language (its signs are no longer offered)."""
+    current = SignTranslation.objects.select_for_update().filter(pk=added.pk, org_id=staff.org_id).first()
+    if current is None:
+        return  # already removed (a second click): nothing to do, nothing to record
+    audit.record_by(staff, SignEvent.LANGUAGE_DELETED, current)
+    current.delete()

@@ -1,4 +1,5 @@
-"""Audit event codes of printing (the codes keep their first names, under ``plan.``)."""
+"""Audit event codes of printing (the plan's codes keep their first names, under ``plan.``; the
+signs' codes, under ``sign.``, name no person: a download has no object, a language only its id)."""
 
 from __future__ import annotations
 
@@ -28,4 +29,19 @@ audit.register(
         PrintEvent.PRINT_VIEWED: _("Printing choices shown"),
     },
     reads=[PrintEvent.PLAN_PRINTED, PrintEvent.CARD_PRINTED, PrintEvent.MEMORISE_VIEWED, PrintEvent.PRINT_VIEWED],
+)
+
+
+class SignEvent(StrEnum):
+    PRINTED = "sign.printed"
+    LANGUAGE_SAVED = "sign.language_saved"
+    LANGUAGE_DELETED = "sign.language_deleted"
+
+
+audit.register(
+    {
+        SignEvent.PRINTED: _("Sign downloaded"),
+        SignEvent.LANGUAGE_SAVED: _("Sign language added or changed"),
+        SignEvent.LANGUAGE_DELETED: _("Sign language removed"),
+    }
 )

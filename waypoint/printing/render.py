@@ -13,6 +13,7 @@ print screen tells the provider to delete downloads.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django.db import transaction
@@ -62,7 +63,7 @@ def _neutral_metadata(document: Any, pdf: Any) -> None:
         pdf.info.pop(key, None)
 
 
-def render_pdf(template: str, context: dict[str, Any], language: str) -> bytes:
+def _document(template: str, context: dict[str, Any], language: str) -> Any:
     assert not in_transaction(), "PDFs render outside any transaction"
     weasyprint = _weasyprint()
     with translation.override(language):
@@ -74,4 +75,19 @@ def render_pdf(template: str, context: dict[str, Any], language: str) -> bytes:
     metadata.authors = []
     metadata.description = metadata.generator = metadata.created = metadata.modified = None
     metadata.keywords = []
+    return document
+
+
+def render_pdf(template: str, context: dict[str, Any], language: str) -> bytes:
+    return bytes(_document(template, context, language).write_pdf(finisher=_neutral_metadata))
+
+
+def render_one_page_pdf(template: str, contexts: Sequence[dict[str, Any]], language: str) -> bytes:
+    """The first of ``contexts`` (a sign at smaller and smaller type) that fits one page; the last
+    one if none does."""
+    assert contexts, "at least one context"
+    for context in contexts:
+        document = _document(template, context, language)
+        if len(document.pages) == 1:
+            break
     return bytes(document.write_pdf(finisher=_neutral_metadata))

@@ -31,6 +31,7 @@ class ServiceStatus(models.TextChoices):
 
 
 class ServiceRecord(models.Model):
+    record_key_via = "person_id"  # sealed under the person's own key (waypoint.core.record_keys)
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     org = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="service_records")
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="service_records")
@@ -200,6 +201,7 @@ class Release(models.Model):
     entry, or a named outside party), covering listed items.  Whether a share is allowed is decided
     only by ``waypoint.referrals.sharing.decide``; ``state`` is for display."""
 
+    record_key_via = "person_id"  # sealed under the person's own key (waypoint.core.record_keys)
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     org = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="releases")
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="releases")
@@ -290,6 +292,7 @@ class SharingMode(models.TextChoices):
 
 
 class Referral(models.Model):
+    record_key_via = "person_id"  # sealed under the person's own key (waypoint.core.record_keys)
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     org = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="referrals")
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="referrals")
@@ -319,6 +322,7 @@ class ReferralChange(models.Model):
     """One step of a referral's life: the status it moved to, who moved it and when, and (declined,
     withdrawn) why."""
 
+    record_key_via = "referral.person_id"  # sealed under the person's own key (waypoint.core.record_keys)
     referral = models.ForeignKey(Referral, on_delete=models.CASCADE, related_name="changes")
     status = models.CharField(max_length=10, choices=ReferralStatus.choices)
     reason = EncryptedTextField(blank=True)
@@ -333,6 +337,7 @@ class Share(models.Model):
     """One thing sent out about the person: what (item codes), to whom, under which release (none
     for an anonymous referral or a warm hand-off), when, by whom, as a page or a PDF."""
 
+    record_key_via = "person_id"  # sealed under the person's own key (waypoint.core.record_keys)
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     org = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="shares")
@@ -365,6 +370,7 @@ class Disclosure(models.Model):
     whom, on what legal basis, when; and whether the person is to be told (a follow-up does that)
     or why telling them would put them in danger."""
 
+    record_key_via = "person_id"  # sealed under the person's own key (waypoint.core.record_keys)
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     org = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="disclosures")

@@ -176,6 +176,34 @@ PART = RecordPart(
     template="referrals/_services_section.html",
     context=_context,
     owners=_owners,
+    # Retention: a share points to its referral and release, a referral to its release and ledger
+    # entry.  Directory entries are the organisation's (and the shared hotline's), never a record's.
+    # A disclosure's what, to whom and legal basis are the log of a compelled disclosure: kept
+    # with the record, only the reason for not telling them is narrative.
+    purge_models=(
+        ("referrals.Share", "person_id"),
+        ("referrals.ReferralChange", "referral__person_id"),
+        ("referrals.Referral", "person_id"),
+        ("referrals.Release", "person_id"),
+        ("referrals.ServiceRecord", "person_id"),
+        ("referrals.Disclosure", "person_id"),
+    ),
+    narrative=(
+        ("referrals.ServiceRecord", "person_id", ("notes",), "updated_at"),
+        ("referrals.Referral", "person_id", ("reason",), "created_at"),
+        ("referrals.ReferralChange", "referral__person_id", ("reason",), "at"),
+        ("referrals.Release", "person_id", ("revoked_note",), "recorded_at"),
+        ("referrals.Disclosure", "person_id", ("not_telling_reason",), "created_at"),
+    ),
+    activity=(
+        ("referrals.ServiceRecord", "person_id", "updated_at"),
+        ("referrals.Referral", "person_id", "updated_at"),
+        ("referrals.ReferralChange", "referral__person_id", "at"),
+        ("referrals.Release", "person_id", "recorded_at"),
+        ("referrals.Release", "person_id", "revoked_at"),
+        ("referrals.Share", "person_id", "at"),
+        ("referrals.Disclosure", "person_id", "created_at"),
+    ),
 )
 
 

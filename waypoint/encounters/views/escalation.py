@@ -13,13 +13,9 @@ from waypoint.core.access import policy
 from waypoint.encounters import actions
 from waypoint.encounters.forms import CallbackForm, EmergencyCallForm
 from waypoint.encounters.models import Encounter
-from waypoint.encounters.separation import (
-    CONTACTS,
-    LAW_ENFORCEMENT,
-    PHONE_EMERGENCY_STEPS,
-    SeparationProtocol,
-)
+from waypoint.encounters.separation import CONTACTS, LAW_ENFORCEMENT, SeparationProtocol
 from waypoint.encounters.views.common import encounter_step, posted, saved, scripts, show
+from waypoint.orgs.discretion import phone_emergency_steps
 from waypoint.orgs.http import AuthenticatedHttpRequest
 from waypoint.people.access import READERS
 
@@ -28,13 +24,14 @@ from waypoint.people.access import READERS
 @require_GET
 @encounter_step()
 def encounter_danger(request: AuthenticatedHttpRequest, encounter: Encounter) -> HttpResponse:
-    """In danger: the steps at once, for a call (the person is elsewhere: stay on the line...) or in
-    person (the organisation's own steps, or Waypoint's in the reader's language), then who to call:
+    """In danger: the steps at once, for a call (the organisation's steps for a call, set on its
+    discretion page, or Waypoint's: stay on the line...) or in person (the separation protocol's
+    steps, the organisation's own or Waypoint's in the reader's language), then who to call:
     911 and the hotline always, and the organisation's contacts it has filled in (never a placeholder;
     security only in person)."""
     protocol = SeparationProtocol.for_org(encounter.org_id)
     on_call = encounter.is_call
-    steps = [str(step) for step in PHONE_EMERGENCY_STEPS] if on_call else protocol.shown_lines("emergency_steps")
+    steps = phone_emergency_steps(request.user.org) if on_call else protocol.shown_lines("emergency_steps")
     context = {
         "steps": steps,
         "contacts": protocol.filled_contacts(LAW_ENFORCEMENT if on_call else CONTACTS),

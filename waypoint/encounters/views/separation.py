@@ -23,12 +23,13 @@ from waypoint.encounters.actions import Refused
 from waypoint.encounters.events import EncounterEvent
 from waypoint.encounters.models import Encounter, Step
 from waypoint.encounters.separation import Outcome, RequestStatus, SeparationProtocol, SeparationRequest
-from waypoint.encounters.separation_actions import TakenByColleague
+from waypoint.encounters.separation_actions import NotOriented, TakenByColleague
 from waypoint.encounters.separation_forms import ProtocolForm, RequestForm, RunForm
 from waypoint.encounters.views.common import encounter_step, posted, refused
 from waypoint.orgs.http import AuthenticatedHttpRequest
 from waypoint.orgs.middleware import passive_session
 from waypoint.orgs.models import Role
+from waypoint.orgs.orientation import oriented
 from waypoint.people.access import READERS
 
 
@@ -74,6 +75,8 @@ def request_take(request: AuthenticatedHttpRequest, request_id: uuid.UUID) -> Ht
     except TakenByColleague as reason:
         messages.info(request, str(reason))
         return redirect("core:home")
+    except NotOriented:  # not taken: it stays open for a colleague; the run page says why
+        return redirect("encounters:request_run", request_id=found.id)
     return redirect("encounters:request_run", request_id=found.id)
 
 
@@ -83,6 +86,8 @@ def _runner(
     """The protocol step by step and the form to record what happened.  A refusal stays on the page
     with the escalation steps; otherwise back to the privacy step (or home, for a request)."""
     protocol = SeparationProtocol.for_org(request.user.org_id)
+    if not oriented(request.user):
+        return _orientation_needed(request, encounter, found, protocol)
     form = RunForm(posted(request), initial={"separator": request.user.display_name})
     run = None
     if request.method == "POST" and form.is_valid():
@@ -130,6 +135,38 @@ def _runner(
     return reads.show(
         request,
         "encounters/separation.html",
+        context,
+        event=EncounterEvent.SEPARATION_VIEWED,
+        obj=found,
+        object_type="separation",
+        status=status,
+    )
+
+
+def _orientation_needed(
+    request: AuthenticatedHttpRequest,
+    encounter: Encounter | None,
+    found: SeparationRequest | None,
+    protocol: SeparationProtocol,
+) -> HttpResponse:
+    """Staff not oriented do not run a separation: why, the way to the orientation (and back here),
+    and, in case anyone is in danger now, the organisation's steps and who to call.  Nothing posted
+    is recorded (the action refuses it too).  Shown in place of the runner, so read as the runner is."""
+    context = {
+        "encounter": encounter,
+        "request_item": found,
+        "back": request.path,
+        "steps": protocol.shown_lines("emergency_steps"),
+        "contacts": protocol.filled_contacts(),
+    }
+    status = 409 if request.method == "POST" else 200
+    if encounter is not None:
+        return reads.show(
+            request, "orgs/orientation_needed.html", context, event=EncounterEvent.VIEWED, obj=encounter, status=status
+        )
+    return reads.show(
+        request,
+        "orgs/orientation_needed.html",
         context,
         event=EncounterEvent.SEPARATION_VIEWED,
         obj=found,

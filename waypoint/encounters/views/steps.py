@@ -5,20 +5,25 @@ its action, then goes back to the list."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
+from functools import wraps
 from typing import Any
 
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from waypoint.content.models import ContentSet, wording_fallback
 from waypoint.content.source import PHONE
-from waypoint.core.access import policy
+from waypoint.core.access import ViewFunc, policy
 from waypoint.core.forms import SafeForm
 from waypoint.encounters import actions
+from waypoint.encounters import policy as see_alone
+from waypoint.encounters.access import get_encounter
 from waypoint.encounters.actions import QuestionsChanged, Refused
 from waypoint.encounters.forms import (
     KEEP_ASKED,
@@ -32,7 +37,7 @@ from waypoint.encounters.forms import (
     SafeToTalkForm,
     SafetyCheckForm,
 )
-from waypoint.encounters.models import Answer, Encounter, SafetyAnswer, Step
+from waypoint.encounters.models import Answer, Encounter, Mode, SafetyAnswer, Step
 from waypoint.encounters.views.common import encounter_step, posted, refused, saved, scripts, show
 from waypoint.orgs.http import AuthenticatedHttpRequest
 from waypoint.people.access import READERS
@@ -40,6 +45,43 @@ from waypoint.referrals.access import disclosures_for, releases_for
 from waypoint.referrals.models import DisclosureKind
 
 GATE_FIELDS = ("gate", "gate_reason", "interpreter", "gender_preference_offered")
+
+
+def after_privacy(step: Step) -> Callable[[ViewFunc], ViewFunc]:
+    """The see-alone policy's lock on a step after Privacy (``waypoint.encounters.policy``, the one
+    decision the step actions ask too): while it holds, a GET goes back to the Privacy step with the
+    reason, and a POST is refused there without saving anything.  Checked before the step's own
+    decorator, so that the policy's lock is what the provider is told; a closed encounter's step is
+    read back, never locked.  The encounter comes through its access rule: 404 for anyone else."""
+
+    def decorate(view: ViewFunc) -> ViewFunc:
+        @wraps(view)
+        def wrapped(request: AuthenticatedHttpRequest, encounter_id: uuid.UUID, **kwargs: Any) -> HttpResponse:
+            encounter = get_encounter(request, encounter_id)
+            # A closed encounter is read back (GET) or refused by the step's decorator (POST): never locked.
+            if not encounter.is_closed and not see_alone.assessment_open(encounter, step):
+                return refused(
+                    request, encounter, Refused(see_alone.locked_reason(encounter, step)), to="encounters:gate"
+                )
+            return view(request, encounter_id=encounter_id, **kwargs)
+
+        return wrapped
+
+    return decorate
+
+
+def _policy_script(request: AuthenticatedHttpRequest, encounter: Encounter) -> dict[str, Any] | None:
+    """The organisation's see-alone policy to read aloud at Privacy, when it applies to this
+    encounter: in the person's language while it is Waypoint's text, with the provider's beside it;
+    the organisation's own text as written."""
+    if not see_alone.policy_applies(encounter):
+        return None
+    org = encounter.org
+    with translation.override(encounter.language):
+        theirs = see_alone.policy_text(org)
+    ours = see_alone.policy_text(org)
+    custom = bool(org.see_alone_text.strip())
+    return {"theirs": theirs, "ours": ours, "lang": "" if custom else encounter.language}
 
 
 @policy(*READERS)
@@ -50,11 +92,14 @@ def encounter_gate(request: AuthenticatedHttpRequest, encounter: Encounter) -> H
     if request.method == "POST" and form.is_valid():
         values = {name: form.cleaned_data[name] for name in GATE_FIELDS}
         return saved(request, encounter, lambda: actions.record_gate(request.user, encounter, **values))
-    return show(request, "encounters/gate.html", encounter, {"form": form})
+    script = _policy_script(request, encounter) if encounter.mode == Mode.IN_PERSON else None
+    template = "encounters/policy_gate.html" if script else "encounters/gate.html"
+    return show(request, template, encounter, {"form": form, "policy_script": script})
 
 
 @policy(*READERS)
 @require_http_methods(["GET", "POST"])
+@after_privacy(Step.CONFIDENTIALITY)
 @encounter_step(Step.CONFIDENTIALITY)
 def encounter_confidentiality(request: AuthenticatedHttpRequest, encounter: Encounter) -> HttpResponse:
     if request.method == "POST":
@@ -112,6 +157,7 @@ def _check_initial(saved: dict[str, SafetyAnswer], content: ContentSet) -> dict[
 
 @policy(*READERS)
 @require_http_methods(["GET", "POST"])
+@after_privacy(Step.SAFETY_CHECK)
 @encounter_step(Step.SAFETY_CHECK)
 def encounter_check(request: AuthenticatedHttpRequest, encounter: Encounter) -> HttpResponse:
     """The safety check: before saving, the page says what will be kept and what will not (beside
@@ -181,6 +227,7 @@ def _assessment_initial(encounter: Encounter) -> dict[str, Any]:
 
 @policy(*READERS)
 @require_http_methods(["GET", "POST"])
+@after_privacy(Step.ASSESSMENT)
 @encounter_step(Step.ASSESSMENT)
 def encounter_assessment(request: AuthenticatedHttpRequest, encounter: Encounter) -> HttpResponse:
     form = AssessmentForm(posted(request), initial=_assessment_initial(encounter))
@@ -203,6 +250,7 @@ def _needs_initial(encounter: Encounter) -> dict[str, Any]:
 
 @policy(*READERS)
 @require_http_methods(["GET", "POST"])
+@after_privacy(Step.NEEDS)
 @encounter_step(Step.NEEDS)
 def encounter_needs(request: AuthenticatedHttpRequest, encounter: Encounter) -> HttpResponse:
     form = NeedsForm(posted(request), initial=_needs_initial(encounter))
@@ -218,6 +266,7 @@ def encounter_needs(request: AuthenticatedHttpRequest, encounter: Encounter) -> 
 
 @policy(*READERS)
 @require_http_methods(["GET", "POST"])
+@after_privacy(Step.CONSENT)
 @encounter_step(Step.CONSENT)
 def encounter_consent(request: AuthenticatedHttpRequest, encounter: Encounter) -> HttpResponse:
     """What they decided about sharing, beside their releases of information (one written release per
@@ -233,6 +282,7 @@ def encounter_consent(request: AuthenticatedHttpRequest, encounter: Encounter) -
 
 @policy(*READERS)
 @require_http_methods(["GET", "POST"])
+@after_privacy(Step.EDUCATION)
 @encounter_step(Step.EDUCATION)
 def encounter_education(request: AuthenticatedHttpRequest, encounter: Encounter) -> HttpResponse:
     form = EducationForm(posted(request), initial={"education": encounter.education})
@@ -265,6 +315,7 @@ def _minor_initial(request: AuthenticatedHttpRequest, encounter: Encounter) -> d
 
 @policy(*READERS)
 @require_http_methods(["GET", "POST"])
+@after_privacy(Step.MINOR)
 @encounter_step(Step.MINOR)
 def encounter_minor(request: AuthenticatedHttpRequest, encounter: Encounter) -> HttpResponse:
     form = MinorForm(posted(request), initial=_minor_initial(request, encounter))
@@ -275,4 +326,4 @@ def encounter_minor(request: AuthenticatedHttpRequest, encounter: Encounter) -> 
             request.user, encounter, {**data, "danger_reason": data.get("danger_reason", "") if asked else None}
         )
 
-    return _form_step(request, encounter, Step.MINOR, form, "encounters/step_form.html", save)
+    return _form_step(request, encounter, Step.MINOR, form, "encounters/minor.html", save)

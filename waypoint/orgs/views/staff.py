@@ -16,10 +16,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from waypoint.core.access import policy
-from waypoint.orgs import actions, auth
+from waypoint.orgs import actions, auth, discretion, jurisdiction
 from waypoint.orgs.access import get_staff, sign_in_paused_until, staff_for
 from waypoint.orgs.actions import CLINICAL_ROLES
-from waypoint.orgs.forms import InviteForm, OrganisationForm, RolesForm, SiteForm
+from waypoint.orgs.forms import DiscretionForm, InviteForm, JurisdictionForm, OrganisationForm, RolesForm, SiteForm
 from waypoint.orgs.http import AuthenticatedHttpRequest
 from waypoint.orgs.models import Role, Staff, activation_link
 
@@ -146,27 +146,55 @@ def staff_reinvite(request: AuthenticatedHttpRequest, staff_id: uuid.UUID) -> Ht
     return _invitation_page(request, staff, token)
 
 
+def _settings_page(request: AuthenticatedHttpRequest, form: OrganisationForm, site_form: SiteForm) -> HttpResponse:
+    context = {"form": form, "site_form": site_form, "org": request.user.org}
+    return TemplateResponse(request, "orgs/settings.html", context)
+
+
 @policy(ADMIN)
 @require_http_methods(["GET", "POST"])
 def org_settings(request: AuthenticatedHttpRequest) -> HttpResponse:
-    org = request.user.org
-    form = OrganisationForm(request.POST or None, instance=org, prefix="org")
+    """The organisation's name and sites, with links to its other settings pages."""
+    form = OrganisationForm(request.POST or None, instance=request.user.org, prefix="org")
     if request.method == "POST" and form.is_valid():
         actions.change_org_settings(request.user, form)
         messages.success(request, _("Settings saved."))
         return redirect("orgs:settings")
-    context = {"form": form, "site_form": SiteForm(prefix="site"), "org": org}
-    return TemplateResponse(request, "orgs/settings.html", context)
+    return _settings_page(request, form, SiteForm(prefix="site"))
 
 
 @policy(ADMIN)
 @require_POST
 def site_add(request: AuthenticatedHttpRequest) -> HttpResponse:
-    org = request.user.org
     site_form = SiteForm(request.POST, prefix="site")
     if site_form.is_valid():
         actions.add_site(request.user, site_form)
         messages.success(request, _("Site added."))
         return redirect("orgs:settings")
-    form = OrganisationForm(instance=org, prefix="org")
-    return TemplateResponse(request, "orgs/settings.html", {"form": form, "site_form": site_form, "org": org})
+    return _settings_page(request, OrganisationForm(instance=request.user.org, prefix="org"), site_form)
+
+
+@policy(ADMIN)
+@require_http_methods(["GET", "POST"])
+def jurisdiction_settings(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """Minors and jurisdiction (``waypoint.orgs.jurisdiction``)."""
+    form = JurisdictionForm(request.POST or None, instance=request.user.org)
+    if request.method == "POST" and form.is_valid():
+        actions.save_jurisdiction(request.user, form)
+        messages.success(request, _("Saved. Providers see these rules wherever a minor's record is handled."))
+        return redirect("orgs:jurisdiction")
+    context = {"form": form, "panel": jurisdiction.panel(request.user.org)}
+    return TemplateResponse(request, "orgs/settings_jurisdiction.html", context)
+
+
+@policy(ADMIN)
+@require_http_methods(["GET", "POST"])
+def discretion_settings(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """Quick exit, the browser tab's name and the steps for a call (``waypoint.orgs.discretion``)."""
+    form = DiscretionForm(request.POST or None, instance=request.user.org)
+    if request.method == "POST" and form.is_valid():
+        actions.save_discretion(request.user, form)
+        messages.success(request, _("Saved. It applies from each person's next page."))
+        return redirect("orgs:discretion")
+    context = {"form": form, "default_phone_steps": discretion.default_phone_steps()}
+    return TemplateResponse(request, "orgs/settings_discretion.html", context)

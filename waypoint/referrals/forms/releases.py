@@ -32,6 +32,7 @@ from django.utils.translation import gettext_lazy as _
 
 from waypoint.core.crypto import normalise_for_index
 from waypoint.core.forms import DateInput, SafeForm
+from waypoint.orgs.jurisdiction import is_minor_at
 from waypoint.orgs.models import MinorConsent, Organisation
 from waypoint.people.models import Person
 from waypoint.referrals.models import ConsentingParty, DirectoryEntry, ReleaseItem, RevokedHow, SignedHow
@@ -122,10 +123,16 @@ def harm_match(name: str, harm_names: str) -> bool:
     return any(names_match(name, line) for line in (harm_names or "").splitlines() if line.strip())
 
 
+def minor_here(person: Person, org: Organisation) -> bool | None:
+    """Whether the person is a minor under ``org``'s minor age (None: age not known)."""
+    return is_minor_at(person.age, org.minor_age)
+
+
 def consenting_party_for(person: Person, org: Organisation) -> str:
-    """Who signs: an adult for themselves; a minor as the organisation's rule says.  (A person whose
-    age is unknown gets PERSON here, but the form refuses to record their release.)"""
-    if person.is_minor is not True:
+    """Who signs: an adult for themselves; a minor (under the organisation's minor age) as the
+    organisation's rule says.  (A person whose age is unknown gets PERSON here, but the form refuses
+    to record their release.)"""
+    if minor_here(person, org) is not True:
         return ConsentingParty.PERSON
     rule = org.minor_release_consent
     if rule == MinorConsent.YOUNG_PERSON:
@@ -234,8 +241,9 @@ class ReleaseForm(SafeForm):
         super().__init__(*args, **kwargs)
         self.person, self.org = person, org
         self.party = consenting_party_for(person, org)
-        self.for_minor = person.is_minor is True
-        self.age_unknown = person.is_minor is None  # who signs depends on it: refused until it is known
+        minor = minor_here(person, org)
+        self.for_minor = minor is True
+        self.age_unknown = minor is None  # who signs depends on it: refused until it is known
         self.harm_match = False
         self.scan_bytes: bytes = b""
         self.scan_content_type = ""

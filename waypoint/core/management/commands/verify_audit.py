@@ -3,6 +3,7 @@ altered, inserted or removed row; compare with heads exported earlier to catch a
 
 from __future__ import annotations
 
+import datetime
 import uuid
 from pathlib import Path
 from typing import Any
@@ -12,10 +13,20 @@ from django.core.management.base import BaseCommand, CommandError
 from waypoint.core.audit import check_against_exported, verify_chains
 
 SYSTEM = "system"
+NO_TIME = "-"  # an empty chain's head has no time
 
 
 def _org(text: str) -> uuid.UUID | None:
     return None if text == SYSTEM else uuid.UUID(text)
+
+
+def _time(text: str) -> datetime.datetime | None:
+    if text == NO_TIME:
+        return None
+    moment = datetime.datetime.fromisoformat(text)
+    if moment.tzinfo is None:
+        raise ValueError("a head's time has an offset")
+    return moment
 
 
 class Command(BaseCommand):
@@ -23,7 +34,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument(
-            "--print-head", action="store_true", help="print each chain's head (org seq hash) to keep elsewhere"
+            "--print-head", action="store_true", help="print each chain's head (org seq hash time) to keep elsewhere"
         )
         parser.add_argument(
             "--expect-head",
@@ -45,7 +56,8 @@ class Command(BaseCommand):
         self.stdout.write(f"Audit chain intact: {total} rows in {len(reports)} chains.")
         if options["print_head"]:
             for report in reports:
-                self.stdout.write(f"Head: {report.org_id or SYSTEM} {report.head_seq} {report.head_hash}")
+                at = report.head_at.isoformat() if report.head_at is not None else NO_TIME
+                self.stdout.write(f"Head: {report.org_id or SYSTEM} {report.head_seq} {report.head_hash} {at}")
 
     def _check_exported(self, path: Path) -> None:
         try:
@@ -58,8 +70,9 @@ class Command(BaseCommand):
             parts = line.removeprefix("Head:").split()
             try:
                 org, seq, hash_ = _org(parts[0]), int(parts[1]), parts[2]
+                at = _time(parts[3]) if len(parts) > 3 else None
             except (ValueError, IndexError):
-                raise CommandError(f"{path}:{number}: expected 'org seq hash'") from None
-            problem = check_against_exported(org, seq, hash_)
+                raise CommandError(f"{path}:{number}: expected 'org seq hash' and the row's time") from None
+            problem = check_against_exported(org, seq, hash_, at)
             if problem:
                 raise CommandError(f"Audit chain {org or SYSTEM} {problem}.")

@@ -27,4 +27,12 @@ class Command(BaseCommand):
         except actions.Refused as refused:
             raise CommandError(refused.message) from refused
         # The token goes after "#": browsers never send the fragment, so it reaches no access log.
-        self.stdout.write(activation_link(f"{options['base_url'].rstrip('/')}/activate/", token))
+        base = options["base_url"].rstrip("/")
+        self.stdout.write(activation_link(f"{base}/activate/", token))
+        # stdout stays the link alone (scripts read it); the note for the person running this goes to stderr.
+        self.stderr.write(
+            f"After signing in, the admin's home page ({base}/) starts with the set-up list: emergency contacts, "
+            "the separation protocol, the see-alone policy, sites, staff and their orientation, the neutral exit "
+            "page, minors and jurisdiction, and retention. Until the emergency contacts are filled in, providers "
+            "see 911 and the national hotline."
+        )

@@ -19,6 +19,7 @@ from waypoint.contact import actions as contact_actions
 from waypoint.contact.models import ConfirmedHow
 from waypoint.orgs import actions as org_actions
 from waypoint.orgs.models import Role, Staff
+from waypoint.orgs.orientation import oriented
 from waypoint.people import actions as people_actions
 from waypoint.people.forms import PersonForm
 from waypoint.people.models import InterviewerGender, Person
@@ -50,6 +51,9 @@ DIRECTORY = [
     (400, {"name": "Workers' Rights Centre", "services": ["labour", "legal"], "populations": ["labour", "men", "women"],
            "languages": "English, Tagalog", "hours": "Tue and Thu 10:00-16:00", "phone": "555-0188"}),
 ]  # fmt: skip
+# Every demo account has read the staff orientation except this one, so the banner (and the refusal
+# to run a separation before it is read) can be seen.
+NOT_ORIENTED = "provider.b"
 PEOPLE = {
     "a": [("María Núñez", "", 34, "es"), ("Lan Nguyen", "Lanny", 16, "vi"), ("", "Rosa", 27, "es")],
     "b": [("Ana Costa", "", 41, "pt"), ("Sam Reyes", "", 19, "en")],
@@ -85,6 +89,10 @@ class Command(BaseCommand):
                 f"{row['password']:<34} TOTP {row['totp_secret']}"
             )
         self.stdout.write(
+            f"\nEvery demo user has read the staff orientation except {NOT_ORIENTED}: it shows the orientation "
+            "banner and cannot run a separation until it confirms the orientation.\n"
+        )
+        self.stdout.write(
             "\nAdd the TOTP key to an authenticator app, or get a code with:\n"
             "  .venv/bin/python manage.py demo_code USERNAME\n"
         )
@@ -101,6 +109,8 @@ class Command(BaseCommand):
             display = f"{role.value.replace('_', ' ').title()} {key.upper()}"
             staff = org_actions.ensure_demo_staff(org, username, demo_password(username), display, role.value)
             staff_by_role[role] = staff
+            if username != NOT_ORIENTED and not oriented(staff):
+                org_actions.confirm_orientation(staff)
             rows.append(
                 {
                     "org": name,
