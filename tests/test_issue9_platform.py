@@ -176,7 +176,9 @@ class WatchedConnection(sqlite3.Connection):
     modes: list[int] = []
 
     def close(self) -> None:
-        WatchedConnection.modes.append(mode(Path(self.execute("PRAGMA database_list").fetchone()[2])))
+        path = self.execute("PRAGMA database_list").fetchone()[2]
+        if path:  # the in-memory copy the keys are stripped from has no file (issue 13)
+            WatchedConnection.modes.append(mode(Path(path)))
         super().close()
 
 
@@ -187,6 +189,10 @@ def source_db(tmp_path: Path, connect_fresh: Any, monkeypatch: pytest.MonkeyPatc
     with wrapper.cursor() as cursor:
         cursor.execute("CREATE TABLE t (x TEXT)")
         cursor.execute("INSERT INTO t VALUES ('canary')")
+        # What a backup strips from its copy (issue 13: record keys and name indexes).
+        cursor.execute("CREATE TABLE core_recordkey (id TEXT, wrapped TEXT)")
+        cursor.execute("CREATE TABLE people_persontoken (digest TEXT)")
+        cursor.execute("CREATE TABLE people_person (name_index TEXT, alias_index TEXT)")
     monkeypatch.setattr(backup, "connection", wrapper)
     return wrapper
 
@@ -238,7 +244,9 @@ class PostgresStub:
 
 
 @pytest.mark.skipif(not _pg_dump_ready(), reason="no PostgreSQL server on 127.0.0.1:5432 or no pg_dump")
-def test_a_postgresql_backup_is_owner_only(tmp_path: Path, open_umask: None, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_postgresql_backup_is_owner_only(
+    tmp_path: Path, open_umask: None, monkeypatch: pytest.MonkeyPatch, db: Any
+) -> None:
     monkeypatch.setattr(backup, "connection", PostgresStub())
     target = tmp_path / "waypoint.dump"
     call_command("backup", str(target), stdout=io.StringIO())
