@@ -12,7 +12,7 @@ import pytest
 
 from tests.harness import LiveServer, make_server
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.own_server]
 AUDIT = {"core_auditevent", "core_audithead", "sqlite_sequence"}  # the restore event moves these
 
 

@@ -21,7 +21,7 @@ from tests.harness import LiveServer, make_server
 from tests.webclient import WebClient
 from waypoint.referrals.models import HOTLINE_ID
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.own_server]
 
 
 @pytest.fixture(scope="module")

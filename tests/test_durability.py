@@ -23,7 +23,7 @@ import pytest
 from tests.harness import LiveServer, make_server
 from tests.webclient import WebClient
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.own_server]
 THREADS = 8
 
 

@@ -603,6 +603,7 @@ def _real_run_as_of(server: Any, moment: str) -> str:
 
 
 @pytest.mark.slow
+@pytest.mark.own_server
 def test_done_when_purged_records_leave_nothing_readable(tmp_path: Path) -> None:
     from tests.harness import make_server
     from tests.webclient import WebClient

@@ -498,6 +498,7 @@ def _rows(path: Path, sql: str, *params: Any) -> list[tuple[Any, ...]]:
 
 
 @pytest.mark.slow
+@pytest.mark.own_server
 def test_a_backup_taken_before_the_purge_cannot_open_the_purged_record(tmp_path: Path) -> None:
     server = make_server()
     gone, kept = _shell(server, MAKE_TWO)["ids"]
@@ -553,6 +554,7 @@ def test_a_backup_taken_before_the_purge_cannot_open_the_purged_record(tmp_path:
 
 
 @pytest.mark.slow
+@pytest.mark.own_server
 def test_every_record_keyed_column_is_record_sealed_after_the_canary_flows() -> None:
     """The app's own flows (the canary's: person, plan, rules, services, encounter, separation,
     release, referral, disclosure) leave no key-ring value in any record-keyed column."""
