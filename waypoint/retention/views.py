@@ -6,6 +6,8 @@ writes a read row; every change is an action with its own audit row."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
+from typing import Any
 
 from django.contrib import messages
 from django.http import HttpResponse
@@ -84,53 +86,48 @@ def record(request: AuthenticatedHttpRequest, person_id: uuid.UUID) -> HttpRespo
     return reads.show(request, "retention/record.html", context, event=RetentionEvent.KEEPING_VIEWED, obj=person)
 
 
+def _change(
+    request: AuthenticatedHttpRequest,
+    person: Any,
+    change: Callable[[Any, Any], Any],
+    done: str,
+    already: str = "",
+) -> HttpResponse:
+    """Call ``change`` (an action) for the signed-in user on ``person`` and go back to the record's
+    keeping page with what happened: a record purged meanwhile is a 404, a hold already in the
+    asked state is said calmly."""
+    try:
+        change(request.user, person)
+        messages.success(request, done)
+    except actions.RecordGone:
+        deny(request, "person", person.id)
+    except actions.HoldState:
+        messages.info(request, already)
+    return _back(person.id)
+
+
 @policy(*CLOSERS)
 @require_POST
 def close(request: AuthenticatedHttpRequest, person_id: uuid.UUID) -> HttpResponse:
-    person = person_to_close(request, person_id)
-    try:
-        actions.close_record(request.user, person)
-    except actions.RecordGone:
-        deny(request, "person", person_id)
-    messages.success(request, _("Record closed."))
-    return _back(person.id)
+    return _change(request, person_to_close(request, person_id), actions.close_record, _("Record closed."))
 
 
 @policy(*CLOSERS)
 @require_POST
 def reopen(request: AuthenticatedHttpRequest, person_id: uuid.UUID) -> HttpResponse:
-    person = person_to_close(request, person_id)
-    try:
-        actions.reopen_record(request.user, person)
-    except actions.RecordGone:
-        deny(request, "person", person_id)
-    messages.success(request, _("Record reopened."))
-    return _back(person.id)
+    return _change(request, person_to_close(request, person_id), actions.reopen_record, _("Record reopened."))
 
 
 @policy(*HOLDERS)
 @require_POST
 def hold_set(request: AuthenticatedHttpRequest, person_id: uuid.UUID) -> HttpResponse:
-    person = person_to_hold(request, person_id)
-    try:
-        actions.set_hold(request.user, person)
-        messages.success(request, _("Legal hold set: nothing of this record is removed until it is lifted."))
-    except actions.RecordGone:
-        deny(request, "person", person_id)
-    except actions.HoldState:
-        messages.info(request, _("This record already has a legal hold."))
-    return _back(person.id)
+    done = _("Legal hold set: nothing of this record is removed until it is lifted.")
+    already = _("This record already has a legal hold.")
+    return _change(request, person_to_hold(request, person_id), actions.set_hold, done, already)
 
 
 @policy(*HOLDERS)
 @require_POST
 def hold_lift(request: AuthenticatedHttpRequest, person_id: uuid.UUID) -> HttpResponse:
-    person = person_to_hold(request, person_id)
-    try:
-        actions.lift_hold(request.user, person)
-        messages.success(request, _("Legal hold lifted."))
-    except actions.RecordGone:
-        deny(request, "person", person_id)
-    except actions.HoldState:
-        messages.info(request, _("This record has no legal hold to lift."))
-    return _back(person.id)
+    already = _("This record has no legal hold to lift.")
+    return _change(request, person_to_hold(request, person_id), actions.lift_hold, _("Legal hold lifted."), already)
