@@ -99,8 +99,9 @@ class SeeAlonePolicyForm(SafeForm):
         required=False,
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text=_(
-            "Read aloud at the start of the privacy step and printed on the signs. Leave Waypoint's text "
-            "unchanged to have it shown in each reader's language."
+            "Read aloud at the start of the privacy step and shown in the staff orientation (the signs have "
+            "their own short wording in each language). Leave Waypoint's text unchanged to have it shown in "
+            "each reader's language."
         ),
     )
 
