@@ -11,7 +11,10 @@ import secrets
 import sqlite3
 import uuid
 from collections.abc import Iterator
+from html import unescape
+from html.parser import HTMLParser
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.core import signing
@@ -61,6 +64,68 @@ def checked_values(body: str, name: str) -> list[str]:
     return re.findall(rf'<input type="checkbox" name="{name}" value="([^"]+)"[^>]*\bchecked\b', body)
 
 
+class _Forms(HTMLParser):
+    """Every form of a page, as a browser would post it back unchanged: inputs with their values,
+    checked radios and checkboxes, textareas (less the one line break after the tag) and selected
+    options."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.forms: list[dict[str, list[str]]] = []
+        self._textarea = ""
+        self._select = ""
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        found = dict(attrs)
+        if tag == "form":
+            self.forms.append({})
+            return
+        name = found.get("name") or ""
+        if not self.forms or not (name or tag == "option"):
+            return
+        form = self.forms[-1]
+        if tag == "input":
+            kind = (found.get("type") or "text").lower()
+            if kind in ("radio", "checkbox"):
+                form.setdefault(name, [])
+                value = found.get("value")
+                if "checked" in found:
+                    form[name].append("on" if value is None else value)
+            elif kind not in ("submit", "button", "reset", "file"):
+                form.setdefault(name, []).append(found.get("value") or "")
+        elif tag == "textarea":
+            self._textarea = name
+            form.setdefault(name, []).append("")
+        elif tag == "select":
+            self._select = name
+            form.setdefault(name, [])
+        elif tag == "option" and self._select and "selected" in found:
+            form[self._select].append(found.get("value") or "")
+
+    def handle_data(self, data: str) -> None:
+        if self._textarea:
+            values = self.forms[-1][self._textarea]
+            values[-1] += data
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "textarea" and self._textarea:
+            values = self.forms[-1][self._textarea]
+            values[-1] = values[-1].removeprefix("\n")
+            self._textarea = ""
+        elif tag == "select":
+            self._select = ""
+
+
+def form_values(body: str, field: str) -> dict[str, Any]:
+    """What a browser would post from the page's form that has ``field`` (nothing changed)."""
+    parser = _Forms()
+    parser.feed(body)
+    for form in parser.forms:
+        if field in form:
+            return {name: values if len(values) > 1 else values[0] for name, values in form.items() if values}
+    raise AssertionError(f"no form with {field} on the page")
+
+
 def test_no_plaintext_anywhere(server: LiveServer) -> None:
     tag = secrets.token_hex(6)
     canaries = {
@@ -92,6 +157,19 @@ def test_no_plaintext_anywhere(server: LiveServer) -> None:
         "battery_plan": f"Canarybattery{tag} charger in the locker",
         "whereabouts": f"Canaryplace{tag} near the depot",
         "identify_as": f"Canarycover{tag} from the library",
+        # Issue 10 review (gap 16): the other addresses, the cover, their words and the words' actions.
+        "text_number": "+1" + "".join(str(secrets.randbelow(10)) for _n in range(10)),
+        "chat_address": f"Canarychat{tag} on Signal",
+        "post_address": f"Canarypost{tag} 12 Elm Road",
+        "visit_address": f"Canaryvisit{tag} flat 3",
+        "cover_name": f"Canarycovername{tag} a cousin",
+        "someone_answers_words": f"Canarysomeone{tag} say it is the gym",
+        "safe_word_action": f"Canarysafeaction{tag} ask if alone",
+        "danger_word_action": f"Canarydangeraction{tag} end the call",
+    }
+    follow_up_canaries = {  # a new follow-up's "what" and an attempt's note, typed on their pages
+        "what": f"Canaryfollowup{tag} ask about the appointment",
+        "note": f"Canaryattempt{tag} rang twice",
     }
     # Hold a connection open so SQLite keeps the WAL file (it removes it when the last one closes).
     keeper = sqlite3.connect(server.db_path)
@@ -148,15 +226,39 @@ def test_no_plaintext_anywhere(server: LiveServer) -> None:
     # step-up is recent, so the page opens with the secrets in it).
     status, page, _h = client.get(person_path + "contact/rules/")
     assert status == 200 and 'name="rule_safe_word"' in page
-    rules = {f"rule_{name}": value for name, value in rules_canaries.items()}
+    rules = form_values(page, "rule_safe_to_contact")  # the form as opened, as a browser posts it
+    assert rules["version"] == hidden_value(page, "version")
+    rules |= {f"rule_{name}": value for name, value in rules_canaries.items()}
     rules |= {"rule_safe_to_contact": "yes", "rule_call": "allowed", "rule_voicemail": "allowed"}
     rules |= {"rule_email": "allowed", "rule_phone_from_exploiter": "unsure", "rule_whereabouts_safe": "yes"}
-    rules |= {"version": hidden_value(page, "version"), "how": "phone"}
+    rules |= {"rule_text": "allowed", "rule_chat": "allowed", "rule_post": "allowed", "rule_visit": "allowed"}
+    rules |= {"rule_someone_answers": "say_cover", "how": "phone"}
     status, page, _h = client.post(person_path + "contact/rules/", rules)
     assert status == 302, page[:2000]
     status, panel, _h = client.get(person_path + "contact/")
     for name in ("phone_number", "email_address", "safe_word", "danger_word", "whereabouts", "identify_as"):
         assert rules_canaries[name] in panel, name  # the app itself can read them (assigned, stepped up)
+    # Every value typed was written: the rules page opens with each one in its field, read back and
+    # decrypted by the app (a value never stored would leave nothing to find in the scan below).
+    status, page, _h = client.get(person_path + "contact/rules/")
+    stored = form_values(page, "rule_safe_to_contact")
+    for name, value in rules_canaries.items():
+        assert stored.get(f"rule_{name}") == value, name
+    # A follow-up with what to do, then an attempt on it with a note, both typed on their pages.
+    status, page, _h = client.get(person_path + "follow-ups/new/")
+    assert status == 200, page[:2000]
+    task = form_values(page, "what") | {"channel": "call", "what": follow_up_canaries["what"]}
+    status, page, headers = client.post(person_path + "follow-ups/new/", task)
+    assert status == 302, page[:2000]
+    task_path = headers["Location"]
+    status, page, _h = client.get(task_path)
+    attempt = form_values(page, "outcome") | {"channel": "call", "outcome": "no_answer"}
+    attempt |= {"note": follow_up_canaries["note"]}
+    status, page, _h = client.post(task_path + "attempts/", attempt)
+    assert status == 302, page[:2000]
+    status, page, _h = client.get(task_path)
+    page = unescape(page)
+    assert status == 200 and all(value in page for value in follow_up_canaries.values())  # written, readable
 
     # An encounter: privacy gate, separation run, consent; the situation is in choice columns.
     status, _b, headers = client.post(
@@ -204,6 +306,7 @@ def test_no_plaintext_anywhere(server: LiveServer) -> None:
     canaries.update(plan_canaries)
     canaries.update(situation_canaries)
     canaries.update({f"rules_{name}": value for name, value in rules_canaries.items()})
+    canaries.update({f"follow_up_{name}": value for name, value in follow_up_canaries.items()})
 
     backup = server.data_dir / "backup.sqlite3"
     server.manage("backup", str(backup))

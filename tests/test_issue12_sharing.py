@@ -155,7 +155,7 @@ def test_each_item_shows_only_its_own_data(world_a: OrgWorld, item: str) -> None
 def test_contact_says_which_channels_are_not_allowed(world_a: OrgWorld) -> None:
     plant_canaries(world_a)
     rows = dict(share_content.sections(world_a.person, [ReleaseItem.CONTACT], None).sections[0].rows)
-    assert rows["Phone call"] == "5550107777"
+    assert rows["Phone call"] == "Allowed: 5550107777"  # the permission beside the number (review gap 13)
     assert rows["Voicemail"] == "Not allowed: do not use"
     assert rows["Text message"] == "Not allowed: do not use"
 

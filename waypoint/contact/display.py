@@ -8,9 +8,12 @@ a recent step-up (``waypoint.contact.access.may_see_secrets``)."""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -26,6 +29,7 @@ from waypoint.contact.models import (
     YesNoUnsure,
 )
 from waypoint.contact.rules import FIELDS, GROUP_LABELS, GROUPS, SECRET_FIELDS
+from waypoint.content.models import language_name
 
 HIDDEN = gettext_lazy("Hidden: confirm it is you to see it")
 TO_CONFIRM_LABELS = {
@@ -63,17 +67,28 @@ class Group:
     rows: list[tuple[str, str]]
 
 
+def _unrecorded(name: str) -> str:
+    """What an empty field reads: a choice whose empty value is one of its answers says that answer
+    ("Not asked (treated as not allowed)" for a channel, "Not asked (no contact)" for contact after
+    today), never "Not recorded", which would hide that the guard treats it as a no."""
+    spec = FIELDS[name]
+    if spec.kind == "choice" and spec.empty in spec.choices.values:
+        return _choice_label(name, spec.empty)
+    return _("Not recorded")
+
+
 def groups(
     rules: ContactRules | None, *, secrets: bool, only: tuple[str, ...] = (), holder: bool = True
 ) -> list[Group]:
-    """Every group of fields as (label, text) rows; unrecorded values say so.  For staff who may not
-    hold the secrets (``holder`` False) their rows are left out, not just hidden."""
+    """Every group of fields as (label, text) rows; unrecorded values say so, and a choice not asked
+    says "Not asked" as its own answer does (``_unrecorded``).  For staff who may not hold the
+    secrets (``holder`` False) their rows are left out, not just hidden."""
     found = []
     for key, names in GROUPS.items():
         if only and key not in only:
             continue
         names = tuple(n for n in names if holder or n not in SECRET_FIELDS)
-        rows = [(str(FIELDS[n].label), shown(rules, n, secrets=secrets) or _("Not recorded")) for n in names]
+        rows = [(str(FIELDS[n].label), shown(rules, n, secrets=secrets) or _unrecorded(n)) for n in names]
         found.append(Group(key, GROUP_LABELS[key], rows))
     return found
 
@@ -149,15 +164,102 @@ def may_name_org(rules: ContactRules | None) -> bool:
     return rules is not None and rules.may_name_org == YesNoUnsure.YES
 
 
-def voicemail_script(rules: ContactRules | None, org_name: str, language: str) -> str:
-    """A short, vague voicemail in the person's language (English when we have no wording in
-    theirs): the name they chose for us, the organisation only when they said it may be named,
-    nothing about why we call.  "" when voicemail is not allowed: no script exists then."""
+# The languages a voicemail script has wording in (the interface's languages, which are translated).
+SCRIPT_LANGUAGES = tuple(code for code, _label in settings.LANGUAGES)
+
+
+class Script(str):
+    """The voicemail script's text, carrying what the panel says about it: ``lang``, the language
+    the text is in (a tag a screen reader can use), and ``lang_name``, its name; ``wanted``, the
+    person's language when the text is not in it (no wording exists in theirs), else "", and
+    ``wanted_name``, its name; ``left_out``, whether the name they chose was not spoken because it
+    names the organisation."""
+
+    lang: str
+    lang_name: str
+    wanted: str
+    wanted_name: str
+    left_out: bool
+
+    def __new__(cls, text: str, *, lang: str, wanted: str = "", left_out: bool = False) -> Script:
+        script = super().__new__(cls, text)
+        script.lang, script.wanted, script.left_out = lang, wanted, left_out
+        script.lang_name = language_name(lang) if lang else ""
+        script.wanted_name = language_name(wanted) if wanted else ""
+        return script
+
+
+def script_language(language: str) -> str:
+    """The language a script for someone whose language is ``language`` is written in: theirs when
+    a wording exists, else the interface's (when it has one), else English."""
+    if language in SCRIPT_LANGUAGES:
+        return language
+    interface = (translation.get_language() or "").split("-")[0]
+    return interface if interface in SCRIPT_LANGUAGES else "en"
+
+
+_WORD = re.compile(r"\w+")
+_BRACKETED = re.compile(r"\(([^)]*)\)")
+
+
+def org_short_names(org_name: str) -> list[str]:
+    """The short forms an organisation is often said by: a name in brackets ("Riverside Health
+    (RH)"), the name without it, and its initials when it has two words or more (all words, and the
+    capitalised words only: "Coalition to Abolish Slavery and Trafficking" is "CTASAT" and "CAST")."""
+    bracketed = [part.strip() for part in _BRACKETED.findall(org_name) if part.strip()]
+    bare = _BRACKETED.sub(" ", org_name).strip()
+    found = set(bracketed) | ({bare} if bracketed and bare else set())
+    words = _WORD.findall(bare)
+    if len(words) >= 2:
+        every = "".join(word[0] for word in words).upper()
+        capitals = "".join(word[0] for word in words if word[0].isupper())
+        found |= {initials for initials in (every, capitals) if len(initials) >= 2}
+    return sorted(found)
+
+
+def _plain(text: str) -> str:
+    return " ".join(text.split()).casefold()
+
+
+def names_org(text: str, org_name: str, short_names: Iterable[str] = ()) -> bool:
+    """Whether ``text`` says the organisation's name anywhere in it (case-insensitive, spacing
+    ignored), or one of its short names (``org_short_names`` and any given) as a word of its own,
+    dots ignored ("R.H." is "RH", and "Rhonda" does not say "RH")."""
+    said = _plain(text)
+    name = _plain(org_name)
+    if name and name in said:
+        return True
+    undotted = said.replace(".", "")
+    for short in (*org_short_names(org_name), *short_names):
+        short = _plain(short).replace(".", "")
+        if short and re.search(rf"(?<!\w){re.escape(short)}(?!\w)", undotted):
+            return True
+    return False
+
+
+def voicemail_script(
+    rules: ContactRules | None, org_name: str, language: str, *, short_names: Iterable[str] = ()
+) -> Script:
+    """A short, vague voicemail (``Script``, "" when voicemail is not allowed: no script exists then).
+
+    Whoever listens to a voicemail may not be the person, so it says the cover they chose for anyone
+    else (``cover_name``), else how they told us to introduce ourselves (``identify_as``).  The
+    organisation is named only when they said it may be; until then a cover or name that says it
+    (its name or a short name, ``names_org``) is not spoken and a neutral hello is used instead.
+    Nothing about why we call.  In the person's language when a wording exists in it; otherwise in
+    ``script_language``'s, and the script says which (``Script.wanted``)."""
     if not may_use(rules, ContactChannel.VOICEMAIL):
-        return ""
+        return Script("", lang="")
     assert rules is not None
-    with translation.override(language if language in ("en", "es") else "en"):
-        who, org = rules.identify_as, org_name if may_name_org(rules) else ""
+    lang = script_language(language)
+    wanted = "" if lang == language else (language or "other")
+    who = (rules.cover_name or rules.identify_as or "").strip()
+    named = may_name_org(rules)
+    left_out = bool(who) and not named and names_org(who, org_name, short_names)
+    if left_out:
+        who = ""
+    org = org_name if named and not (who and names_org(who, org_name, short_names)) else ""
+    with translation.override(lang):
         if who and org:
             hello = _("Hi, this is %(who)s from %(org)s.") % {"who": who, "org": org}
         elif who:
@@ -167,4 +269,4 @@ def voicemail_script(rules: ContactRules | None, org_name: str, language: str) -
         else:
             hello = _("Hi.")
         rest = _("Just checking in. Call me back when it suits you. Thank you, bye.")
-        return f"{hello} {rest}"
+    return Script(f"{hello} {rest}", lang=lang, wanted=wanted, left_out=left_out)

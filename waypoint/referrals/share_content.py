@@ -3,9 +3,10 @@ PDF a recipient receives, and the preview the provider checks before sharing.
 
 Each ``ReleaseItem`` reads one source and nothing else:
 
-- CONTACT: the person's contact rules (``waypoint.contact``): the channels the guard allows, each
-  with its number or address, the channels not allowed (so the recipient does not use them), best
-  times and how staff identify themselves.  Never the safe or danger words, where they are, the
+- CONTACT: the person's contact rules (``waypoint.contact``): whether contact after today is
+  allowed, the channels the guard allows (``guard.channel_rows``), each marked "Allowed" beside its
+  number or address, the channels not allowed (so the recipient does not use them; their numbers are
+  never shown), best times and how staff identify themselves.  Never the safe or danger words, where they are, the
   device answers or the cover for someone else who answers, and never a postal or visit address
   (where they live is a secret of the rules; the section says the channel is allowed, not where).
 - PLAN_<domain>: that domain's current and future steps from the safety plan.
@@ -33,8 +34,8 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from waypoint.contact.guard import may_use
-from waypoint.contact.models import ContactChannel, ContactRules, YesNoUnsure
+from waypoint.contact.guard import channel_rows
+from waypoint.contact.models import ContactChannel, ContactRules, SafeToContact, YesNoUnsure
 from waypoint.content.vocabulary import SafetyDomain
 from waypoint.encounters.models import Answer, Encounter
 from waypoint.people.models import Person
@@ -101,21 +102,28 @@ def _section(person: Person, item: str, release: Release | None, language: str) 
 
 
 def _contact_rows(person: Person) -> list[tuple[str, str]]:
+    """Whether contact after today is allowed, then every channel as the guard decides it
+    (``channel_rows``): an allowed one says "Allowed" beside its number or address, the others say
+    not to use them and carry no address (a forbidden number is never shared)."""
     rules = ContactRules.objects.filter(person_id=person.id).first()
     if rules is None:
         return []
-    rows: list[tuple[str, str]] = []
-    refused = []
-    for channel in ContactChannel:
-        if may_use(rules, channel) and channel in ADDRESS_KEPT:
-            rows.append((str(channel.label), _("Allowed; the address is not shared")))
-        elif may_use(rules, channel):
-            address = rules.address(channel)
-            rows.append((str(channel.label), address or _("Allowed")))
+    safe = rules.safe_to_contact == SafeToContact.YES
+    rows: list[tuple[str, str]] = [
+        (_("Contact after today"), _("Allowed") if safe else _("Not allowed: do not contact them"))
+    ]
+    channels = channel_rows(rules)
+    for row in channels:
+        if not row.usable:
+            continue
+        if row.channel in ADDRESS_KEPT:
+            text = _("Allowed; the address is not shared")
+        elif row.address:
+            text = _("Allowed: %(address)s") % {"address": row.address}
         else:
-            refused.append(channel)
-    for channel in refused:
-        rows.append((str(channel.label), _("Not allowed: do not use")))
+            text = _("Allowed")
+        rows.append((str(row.label), text))
+    rows += [(str(row.label), _("Not allowed: do not use")) for row in channels if not row.usable]
     if rules.best_times:
         rows.append((_("Best times"), str(rules.best_times)))
     if rules.identify_as:
