@@ -31,8 +31,12 @@ lint: venv
 	$(BIN)/mypy waypoint
 	WAYPOINT_ENV=test $(BIN)/python manage.py makemigrations --check --dry-run
 
+# The tests that need neither a browser nor a server of their own run on two processes (pytest-xdist,
+# one file per process at a time); the browser tests and the drills that time a server of their own
+# run after them, one at a time, so their figures are printed together and nothing competes with them.
 test: lint
-	WAYPOINT_ENV=test $(BIN)/python -m pytest
+	WAYPOINT_ENV=test $(BIN)/python -m pytest -n 2 --dist loadfile -m "not browser and not own_server"
+	WAYPOINT_ENV=test $(BIN)/python -m pytest -m "browser or own_server"
 
 test-fast: venv
 	WAYPOINT_ENV=test $(BIN)/python -m pytest -m "not browser and not slow"
