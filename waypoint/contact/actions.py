@@ -113,10 +113,18 @@ def record_rules(
 @transaction.atomic
 def reconfirm_rules(staff: Any, person: Any, *, version: int, how: str) -> ContactRules:
     """The provider read the rules back to the person at the start of contact and they still hold.
-    ``RulesChanged`` when the rules shown were not the current ones (read the new ones first)."""
+    ``RulesChanged`` when the rules shown were not the current ones (read the new ones first);
+    ``ContactRefused`` when the person has no rules yet (record them first)."""
     how = clean_value_how(how)
-    rules, shown_as = _locked_rules(person)
-    if shown_as != version:
+    rules = ContactRules.objects.select_for_update().filter(person_id=person.id).first()
+    if rules is None:  # nothing to read back: no empty rules marked as confirmed
+        raise ContactRefused(
+            gettext(
+                "No contact rules are recorded for them yet, so there is nothing to confirm. "
+                "Record the rules with them first. Nothing was saved."
+            )
+        )
+    if rules.version != version:
         raise RulesChanged(rules)
     rules.confirmed_at, rules.confirmed_by_id, rules.confirmed_how = timezone.now(), staff.id, how
     rules.reconfirm_due = False
@@ -243,7 +251,6 @@ def complete_task(staff: Any, task: FollowUpTask) -> bool:
 NOT_SAFE_RETRY_DAYS = 1  # "not safe to talk": the automatic follow-up is due the next day
 
 
-@transaction.atomic
 def log_attempt(
     staff: Any,
     task: FollowUpTask,
@@ -253,12 +260,37 @@ def log_attempt(
     voicemail_left: bool = False,
     note: str = "",
     close_task: bool = False,
+    token: uuid.UUID | None = None,
 ) -> ContactAttempt:
     """One contact attempt on ``task``, checked against the rules as they are now (they may have
     changed since the task was made): the channel must be usable, and a voicemail may be recorded
     only where voicemail is.  "Not safe to talk" schedules a follow-up on the same channel for the
-    next day, for the same assignee; a task is closed when asked (an open one stays open)."""
+    next day, for the same assignee; a task is closed when asked (an open one stays open).
+    A second submit of the same form (same ``token``) returns the first attempt and writes nothing."""
+    try:
+        return _log_attempt_once(staff, task, channel, outcome, voicemail_left, note, close_task, token)
+    except IntegrityError:
+        earlier = previous_result(staff.id, token, "attempt")
+        if earlier is None:
+            raise
+        return ContactAttempt.objects.get(pk=earlier)
+
+
+@transaction.atomic
+def _log_attempt_once(
+    staff: Any,
+    task: FollowUpTask,
+    channel: str,
+    outcome: str,
+    voicemail_left: bool,
+    note: str,
+    close_task: bool,
+    token: uuid.UUID | None,
+) -> ContactAttempt:
     current = FollowUpTask.objects.select_for_update().get(pk=task.pk)
+    earlier = previous_result(staff.id, token, "attempt")  # under the task's lock: a second submit waits
+    if earlier is not None:
+        return ContactAttempt.objects.get(pk=earlier)
     if current.status == TaskStatus.DONE:
         raise ContactRefused(gettext("This follow-up is already done. Nothing was saved."))
     if outcome not in Outcome.values:
@@ -271,6 +303,7 @@ def log_attempt(
         org_id=current.org_id, person_id=current.person_id, task=current, channel=channel, outcome=outcome,
         voicemail_left=voicemail_left, note=note, rules_version=rules.version if rules else None, by=staff,
     )  # fmt: skip
+    remember_result(staff.id, token, "attempt", attempt.id)
     audit.record_by(staff, ContactEvent.ATTEMPT_LOGGED, attempt, object_type="attempt")
     if outcome == Outcome.NOT_SAFE:
         keeper = current.assigned_to  # the same assignee, unless the interviewer wish now rules them out

@@ -1,7 +1,8 @@
 """This app's section of the home page: follow-ups due today or overdue, each with the channel
-tiles of the person's rules and never the task's text.  Providers see their own; supervisors see
-their team's (every follow-up of the organisation's records they may read).  A list with rows writes
-one read audit row with its count (the tiles show what each person's rules allow)."""
+tiles of the person's rules and never the task's text; a full list says how many more are due.
+Providers see their own; supervisors see their team's (every follow-up of the organisation's records
+they may read).  A list with rows writes one read audit row with its count (the tiles show what each
+person's rules allow)."""
 
 from __future__ import annotations
 
@@ -34,18 +35,22 @@ def _due(request: HttpRequest) -> dict[str, Any] | None:
     if not team:
         tasks = tasks.filter(assigned_to=user)
     rows = list(tasks.select_related("person", "assigned_to").order_by("due_on")[:LISTED])
+    # Only a full list may hide more: then one count says how many (no query per row).
+    more = tasks.count() - LISTED if len(rows) == LISTED else 0
     rules = {r.person_id: r for r in rules_for(user).filter(person_id__in={t.person_id for t in rows})}
     listed = [
         {
             "task": task,
             "overdue": task.due_on < today,
             "channels": [(c, may_use(rules.get(task.person_id), c)) for c in CHANNELS],
+            # its own way, once their rules no longer allow it (no action is offered here anyway)
+            "channel_refused": bool(task.channel) and not may_use(rules.get(task.person_id), task.channel),
         }
         for task in rows
     ]
     if listed:  # what each person's rules allow is record data: one read row, with how many
         audit.record_for(request, ContactEvent.DUE_LISTED, object_type="task", count=len(listed))
-    return {"rows": listed, "team": team}
+    return {"rows": listed, "team": team, "more": max(more, 0)}
 
 
 def register() -> None:

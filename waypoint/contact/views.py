@@ -38,7 +38,6 @@ from waypoint.contact.models import ContactChannel, ContactRules, FollowUpTask, 
 from waypoint.contact.rules import GROUPS, SECRET_FIELDS
 from waypoint.core import reads
 from waypoint.core.access import policy
-from waypoint.core.concurrency import with_version
 from waypoint.orgs import stepup
 from waypoint.orgs.access import staff_names
 from waypoint.orgs.auth import step_up_is_recent, step_up_redirect
@@ -144,8 +143,14 @@ def contact_reconfirm(request: AuthenticatedHttpRequest, person_id: uuid.UUID) -
             return reads.show(
                 request, "contact/person.html", context, event=ContactEvent.RULES_CONFLICT, obj=person, status=409
             )
-        messages.success(request, _("Confirmed with them. Thank you."))
-        return redirect(_back(request, person))
+        except ContactRefused as refused:  # no rules yet: nothing to confirm, nothing written
+            form.add_error(None, str(refused))
+            task = _task_of(request, person)
+            if task is not None:
+                return _task_page(request, task, None, 400, reconfirm=form)
+        else:
+            messages.success(request, _("Confirmed with them. Thank you."))
+            return redirect(_back(request, person))
     context = _panel(request, person, _rules(request, person), reconfirm=form)
     return reads.show(request, "contact/person.html", context, event=ContactEvent.RULES_VIEWED, obj=person, status=400)
 
@@ -173,7 +178,8 @@ def contact_rules(request: AuthenticatedHttpRequest, person_id: uuid.UUID) -> Ht
     rules = _rules(request, person)
     initial = {f"rule_{name}": value for name, value in rule_initial(rules, names).items()}
     initial |= {"version": rules.version if rules else 0}
-    form = RulesForm(request.POST if request.method == "POST" else None, names=names, initial=initial)
+    data = request.POST if request.method == "POST" else None
+    form = RulesForm(data, names=names, person_id=person.id, initial=initial)
     context: dict[str, Any] = {"person": person, "form": form, "confirm": confirm}
     if request.method == "GET":
         return reads.show(request, "contact/rules.html", context, event=ContactEvent.RULES_VIEWED, obj=person)
@@ -188,14 +194,15 @@ def contact_rules(request: AuthenticatedHttpRequest, person_id: uuid.UUID) -> Ht
         )
     try:
         actions.record_rules(
-            request.user, person, form.rule_changes(), how=form.confirmed_how(),
+            request.user, person, form.edited_rules(), how=form.confirmed_how(),
             base_version=form.cleaned_data["version"],
         )  # fmt: skip
     except RulesChanged as changed:
-        form.data = with_version(form.data, changed.current.version)
         secrets = may_see_secrets(request, person)
         holder = may_hold_secrets(request.user, person)
+        context["yours"] = form.rebase_rules(changed.current, "version", secrets=secrets)
         context["conflict"] = display.groups(changed.current, secrets=secrets, holder=holder)
+        context["conflict_channels"] = channel_rows(changed.current, secrets=secrets)
         return reads.show(
             request, "contact/rules.html", context, event=ContactEvent.RULES_CONFLICT, obj=person, status=409
         )
@@ -264,6 +271,8 @@ def _task_page(
     person = task.person
     rules = _rules(request, person)
     context = _panel(request, person, rules, task=task, attempt_form=form or _attempt_form(rules, task), **extra)
+    # The follow-up's own way, once the rules no longer allow it (the tiles and the form say so too).
+    context["task_channel_refused"] = bool(task.channel) and not may_use(rules, task.channel)
     context["task_attempts"] = list(task.attempts.select_related("by").all()[:ATTEMPTS_SHOWN])
     event = ContactEvent.RULES_CONFLICT if extra.get("conflict") else ContactEvent.TASK_VIEWED
     return reads.show(request, "contact/task.html", context, event=event, obj=task, object_type="task", status=status)
@@ -289,6 +298,7 @@ def task_attempt(request: AuthenticatedHttpRequest, task_id: uuid.UUID) -> HttpR
         attempt = actions.log_attempt(
             request.user, task, channel=data["channel"], outcome=data["outcome"],
             voicemail_left=bool(data.get("voicemail_left")), note=data["note"], close_task=data["close_task"],
+            token=data.get("form_token"),
         )  # fmt: skip
     except ContactRefused as refused:
         form.add_error(None, str(refused))

@@ -132,7 +132,7 @@ class ItemForm(RuleFieldsMixin, VersionForm):
         self.item = item
         for spec in item.fields:
             self.fields[spec.name] = _text(spec.label, multiline=spec.kind == "textarea")
-        self.add_rule_fields(rule_names or [])
+        self.add_rule_fields(rule_names or [], person_id)
         if self.rule_names:
             self.fields["rules_version"] = forms.IntegerField(widget=forms.HiddenInput, min_value=0, max_value=2**31)
         self.contact_rows = range(CONTACT_ROWS) if item.contacts else range(0)
@@ -193,7 +193,9 @@ class ItemForm(RuleFieldsMixin, VersionForm):
         return data
 
     def _rules_touched(self) -> bool:
-        return any(self.initial.get(f"rule_{name}") != value for name, value in self.rule_changes().items())
+        """Whether a save would change their rules: a field changed since the page was opened that
+        also differs from the rules as they are now."""
+        return any(self.initial.get(f"rule_{name}") != value for name, value in self.edited_rules().items())
 
     def _plan_content(self, data: dict[str, Any]) -> bool:
         """Whether the plan part of the form holds anything (fields, contact rows, services, task

@@ -27,8 +27,9 @@ from waypoint.contact.access import may_hold_secrets, may_see_secrets, rules_for
 from waypoint.contact.actions import ContactRefused, RulesChanged
 from waypoint.contact.events import ContactEvent
 from waypoint.contact.forms import group_names, rule_initial
-from waypoint.contact.guard import usable_choices
-from waypoint.contact.models import ContactRules
+from waypoint.contact.guard import channel_rows, usable_choices
+from waypoint.contact.models import ContactRules, SafeToContact
+from waypoint.contact.rules import FIELDS as RULE_FIELDS
 from waypoint.content.models import read_aloud_scripts
 from waypoint.core import reads
 from waypoint.core.access import deny, policy
@@ -172,19 +173,38 @@ def _secrets_context(request: AuthenticatedHttpRequest, rules: ContactRules | No
     }
 
 
+def _reach_rows(rules: ContactRules | None) -> list[tuple[str, str]]:
+    """The permissions item's rows beside its channel table: whether contact after today is safe at
+    all (always: "no" or "not asked" forbids every channel), the best way only while the guard allows
+    it, and the best times.  Each channel, with its number or address, is in the table."""
+    safe = rules.get_safe_to_contact_display() if rules is not None else SafeToContact.NOT_ASKED.label
+    rows = [(str(RULE_FIELDS["safe_to_contact"].label), str(safe))]
+    if best := contact_display.best_way(rules):
+        rows.append((str(RULE_FIELDS["best_way"].label), best))
+    if times := contact_display.shown(rules, "best_times", secrets=False):
+        rows.append((str(RULE_FIELDS["best_times"].label), times))
+    return rows
+
+
 def _item_rows(
     content: dict[str, Any], names: dict[str, str], rules: ContactRules | None, secrets: bool, holder: bool
 ) -> list[dict[str, Any]]:
     """Each resources item's rows; an item that edits contact rules shows the rules themselves (one
-    source), read through the contact app's display."""
+    source), read through the contact app's display.  The ways to reach them are the guard's table
+    (``channel_rows``): a permission beside every number and address, "not asked" included, and
+    nothing usable unless contact after today is safe."""
     items = []
     for item in ITEMS:
         value = content[item_section(item.key)]
         rows = section_rows(item_section(item.key), value, names)
         rows = [row for row in rows[1:] if row[1] and row[1] != "—"]
         for group in contact_display.groups(rules, secrets=secrets, only=item.rules, holder=holder):
-            rows = [row for row in group.rows if row[1] != _("Not recorded")] + rows
-        items.append({"spec": item, "value": value, "rows": rows, "stale": _stale(value)})
+            if group.key == "reach":
+                rows = _reach_rows(rules) + rows
+            else:
+                rows = [row for row in group.rows if row[1] != _("Not recorded")] + rows
+        channels = channel_rows(rules, secrets=secrets) if "reach" in item.rules else None
+        items.append({"spec": item, "value": value, "rows": rows, "channels": channels, "stale": _stale(value)})
     return items
 
 
@@ -442,7 +462,7 @@ def _plan_item(request: AuthenticatedHttpRequest, plan: SafetyPlan, item: str) -
         return _show(request, plan, "plans/item.html", context, status=400)
     edit = None
     if names:
-        edit = RulesEdit(form.rule_changes(), form.cleaned_data["rules_version"])
+        edit = RulesEdit(form.edited_rules(), form.cleaned_data["rules_version"])  # only what they changed
     try:
         saved, changed = actions.save_item(
             request.user, plan, item, form.section_value(), form.cleaned_data["version"], form.new_tasks(), edit
@@ -452,14 +472,17 @@ def _plan_item(request: AuthenticatedHttpRequest, plan: SafetyPlan, item: str) -
         return _conflict(request, conflict.plan, "plans/item.html", context, section, conflict.saved)
     except RulesChanged as changed_rules:
         current = changed_rules.current
-        form.data = with_version(form.data, current.version, field="rules_version")
+        secrets_shown = may_see_secrets(request, plan.person)
         context |= {
+            # fields they did not change now show the saved rules; theirs are kept and listed
+            "rules_yours": form.rebase_rules(current, "rules_version", secrets=secrets_shown),
             "rules_conflict": contact_display.groups(
                 current,
-                secrets=may_see_secrets(request, plan.person),
+                secrets=secrets_shown,
                 only=spec.rules,
                 holder=may_hold_secrets(request.user, plan.person),
-            )
+            ),
+            "rules_conflict_channels": channel_rows(current, secrets=secrets_shown) if "reach" in spec.rules else None,
         }
         return reads.show(request, "plans/item.html", context, event=ContactEvent.RULES_CONFLICT, obj=plan, status=409)
     except ContactRefused as refused:
