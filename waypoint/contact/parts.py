@@ -19,6 +19,7 @@ from waypoint.contact.actions import is_stale
 from waypoint.contact.events import ContactEvent
 from waypoint.contact.guard import channel_rows
 from waypoint.contact.models import ContactAttempt, FollowUpTask, TaskStatus
+from waypoint.orgs.access import staff_name
 from waypoint.people.parts import RecordPart, TimelineEntry, record_parts
 
 TIMELINE_LIMIT = 200
@@ -45,6 +46,13 @@ def _timeline(person: Any) -> list[TimelineEntry]:
     ]
 
 
+def _confirmed_by(person: Any, rules: Any) -> str:
+    """Who last confirmed the rules with them (one query, only when someone did)."""
+    if rules is None or rules.confirmed_by_id is None:
+        return ""
+    return staff_name(person.org_id, rules.confirmed_by_id)
+
+
 def _context(request: HttpRequest, person: Any) -> dict[str, Any]:
     rules = rules_for(request.user).filter(person=person).first()
     return {
@@ -53,6 +61,7 @@ def _context(request: HttpRequest, person: Any) -> dict[str, Any]:
         "answering": display.answering_summary(rules),
         "to_confirm": display.to_confirm(rules),
         "stale": is_stale(rules),
+        "confirmed_by": _confirmed_by(person, rules),
         "tasks": list(tasks_for(request.user).filter(person=person, status=TaskStatus.OPEN)[:SHOWN]),
         "attempts": list(attempts_for(request.user).filter(person=person).select_related("by")[:SHOWN]),
     }

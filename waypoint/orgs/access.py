@@ -36,6 +36,11 @@ def staff_names(org_id: uuid.UUID) -> dict[uuid.UUID, str]:
     return dict(Staff.objects.filter(org_id=org_id).values_list("id", "display_name"))
 
 
+def staff_name(org_id: uuid.UUID, staff_id: uuid.UUID) -> str:
+    """One staff member's display name in one organisation ("" when not one of theirs)."""
+    return Staff.objects.filter(org_id=org_id, pk=staff_id).values_list("display_name", flat=True).first() or ""
+
+
 def staff_by_login(username: str) -> Staff | None:
     """The account with this sign-in name, if any (sign-in audits failures against it)."""
     return Staff.objects.filter(username=Staff.normalize_login(username)).first()
