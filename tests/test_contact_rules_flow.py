@@ -39,10 +39,10 @@ def test_phone_and_in_person_answers_land_under_their_own_labels(as_provider: Cl
     phone = {
         "content_set": str(content.id),
         "safe_to_talk__answer": "yes", "safe_to_talk__consented": "on",
-        "disconnection__answer": "yes", "disconnection__consented": "on", "disconnection__note": NOTE,
+        "disconnection__consented": "on", "disconnection__note": NOTE,
         "disconnection__on_disconnect": "call_back", "disconnection__call_back_after": "60",
         "disconnection__perm_call": "allowed",
-        "someone_on_line__answer": "yes", "someone_on_line__consented": "on", "someone_on_line__note": NOTE,
+        "someone_on_line__consented": "on", "someone_on_line__note": NOTE,
         "someone_on_line__someone_answers": "other", "someone_on_line__someone_answers_words": SOMEONE_ELSE,
     }  # fmt: skip
     assert as_provider.post(f"/encounters/{encounter.id}/safety-check/", phone).status_code == 302
@@ -80,7 +80,7 @@ def test_phone_and_in_person_answers_land_under_their_own_labels(as_provider: Cl
 
     call, content = phone_ready(as_provider, world_a)
     cover = {
-        "content_set": str(content.id), "someone_on_line__answer": "yes", "someone_on_line__consented": "on",
+        "content_set": str(content.id), "someone_on_line__consented": "on",
         "someone_on_line__someone_answers": "say_cover", "someone_on_line__cover_name": COVER,
     }  # fmt: skip
     assert as_provider.post(f"/encounters/{call.id}/safety-check/", cover).status_code == 302

@@ -405,7 +405,7 @@ def test_consent_once_for_the_whole_check_then_one_click_per_question(as_provide
     data = {
         "content_set": str(content.id),
         "consent_all": "on",
-        "disconnection__answer": "yes",
+        "disconnection__on_disconnect": "they_call",  # an open question: its parts only, no yes / no
         "write_down__answer": "no",
         "injured__answer": "no",
         "where_are_you__note": "at a friend's",  # their words, covered by the consent given once
@@ -414,7 +414,7 @@ def test_consent_once_for_the_whole_check_then_one_click_per_question(as_provide
     assert "Answers kept: 5. Asked only, answer not kept: 0." in response.content.decode()
     stored = {a.question_key: (a.answer, a.consented) for a in SafetyAnswer.objects.filter(encounter=encounter)}
     assert stored == {
-        "safe_to_talk": ("yes", True), "disconnection": ("yes", True), "write_down": ("no", True),
+        "safe_to_talk": ("yes", True), "disconnection": ("", True), "write_down": ("no", True),
         "injured": ("no", True), "where_are_you": ("", True),
     }  # fmt: skip
     assert SafetyAnswer.objects.get(encounter=encounter, question_key="where_are_you").note == "at a friend's"

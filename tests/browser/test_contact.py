@@ -931,7 +931,7 @@ def test_not_safe_to_talk_card_says_the_cover_for_anyone_else_else_how_we_introd
     # A cover was given: the card says it, not how we introduce ourselves (which may name us).
     call = phone_call(page, wp_server, person)
     page.goto(f"{wp_server.url}{call}safety-check/")
-    answer_question(page, "someone_on_line", {"answer": "yes", "someone_answers": "say_cover", "consented": True})
+    answer_question(page, "someone_on_line", {"someone_answers": "say_cover", "consented": True})
     with page.expect_response(lambda r: r.request.method == "POST") as answer:
         submit(page)
     assert answer.value.status == 400, f"the call's say_cover without a cover answered {answer.value.status}"

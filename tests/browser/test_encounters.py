@@ -937,12 +937,12 @@ def test_call_answers_become_contact_rules_read_under_their_own_labels(
             page, wp_server, person_path,
             {
                 "safe_to_talk": {"answer": "yes"},
-                "disconnection": {
-                    "answer": "yes", "on_disconnect": "call_back", "call_back_after": "60", "perm_call": "allowed",
+                "disconnection": {  # an open question: its parts only, no yes / no / unsure
+                    "on_disconnect": "call_back", "call_back_after": "60", "perm_call": "allowed",
                     "perm_voicemail": "not_allowed", "consented": True, "note": notes[0],
                 },
                 "someone_on_line": {
-                    "answer": "yes", "someone_answers": "other", "cover_name": cover, "someone_answers_words": words,
+                    "someone_answers": "other", "cover_name": cover, "someone_answers_words": words,
                     "consented": True, "note": notes[1],
                 },
             },
@@ -983,8 +983,8 @@ def test_call_answers_become_contact_rules_read_under_their_own_labels(
         assert len(line) == 2, f"the cover screen says nothing about someone else on the line: {screen}"
         assert translate("es", "Something else, in their words") in line[1] and words in line[1], screen
         assert not [note for note in notes if note in screen], "a free-text note is read as a rule"
-        assert page.locator("#id_channel").count() == 0, "no channel is usable: no follow-up may be offered"
-        assert page.locator("#no-channel").is_visible()
+        assert page.locator("#id_channel").count() == 0, "no channel is usable: none may be offered"
+        assert page.locator("#no-channel").is_visible()  # a follow-up with no channel is made instead
 
         # A third call: they say contact after today is safe (a part of the disconnection question).
         third = start_encounter(page, wp_server, person_path.split("/")[2], "phone")
@@ -994,7 +994,8 @@ def test_call_answers_become_contact_rules_read_under_their_own_labels(
             "main form input[name=disconnection__safe_to_contact]", "rs => rs.map(r => r.value)"
         )
         assert radios == ["not_asked", "yes", "no", "not_sure"], radios
-        answer_question(page, "disconnection", {"answer": "yes", "safe_to_contact": "yes", "consented": True})
+        assert page.locator("main form input[name=disconnection__answer]").count() == 0  # an open question
+        answer_question(page, "disconnection", {"safe_to_contact": "yes", "consented": True})
         submit(page)
         assert path_of(page) == third, f"the answers were not saved: {page.url}"
         page.goto(f"{wp_server.url}{person_path}")

@@ -11,14 +11,17 @@ Questions (keys of ``waypoint.content.source``):
   the best way, each channel allowed / not allowed / not asked, how to identify ourselves;
 - by phone, ``disconnection``: whether contact after today is safe at all (a call back is contact),
   we call back (after how long) / they call us / neither, and whether a call back and a message are
-  allowed;
+  allowed (an open question: its parts only, no yes / no / unsure of its own);
 - by phone, ``someone_on_line``: hang up / say the cover / say a wrong number / other, with the
-  cover to give anyone else (never how we introduce ourselves to the person) and their words;
+  cover to give anyone else (never how we introduce ourselves to the person) and their words (an
+  open question too);
 - by phone, ``where_are_you``: whether they are safe there (the question's own answer) and where they
   are, kept only when they agree it is written down (like every part here)."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -71,6 +74,9 @@ PARTS: dict[str, dict[str, str]] = {
     "where_are_you": {"whereabouts": "whereabouts"},
 }
 QUESTIONS = frozenset(PARTS)
+# Open questions ("what would you like me to do?"): a yes / no / unsure means nothing there, so the
+# form offers none; the answer is its structured parts (and their words in the note).
+OPEN_QUESTIONS = frozenset(key for key, own in ANSWER_RULE.items() if own is None)
 
 
 def _radio(label: Any, choices: Any) -> forms.ChoiceField:
@@ -113,6 +119,9 @@ def part_problems(key: str, parts: Mapping[str, Any]) -> dict[str, Any]:
     if key == "disconnection" and parts.get("call_back_after") is not None:
         if parts.get("on_disconnect") != OnDisconnect.CALL_BACK:
             problems["call_back_after"] = _("A time to call back goes with “We call back”.")
+    if key == "contact_after" and (best := parts.get("best_way")) in CHANNELS:
+        if problem := _best_way_problem(best, parts):
+            problems["best_way"] = problem
     if key == "someone_on_line" and parts.get("someone_answers") == SomeoneAnswers.OTHER:
         if not parts.get("someone_answers_words"):
             problems["someone_answers_words"] = _("Write what they would like us to do, in their words.")
@@ -123,6 +132,19 @@ def part_problems(key: str, parts: Mapping[str, Any]) -> dict[str, Any]:
 
 
 COVER_NEEDED = _("Write the cover they chose (who to say you are), or choose another answer.")
+
+
+def _best_way_problem(best: str, parts: Mapping[str, Any]) -> Any:
+    """Why ``best`` cannot be the best way in this answer (None when it can): the same answer must
+    record that way as allowed (a voicemail is left on a call, so calls too)."""
+    label = ContactChannel(best).label
+    if parts.get(f"perm_{best}") != Permission.ALLOWED:
+        return _("You chose “%(way)s” as the best way: record it as allowed below, or choose another best way.") % {
+            "way": label
+        }
+    if best == ContactChannel.VOICEMAIL and parts.get("perm_call") != Permission.ALLOWED:
+        return _("A voicemail is left on a phone call: record phone calls as allowed too, or choose another best way.")
+    return None
 
 
 def answered(value: Any) -> bool:
@@ -140,3 +162,21 @@ def rules_from_answer(key: str, answer: str, parts: Mapping[str, Any]) -> dict[s
         if answered(parts.get(part)):
             changes[rule] = parts[part]
     return changes
+
+
+def digest(field: str, value: Any) -> str:
+    """What an answer keeps of a rule value it wrote (``SafetyAnswer.rules_written``): enough to see
+    whether the rule still holds that value, never the value itself."""
+    return hashlib.sha256(json.dumps([field, value], sort_keys=True).encode()).hexdigest()
+
+
+def still_held(written: Mapping[str, str], rules: Any) -> list[str]:
+    """The rule fields among ``written`` (field -> digest) that still hold the value written then:
+    none where the rules were changed since (or there are none)."""
+    if rules is None:
+        return []
+    return [
+        field
+        for field, value in (written or {}).items()
+        if field in FIELDS and digest(field, getattr(rules, field)) == value
+    ]

@@ -18,8 +18,11 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from waypoint.contact import intake
-from waypoint.contact.actions import ContactRefused, add_task, record_rules
-from waypoint.contact.models import TaskSource
+from waypoint.contact.actions import ContactRefused, add_in_person_task, add_task, record_rules
+from waypoint.contact.guard import usable_channels
+from waypoint.contact.models import ContactRules, FollowUpTask, TaskSource
+from waypoint.contact.rules import FIELDS as RULE_FIELDS
+from waypoint.contact.rules import clean_value as clean_rule_value
 from waypoint.content.models import ContentSet
 from waypoint.core import audit
 from waypoint.core.actions import Refused as BaseRefused
@@ -287,6 +290,12 @@ def record_safety_check(
     contact (``waypoint.contact.intake``) become their contact rules, through the one rules action.
     A question with nothing given (no answer, no note, no part) was not asked: no row.  On a call,
     "safe to talk" was answered yes at the start (the check is locked until then): that is its answer.
+
+    Each kept answer remembers which rule fields it set (``SafetyAnswer.rules_written``).  When they
+    no longer agree that an answer is written down (its box unticked), the fields it set go back to
+    "not asked" or empty, in the same rules action, but only those that still hold what it wrote: a
+    rule changed since, on the rules page or by another answer, is theirs and stays.  Parts left empty
+    change nothing, so a kept answer whose parts are not shown again stays kept.
     Returns where the answers send the provider at once, if anywhere."""
     encounter = _open(encounter, Step.SAFETY_CHECK)
     if content_set_id != content.id:
@@ -294,14 +303,25 @@ def record_safety_check(
     if encounter.said_safe_to_talk and SAFE_TO_TALK in answers:
         answers = {**answers, SAFE_TO_TALK: replace(answers[SAFE_TO_TALK], answer=Answer.YES)}
     saved = encounter.saved_answers(content)
+    rules = ContactRules.objects.select_for_update().filter(person_id=encounter.person_id).first()
+    held = {
+        key: intake.still_held(row.rules_written, rules)
+        for key, row in saved.items()
+        if row.consented and row.rules_written
+    }
+    taken_back: dict[str, Any] = {}
     for key, given in answers.items():
-        if given_anything(given):
+        row, holds = saved.get(key), held.get(key, [])
+        if row is not None and row.consented and not given.consented:
+            taken_back |= {name: RULE_FIELDS[name].empty for name in holds}
+        if given_anything(given) or (given.consented and holds):
             _keep_answer(staff, encounter, content, key, given)
-        elif key in saved and (saved[key].consented or saved[key].answer or saved[key].note):
-            _withdraw_answer(staff, saved[key])
+        elif row is not None and (row.consented or row.answer or row.note):
+            _withdraw_answer(staff, row)
     _mark(staff, encounter, Step.SAFETY_CHECK, StepStatus.DONE)
-    if changes := contact_changes(answers):
-        record_rules(staff, encounter.person, changes, source_encounter_id=encounter.id)
+    if changes := {**taken_back, **contact_changes(answers)}:  # what they say now wins over a reset
+        rules = record_rules(staff, encounter.person, changes, source_encounter_id=encounter.id)
+    _remember_rules_written(encounter, content, answers, held, rules)
     return escalation_target(answers)
 
 
@@ -329,6 +349,34 @@ def _withdraw_answer(staff: Staff, row: SafetyAnswer) -> None:
     only that it was asked stays."""
     row.answer, row.note, row.consented, row.by_id = "", "", False, staff.id
     row.save(update_fields=["answer", "note", "consented", "by_id", "at"])
+
+
+def _remember_rules_written(
+    encounter: Encounter,
+    content: ContentSet,
+    answers: Mapping[str, CheckAnswer],
+    held: Mapping[str, list[str]],
+    rules: ContactRules | None,
+) -> None:
+    """Each answer kept with their agreement remembers the rule fields it set that now hold its value
+    (those it set before and still holds, and those it set now); an answer not kept remembers none."""
+    for key, row in encounter.saved_answers(content).items():
+        given = answers.get(key)
+        if given is None:
+            continue  # not on the form: left as it was
+        written: dict[str, str] = {}
+        if row.consented and rules is not None:
+            before = {name: row.rules_written[name] for name in held.get(key, []) if name in row.rules_written}
+            now = {
+                name: intake.digest(name, getattr(rules, name))
+                for name, value in intake.rules_from_answer(key, given.answer, given.parts).items()
+                if clean_rule_value(name, value) == getattr(rules, name)
+            }
+            mine = before | now
+            written = {name: mine[name] for name in intake.still_held(mine, rules)}
+        if written != (row.rules_written or {}):
+            row.rules_written = written
+            row.save(update_fields=["rules_written"])
 
 
 def contact_changes(answers: Mapping[str, CheckAnswer]) -> dict[str, Any]:
@@ -470,22 +518,57 @@ def record_callback_plan(
     due_on: datetime.date | None = None,
 ) -> Encounter:
     """Not safe to talk: when and how to call back, as they said it; the safety check is paused.
-    With a ``channel`` (one their contact rules allow: checked again by the contact action, all or
-    nothing), a follow-up on it is scheduled for ``due_on``, carrying their words about when and how
-    (shown on the follow-up itself, never on lists)."""
+
+    The first save puts one follow-up on the list, due ``due_on`` (today by default), assigned as
+    every follow-up is: on ``channel`` when one is chosen (one their contact rules allow: checked
+    again by the contact action, all or nothing), carrying their words about when and how; or, when
+    their rules allow no way of reaching them at all (the usual case on a first call), a follow-up
+    with no channel, which offers no way to contact them and asks to find out how we may, with their
+    words.  With channels allowed and none chosen ("No follow-up now"), none is made.  A later save
+    changes the words kept on the call only: the follow-up already made (``callback_task``) is left as
+    it is, and no second one is made."""
     encounter = _open(encounter)
     encounter.callback_plan = callback_plan
-    encounter.save(update_fields=["callback_plan"])
-    _mark(staff, encounter, Step.SAFETY_CHECK, StepStatus.PAUSED, gettext("Call paused"))
-    if channel:
+    task = callback_task(encounter)
+    if task is None:
+        person = encounter.person
+        due_on = due_on or timezone.localdate()
         try:
-            add_task(
-                staff, encounter.person, due_on=due_on or timezone.localdate(), channel=channel,
-                what=callback_plan, source=TaskSource.CALLBACK, source_encounter_id=encounter.id,
-            )  # fmt: skip
+            if channel:
+                task = add_task(
+                    staff, person, due_on=due_on, channel=channel, what=callback_plan, source=TaskSource.CALLBACK,
+                    source_encounter_id=encounter.id,
+                )  # fmt: skip
+            elif not usable_channels(ContactRules.objects.filter(person_id=person.id).first()):
+                task = add_in_person_task(staff, person, due_on=due_on, what=no_channel_task_text(callback_plan))
         except ContactRefused as refused:
             raise Refused(str(refused)) from refused
+    encounter.callback_task_id = task.id if task is not None else None
+    encounter.save(update_fields=["callback_plan", "callback_task_id"])
+    _mark(staff, encounter, Step.SAFETY_CHECK, StepStatus.PAUSED, gettext("Call paused"))
     return encounter
+
+
+def callback_task(encounter: Encounter) -> FollowUpTask | None:
+    """The follow-up this call's callback plan made, if any (also one made before the encounter kept
+    its id: the callback follow-up that names the encounter)."""
+    if encounter.callback_task_id is not None:
+        found = FollowUpTask.objects.filter(pk=encounter.callback_task_id, person_id=encounter.person_id).first()
+        if found is not None:
+            return found
+    named = FollowUpTask.objects.filter(person_id=encounter.person_id, source_encounter_id=encounter.id)
+    return next((task for task in named.order_by("created_at") if task.source == TaskSource.CALLBACK), None)
+
+
+def no_channel_task_text(callback_plan: str) -> str:
+    """The words of a callback follow-up that has no channel: what to do, then theirs."""
+    what = gettext(
+        "Callback agreed on a call, but their contact rules allow no way of reaching them. Do not call, text "
+        "or write: when they call back or come in, ask how we may contact them."
+    )
+    if callback_plan.strip():
+        what += "\n" + gettext("Their words about when and how: %(words)s") % {"words": callback_plan}
+    return what
 
 
 # --- Closing and amending -----------------------------------------------------------------------

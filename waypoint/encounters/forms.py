@@ -128,7 +128,9 @@ class SafetyCheckForm(SafeForm):
     records once that they agree their answers are written down (each question's box can still be
     unticked: with the script, unticking one unticks the "all" box).  ``fixed``: questions already
     answered earlier in this encounter (on a call, "safe to talk" at the start): no answer is asked
-    again, only whether it may be written down."""
+    again, only whether it may be written down.  An open question ("if someone comes on the line,
+    what would you like me to do?", ``intake.OPEN_QUESTIONS``) offers no yes / no / unsure: its
+    answer is its structured parts, and their words in the note."""
 
     content_set = forms.UUIDField(widget=forms.HiddenInput)
     consent_all = forms.BooleanField(
@@ -144,7 +146,7 @@ class SafetyCheckForm(SafeForm):
         self.questions = questions
         self.fixed = fixed or {}
         for key, text in questions:
-            if key not in self.fixed:
+            if key not in self.fixed and key not in intake.OPEN_QUESTIONS:
                 self.fields[f"{key}__answer"] = forms.ChoiceField(
                     label=text, choices=Answer.choices, required=False, widget=forms.RadioSelect
                 )
@@ -165,7 +167,7 @@ class SafetyCheckForm(SafeForm):
             {
                 "key": key,
                 "text": text,
-                "answer": self[f"{key}__answer"] if key not in self.fixed else None,
+                "answer": self[f"{key}__answer"] if f"{key}__answer" in self.fields else None,
                 "fixed": dict(Answer.choices).get(self.fixed[key], "") if key in self.fixed else "",
                 "consented": self[f"{key}__consented"],
                 "note": self[f"{key}__note"],
@@ -178,7 +180,8 @@ class SafetyCheckForm(SafeForm):
     def keep(self, key: str) -> str:
         """What saving the form as it stands does with this question: nothing (not answered), keeps
         what they said (they agree), or keeps only that it was asked."""
-        said = self.fixed.get(key) or self[f"{key}__answer"].value() or self[f"{key}__note"].value()
+        answer = self[f"{key}__answer"].value() if f"{key}__answer" in self.fields else ""
+        said = self.fixed.get(key) or answer or self[f"{key}__note"].value()
         said = said or any(intake.answered(self[f"{key}__{part}"].value()) for part in intake.PARTS.get(key, {}))
         if not said:
             return KEEP_NONE
@@ -336,7 +339,9 @@ class AmendmentForm(SafeForm):
 class CallbackForm(SafeForm):
     """Not safe to talk: when and how to reach them again.  The channels offered are only those their
     contact rules allow (the action checks again); the best usable one is chosen already, so saving
-    schedules a follow-up unless the provider picks "No follow-up now"."""
+    schedules a follow-up unless the provider picks "No follow-up now".  When their rules allow no
+    channel, none is offered and the date is for a follow-up with no channel.  ``follow_up`` False:
+    this call's follow-up exists already, so only the words are asked."""
 
     callback_plan = forms.CharField(
         label=_("When and how to call back, as they said it"),
@@ -347,9 +352,11 @@ class CallbackForm(SafeForm):
     channel = forms.ChoiceField(label=_("Follow up by"), required=False)
     due_on = forms.DateField(label=_("Follow up on"), required=False, widget=DateInput)
 
-    def __init__(self, *args: Any, channels: list[tuple[str, Any]], **kwargs: Any) -> None:
+    def __init__(self, *args: Any, channels: list[tuple[str, Any]], follow_up: bool = True, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["channel"].choices = [("", _("No follow-up now")), *channels]  # type: ignore[attr-defined]
+        if not follow_up:
+            del self.fields["channel"], self.fields["due_on"]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

@@ -23,6 +23,7 @@ from waypoint.core.fields import (
     EncryptedBooleanField,
     EncryptedCharField,
     EncryptedDateTimeField,
+    EncryptedJSONField,
     EncryptedTextField,
 )
 from waypoint.orgs.models import Organisation, Site, Staff
@@ -163,6 +164,9 @@ class Encounter(models.Model):
     emergency_call = EncryptedCharField(max_length=12, choices=EmergencyCall.choices, blank=True)
     emergency_call_at = EncryptedDateTimeField(null=True, blank=True)
     callback_plan = EncryptedTextField(blank=True)
+    # The one follow-up its callback plan made (on a channel the rules allow, or with no channel when
+    # they allow none): a later save of the plan finds it here and makes no second one.
+    callback_task_id = models.UUIDField(null=True, blank=True)
     version = models.PositiveIntegerField(default=1)
 
     class Meta:
@@ -339,6 +343,10 @@ class SafetyAnswer(models.Model):
     answer = EncryptedCharField(max_length=10, choices=Answer.choices, blank=True)  # the key is only the question
     note = EncryptedTextField(blank=True)
     consented = models.BooleanField(default=False)
+    # The contact-rule fields this answer set, kept while they agree: field -> a digest of the value
+    # it wrote (``waypoint.contact.intake.digest``), never the value itself, so a rule removed later
+    # leaves no copy here.  Withdrawing their agreement resets the fields that still hold it.
+    rules_written = EncryptedJSONField(default=dict, blank=True)
     at = models.DateTimeField(auto_now=True)
     by_id = models.UUIDField()
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable
 
+from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
@@ -42,12 +43,15 @@ def _timeline(person: Person) -> list[TimelineEntry]:
         "id", "source_encounter_id", "created_at", "created_by_id"
     )
     plans_by = {plan.source_encounter_id: plan for plan in plans}
-    tasks = FollowUpTask.objects.filter(source_encounter_id__in=ids).only(
+    # A callback follow-up with no channel does not name the encounter; the encounter names it.
+    callback_of = {encounter.callback_task_id: encounter.id for encounter in encounters if encounter.callback_task_id}
+    tasks = FollowUpTask.objects.filter(Q(source_encounter_id__in=ids) | Q(id__in=list(callback_of))).only(
         "id", "source_encounter_id", "created_at", "created_by_id"
     )
     tasks_by: dict[uuid.UUID, list[FollowUpTask]] = {}
     for task in tasks:
-        tasks_by.setdefault(task.source_encounter_id, []).append(task)  # type: ignore[arg-type]
+        source = task.source_encounter_id or callback_of.get(task.id)
+        tasks_by.setdefault(source, []).append(task)  # type: ignore[arg-type]
     entries: list[TimelineEntry] = []
     for encounter in encounters:
         entries.extend(_lines(encounter, states, urgent, plans_by.get(encounter.id)))

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.http import HttpResponse
+from django.shortcuts import redirect
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from waypoint.contact.access import rules_for
+from waypoint.contact.access import rules_for, tasks_for
 from waypoint.contact.display import answering_summary
 from waypoint.contact.guard import usable_choices
+from waypoint.contact.models import FollowUpTask
 from waypoint.core.access import policy
+from waypoint.core.actions import Refused
 from waypoint.encounters import actions
 from waypoint.encounters.forms import CallbackForm, EmergencyCallForm
 from waypoint.encounters.models import Encounter
@@ -57,26 +62,47 @@ def encounter_injured(request: AuthenticatedHttpRequest, encounter: Encounter) -
 @encounter_step()
 def encounter_cover(request: AuthenticatedHttpRequest, encounter: Encounter) -> HttpResponse:
     """Not safe to talk: the agreed cover identity and a closing line fill the screen; then, if they
-    said how, record when and how to call back."""
+    said how, record when and how to call back.  The first save puts one follow-up on the list (on a
+    way their rules allow, or with no way of contacting them when they allow none); once it exists
+    the page shows it and a later save changes only the words kept on the call."""
     rules = rules_for(request.user).filter(person_id=encounter.person_id).first()
-    channels = usable_choices(rules)
+    task = _callback_task(request, encounter)
+    channels = usable_choices(rules) if task is None else []
     usable = [channel for channel, _label in channels]
     best = rules.best_way if rules is not None and rules.best_way in usable else (usable[0] if usable else "")
     initial = {"callback_plan": encounter.callback_plan, "due_on": timezone.localdate(), "channel": best}
-    form = CallbackForm(posted(request), initial=initial, channels=channels)
+    form = CallbackForm(posted(request), initial=initial, channels=channels, follow_up=task is None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        return saved(
-            request, encounter,
-            lambda: actions.record_callback_plan(
-                request.user, encounter, data["callback_plan"], data["channel"], data["due_on"]
-            ),
-        )  # fmt: skip
+        try:
+            recorded = actions.record_callback_plan(
+                request.user, encounter, data["callback_plan"], data.get("channel", ""), data.get("due_on")
+            )
+        except Refused as reason:  # e.g. the rules changed meanwhile: the form again, nothing typed lost
+            form.add_error(None, str(reason))
+        else:
+            if task is not None:
+                said = _(
+                    "Callback plan saved. The follow-up made from this call before is left as it is: no second one."
+                )
+            elif recorded.callback_task_id is not None:
+                said = _("Callback plan saved. A follow-up is on the list.")
+            else:
+                said = _("Callback plan saved.")
+            messages.success(request, said)
+            return redirect("encounters:detail", encounter_id=encounter.id)
     context = {
         "form": form,
         "rules": rules,
         "answering": answering_summary(rules),
         "any_channel": bool(channels),
+        "task": task,
         "closing": scripts(request, encounter)["cover_closing"],
     }
     return show(request, "encounters/cover.html", encounter, context, status=400 if form.errors else 200)
+
+
+def _callback_task(request: AuthenticatedHttpRequest, encounter: Encounter) -> FollowUpTask | None:
+    """The follow-up this call's callback plan made, if this staff member may see it."""
+    task = actions.callback_task(encounter)
+    return tasks_for(request.user).filter(pk=task.pk).first() if task is not None else None

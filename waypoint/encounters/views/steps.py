@@ -17,6 +17,8 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from waypoint.contact import intake
+from waypoint.contact.access import rules_for
 from waypoint.content.models import ContentSet, wording_fallback
 from waypoint.content.source import PHONE
 from waypoint.core.access import ViewFunc, policy
@@ -155,6 +157,16 @@ def _check_initial(saved: dict[str, SafetyAnswer], content: ContentSet) -> dict[
     return initial
 
 
+def _holding_rules(request: AuthenticatedHttpRequest, encounter: Encounter, saved: dict[str, SafetyAnswer]) -> set[str]:
+    """The questions whose kept answer set contact rules that still hold what it wrote (unticking
+    their agreement takes those out again: the page says so)."""
+    wrote = {key: answer.rules_written for key, answer in saved.items() if answer.consented and answer.rules_written}
+    if not wrote:
+        return set()
+    rules = rules_for(request.user).filter(person_id=encounter.person_id).first()
+    return {key for key, written in wrote.items() if intake.still_held(written, rules)}
+
+
 @policy(*READERS)
 @require_http_methods(["GET", "POST"])
 @after_privacy(Step.SAFETY_CHECK)
@@ -188,10 +200,17 @@ def encounter_check(request: AuthenticatedHttpRequest, encounter: Encounter) -> 
     ours = {line.key: line.text for line in content.lines(request.LANGUAGE_CODE)}
     language = {line.key: line.language for line in lines}  # a question with no wording is in English
     stored = {key: KEEP_KEPT if answer.consented else KEEP_ASKED for key, answer in saved.items()}
+    holding = _holding_rules(request, encounter, saved)
     context = {
         "form": form,
         "rows": [
-            {**row, "ours": ours.get(row["key"], ""), "stored": stored.get(row["key"]), "lang": language[row["key"]]}
+            {
+                **row,
+                "ours": ours.get(row["key"], ""),
+                "stored": stored.get(row["key"]),
+                "lang": language[row["key"]],
+                "holds_rules": row["key"] in holding,
+            }
             for row in form.rows()
         ],
         "counts": form.keep_counts(),

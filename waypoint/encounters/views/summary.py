@@ -43,7 +43,10 @@ def _questions(request: AuthenticatedHttpRequest, encounter: Encounter) -> tuple
         else:
             status = _("Asked only: they did not agree to have the answer written down")
         held = line.key in HELD_QUESTIONS and not may_hold_secrets(request.user, encounter.person)
-        rows.append({"key": line.key, "text": line.text, "status": status, "answer": answer, "held": held})
+        in_rules = answer is not None and answer.consented and bool(answer.rules_written)  # the parts it set
+        rows.append(
+            {"key": line.key, "text": line.text, "status": status, "answer": answer, "held": held, "in_rules": in_rules}
+        )
     return content, rows
 
 
