@@ -141,7 +141,9 @@ def _database(url: str) -> dict[str, object]:
                     "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA secure_delete=ON;"
                 ),
             },
-            "TEST": {"NAME": env_str("WAYPOINT_TEST_SQLITE_NAME", "") or None},
+            # In memory unless a file is named; said explicitly so that pytest-xdist gives each test
+            # process its own file only when there is one (it would suffix our engine's real path).
+            "TEST": {"NAME": env_str("WAYPOINT_TEST_SQLITE_NAME", "") or ":memory:"},
         }
     if parts.scheme in {"postgres", "postgresql"}:
         return {
