@@ -213,7 +213,14 @@ def _add_task_once(
 
 @transaction.atomic
 def add_in_person_task(
-    staff: Any, person: Any, *, due_on: datetime.date, assignee: Any = None, what: str = ""
+    staff: Any,
+    person: Any,
+    *,
+    due_on: datetime.date,
+    assignee: Any = None,
+    what: str = "",
+    source: str = TaskSource.MANUAL,
+    source_encounter_id: uuid.UUID | None = None,
 ) -> FollowUpTask:
     """A follow-up for the next in-person meeting, for when the rules allow no way of reaching them:
     it has no channel, so nobody calls, texts or writes (the guard is never asked to allow one).
@@ -222,8 +229,8 @@ def add_in_person_task(
     if problem := assign.problem(person, assignee):
         raise ContactRefused(problem)
     task = FollowUpTask.objects.create(
-        org_id=person.org_id, person_id=person.id, what=what, channel="", source=TaskSource.MANUAL,
-        due_on=due_on, assigned_to=assignee, created_by_id=staff.id,
+        org_id=person.org_id, person_id=person.id, what=what, channel="", source=source,
+        due_on=due_on, assigned_to=assignee, created_by_id=staff.id, source_encounter_id=source_encounter_id,
     )  # fmt: skip
     audit.record_by(staff, ContactEvent.TASK_ADDED, task, object_type="task")
     return task

@@ -540,7 +540,10 @@ def record_callback_plan(
                     source_encounter_id=encounter.id,
                 )  # fmt: skip
             elif not usable_channels(ContactRules.objects.filter(person_id=person.id).first()):
-                task = add_in_person_task(staff, person, due_on=due_on, what=no_channel_task_text(callback_plan))
+                task = add_in_person_task(
+                    staff, person, due_on=due_on, what=no_channel_task_text(callback_plan),
+                    source=TaskSource.CALLBACK, source_encounter_id=encounter.id,
+                )  # fmt: skip
         except ContactRefused as refused:
             raise Refused(str(refused)) from refused
     encounter.callback_task_id = task.id if task is not None else None
