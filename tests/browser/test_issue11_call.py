@@ -144,7 +144,8 @@ def test_a_call_starts_with_safety_and_counts_honestly(
         boxes = page.eval_on_selector_all("main input[name$='__consented']", "bs => bs.map(b => b.checked)")
         assert boxes and all(boxes), f"consent for all did not tick every question: {boxes}"
         clicks = 0
-        for key in ("disconnection", "write_down"):
+        # (The open questions, disconnection and someone on the line, take their parts, not a yes/no.)
+        for key in ("injured", "write_down"):
             page.click(f"input[name={key}__answer][value=no]")
             clicks += 1
             assert page.evaluate(KEEP_STATE)[key] == "kept"
@@ -153,7 +154,7 @@ def test_a_call_starts_with_safety_and_counts_honestly(
         page.uncheck("#id_write_down__consented")
         assert not page.is_checked("#id_consent_all"), "unticking a question must untick 'every question'"
         state = page.evaluate(KEEP_STATE)
-        assert state["write_down"] == "asked" and state["disconnection"] == "kept", state
+        assert state["write_down"] == "asked" and state["injured"] == "kept", state
         hint = page.inner_text("#keep-write_down")
         if language == "en":
             assert hint == "The answer will not be kept; only that the question was asked.", hint
