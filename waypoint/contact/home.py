@@ -1,5 +1,6 @@
 """This app's section of the home page: follow-ups due today or overdue, each with the channel
-tiles of the person's rules and never the task's text; a full list says how many more are due.
+tiles of the person's rules and never the task's text, marked when the rules are due to be confirmed
+with them again; a full list says how many more are due.
 Providers see their own; supervisors see their team's (every follow-up of the organisation's records
 they may read).  A list with rows writes one read audit row with its count (the tiles show what each
 person's rules allow)."""
@@ -13,6 +14,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from waypoint.contact.access import rules_for, tasks_for
+from waypoint.contact.actions import is_stale
 from waypoint.contact.events import ContactEvent
 from waypoint.contact.guard import may_use
 from waypoint.contact.models import CHANNELS, TaskStatus
@@ -45,6 +47,8 @@ def _due(request: HttpRequest) -> dict[str, Any] | None:
             "channels": [(c, may_use(rules.get(task.person_id), c)) for c in CHANNELS],
             # its own way, once their rules no longer allow it (no action is offered here anyway)
             "channel_refused": bool(task.channel) and not may_use(rules.get(task.person_id), task.channel),
+            # never confirmed with them, or not in the last 30 days: confirm them before anything else
+            "confirm_first": is_stale(rules.get(task.person_id)),
         }
         for task in rows
     ]
