@@ -47,3 +47,50 @@ def test_home_list_marks_follow_ups_whose_rules_are_due_to_be_confirmed(world_a:
     ContactRules.objects.filter(pk=rules.pk).update(confirmed_at=timezone.now() - datetime.timedelta(days=31))
     page = client.get(reverse("core:home")).content.decode()
     assert marked in page and "confirm their rules first" in page
+
+
+def test_taking_back_an_answer_leaves_the_rules_it_only_repeated(world_a: OrgWorld) -> None:
+    """Second review, finding 1: rules confirmed on an earlier visit (calls allowed) are repeated by
+    today's phone answer; when they then ask for that answer not to be written down, the rules it
+    only repeated stay, and what it changed (voicemail) goes back to not asked."""
+    from waypoint.content.models import ContentSet
+    from waypoint.content.source import PHONE
+    from waypoint.encounters import actions as encounter_actions
+
+    staff, person = world_a.provider, world_a.person
+    actions.record_rules(staff, person, {"safe_to_contact": "yes", "call": "allowed"}, how="in_person")
+    encounter = encounter_actions.start_encounter(staff, person, mode="phone", site=None, token=None)
+    content = ContentSet.current(world_a.org.id, PHONE)
+    encounter_actions.record_safe_to_talk(staff, encounter, content, content.id, "yes")
+    encounter_actions.confirm_confidentiality(staff, encounter)
+
+    def check(consented: bool, parts: dict[str, str]) -> ContactRules:
+        given = {"disconnection": encounter_actions.CheckAnswer("", consented, "", parts)}
+        encounter_actions.record_safety_check(staff, encounter, content, content.id, given)
+        return ContactRules.objects.get(person=person)
+
+    rules = check(True, {"perm_call": "allowed", "perm_voicemail": "allowed"})
+    assert (rules.call, rules.voicemail) == ("allowed", "allowed")
+    rules = check(False, {})
+    assert (rules.safe_to_contact, rules.call, rules.voicemail) == ("yes", "allowed", "unknown")
+
+
+def test_the_voicemail_script_leaves_out_ordinary_spellings_of_the_organisations_name() -> None:
+    """Second review, finding 2: the name check reads accents, punctuation, "&", articles and legal
+    suffixes as the same name, and any word of the name that is its own; a site's name counts too."""
+    from waypoint.contact.display import names_org
+
+    said = [
+        ("Harbor House", "Harbor House, Inc."),
+        ("Harbor Project", "The Harbor Project"),
+        ("Ana de la Fundacion", "Fundación Esperanza"),
+        ("Ana from Riverside", "Riverside Anti-Trafficking Coalition"),
+        ("Safe Harbor", "Safe-Harbor"),
+        ("St Annes", "St. Anne's"),
+        ("R.H.", "Riverside Health (RH)"),
+    ]
+    for text, org in said:
+        assert names_org(text, org), (text, org)
+    assert names_org("Ana from Eastside", "Riverside Health", short_names=["Eastside Clinic"])
+    for text, org in [("Sam", "Riverside Health"), ("Rhonda", "Riverside Health (RH)"), ("Sam and Tom", "A & B")]:
+        assert not names_org(text, org), (text, org)

@@ -9,6 +9,7 @@ a recent step-up (``waypoint.contact.access.may_see_secrets``)."""
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -221,15 +222,39 @@ def _plain(text: str) -> str:
     return " ".join(text.split()).casefold()
 
 
+# Words that say nothing of which organisation it is: a cover that has only these in common with the
+# name does not name it ("the", "Inc.", "de la").  Every other word of the name does.
+_COMMON_WORDS = frozenset(
+    "a an and the of for in on at to by inc llc ltd co corp org y e o de del la las el los en por para"
+    " un una".split()
+)
+
+
+def _fold(text: str) -> list[str]:
+    """``text`` as plain lower-case words: accents dropped ("Fundación" is "fundacion"), "&" read as
+    "and", apostrophes dropped ("Anne's" is "annes") and other punctuation a space ("Safe-Harbor")."""
+    decomposed = unicodedata.normalize("NFKD", text.replace("&", " and "))
+    bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
+    bare = bare.replace("'", "").replace("\u2019", "")
+    return re.findall(r"[^\W_]+", bare)
+
+
+def _own_words(name: str) -> set[str]:
+    """The words of a name that say which organisation it is (three letters or more, not common)."""
+    return {word for word in _fold(name) if len(word) >= 3 and word not in _COMMON_WORDS}
+
+
 def names_org(text: str, org_name: str, short_names: Iterable[str] = ()) -> bool:
-    """Whether ``text`` says the organisation's name anywhere in it (case-insensitive, spacing
-    ignored), or one of its short names (``org_short_names`` and any given) as a word of its own,
-    dots ignored ("R.H." is "RH", and "Rhonda" does not say "RH")."""
-    said = _plain(text)
-    name = _plain(org_name)
-    if name and name in said:
+    """Whether ``text`` may say the organisation's name: any word of its name (or of a site's or
+    other name given in ``short_names``) that is its own (``_own_words``), accents, case and
+    punctuation ignored ("Ana from Riverside" says "Riverside Anti-Trafficking Coalition"); or a
+    short name (``org_short_names``, and any given) as a word of its own, dots ignored ("R.H." is
+    "RH", and "Rhonda" does not say "RH").  When in doubt it says yes: the script then leaves the
+    name out, which is always safe."""
+    said = set(_fold(text))
+    if said & _own_words(org_name) or any(said & _own_words(name) for name in short_names):
         return True
-    undotted = said.replace(".", "")
+    undotted = _plain(text).replace(".", "")
     for short in (*org_short_names(org_name), *short_names):
         short = _plain(short).replace(".", "")
         if short and re.search(rf"(?<!\w){re.escape(short)}(?!\w)", undotted):

@@ -20,12 +20,12 @@ Questions (keys of ``waypoint.content.source``):
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Mapping
 from typing import Any
 
 from django import forms
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
 from waypoint.contact.models import (
@@ -166,8 +166,10 @@ def rules_from_answer(key: str, answer: str, parts: Mapping[str, Any]) -> dict[s
 
 def digest(field: str, value: Any) -> str:
     """What an answer keeps of a rule value it wrote (``SafetyAnswer.rules_written``): enough to see
-    whether the rule still holds that value, never the value itself."""
-    return hashlib.sha256(json.dumps([field, value], sort_keys=True).encode()).hexdigest()
+    whether the rule still holds that value, never the value itself (keyed with the server's secret,
+    so a short value such as a place cannot be found by guessing from the row alone)."""
+    payload = json.dumps([field, value], sort_keys=True)
+    return salted_hmac("waypoint.contact.intake.rules_written", payload, algorithm="sha256").hexdigest()
 
 
 def still_held(written: Mapping[str, str], rules: Any) -> list[str]:

@@ -319,9 +319,10 @@ def record_safety_check(
         elif row is not None and (row.consented or row.answer or row.note):
             _withdraw_answer(staff, row)
     _mark(staff, encounter, Step.SAFETY_CHECK, StepStatus.DONE)
+    prior = {name: getattr(rules, name) for name in RULE_FIELDS} if rules is not None else {}
     if changes := {**taken_back, **contact_changes(answers)}:  # what they say now wins over a reset
         rules = record_rules(staff, encounter.person, changes, source_encounter_id=encounter.id)
-    _remember_rules_written(encounter, content, answers, held, rules)
+    _remember_rules_written(encounter, content, answers, held, rules, prior)
     return escalation_target(answers)
 
 
@@ -357,9 +358,12 @@ def _remember_rules_written(
     answers: Mapping[str, CheckAnswer],
     held: Mapping[str, list[str]],
     rules: ContactRules | None,
+    prior: Mapping[str, Any],
 ) -> None:
     """Each answer kept with their agreement remembers the rule fields it set that now hold its value
-    (those it set before and still holds, and those it set now); an answer not kept remembers none."""
+    (those it set before and still holds, and those this save changed to its value, from ``prior``); an answer not
+    kept remembers none.  A rule the answer only repeated (it held that value before this save, say
+    calls allowed since an earlier visit) is not its own: taking the answer back leaves it."""
     for key, row in encounter.saved_answers(content).items():
         given = answers.get(key)
         if given is None:
@@ -370,7 +374,7 @@ def _remember_rules_written(
             now = {
                 name: intake.digest(name, getattr(rules, name))
                 for name, value in intake.rules_from_answer(key, given.answer, given.parts).items()
-                if clean_rule_value(name, value) == getattr(rules, name)
+                if clean_rule_value(name, value) == getattr(rules, name) and prior.get(name) != getattr(rules, name)
             }
             mine = before | now
             written = {name: mine[name] for name in intake.still_held(mine, rules)}
