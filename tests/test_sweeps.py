@@ -167,6 +167,7 @@ CASES: dict[str, tuple[str, Kwargs, int | None]] = {
     "contact:task_done": ("post", PLAN_TASK, 302),
     "contact:person": ("get", PERSON, 200),
     "contact:reconfirm": ("post", PERSON, 400),  # no version or how: the panel again with the errors
+    "contact:person_attempt": ("post", PERSON, 400),  # no channel or outcome: the contact page again with the errors
     "contact:rules": ("get", PERSON, 200),  # sign_in's step-up is fresh, so the secrets may be shown
     "contact:task_new": ("get", PERSON, 200),
     "contact:task": ("get", TASK, 200),

@@ -6,7 +6,8 @@ safety checks, the plan, the contact pages and the ``contact_due`` command call 
 permissions and device items and the rules page all come through it with field names from
 ``waypoint.contact.rules.FIELDS``, so no answer can land in a field it does not belong to.  The
 guard (``waypoint.contact.guard.may_use``) is asked when a task is created and again, against the
-rules as they are then, when an attempt is logged."""
+rules as they are then, when an attempt is logged (on a follow-up, or from the contact page with
+no follow-up)."""
 
 from __future__ import annotations
 
@@ -283,6 +284,30 @@ def log_attempt(
         return ContactAttempt.objects.get(pk=earlier)
 
 
+def log_contact_attempt(
+    staff: Any,
+    person: Any,
+    *,
+    channel: str,
+    outcome: str,
+    voicemail_left: bool = False,
+    note: str = "",
+    token: uuid.UUID | None = None,
+) -> ContactAttempt:
+    """One contact attempt made from the person's contact page, on no follow-up, with the same checks
+    as ``log_attempt`` (the channel usable under the rules as they are now, a voicemail only where
+    voicemail is).  "Not safe to talk" schedules a follow-up on the same channel for the next day,
+    for whoever ``assign.choose`` picks (the one who tried, when they meet the person's wish).
+    A second submit of the same form (same ``token``) returns the first attempt and writes nothing."""
+    try:
+        return _log_contact_attempt_once(staff, person, channel, outcome, voicemail_left, note, token)
+    except IntegrityError:
+        earlier = previous_result(staff.id, token, "attempt")
+        if earlier is None:
+            raise
+        return ContactAttempt.objects.get(pk=earlier)
+
+
 @transaction.atomic
 def _log_attempt_once(
     staff: Any,
@@ -300,32 +325,84 @@ def _log_attempt_once(
         return ContactAttempt.objects.get(pk=earlier)
     if current.status == TaskStatus.DONE:
         raise ContactRefused(gettext("This follow-up is already done. Nothing was saved."))
-    if outcome not in Outcome.values:
-        raise ValueError(f"not an outcome: {outcome!r}")
     rules = ContactRules.objects.select_for_update().filter(person_id=current.person_id).first()
-    _check_channel(rules, channel)
-    if voicemail_left and not (channel == ContactChannel.CALL and guard.may_use(rules, ContactChannel.VOICEMAIL)):
-        raise ContactRefused(gettext("Voicemail is not allowed for this person. Nothing was saved."))
-    attempt = ContactAttempt.objects.create(
-        org_id=current.org_id, person_id=current.person_id, task=current, channel=channel, outcome=outcome,
-        voicemail_left=voicemail_left, note=note, rules_version=rules.version if rules else None, by=staff,
-    )  # fmt: skip
-    remember_result(staff.id, token, "attempt", attempt.id)
-    audit.record_by(staff, ContactEvent.ATTEMPT_LOGGED, attempt, object_type="attempt")
-    if outcome == Outcome.NOT_SAFE:
+    attempt = _write_attempt(
+        staff, current.org_id, current.person_id, current, rules, channel, outcome, voicemail_left, note, token
+    )
+    if attempt.outcome == Outcome.NOT_SAFE:
         keeper = current.assigned_to  # the same assignee, unless the interviewer wish now rules them out
         if keeper is None or assign.problem(current.person, keeper):
             keeper = None
-        retry = _add_task_once(
-            staff, current.person, timezone.localdate() + datetime.timedelta(days=NOT_SAFE_RETRY_DAYS), channel,
-            keeper, "", TaskSource.NOT_SAFE, current.plan_id, None,
-        )  # fmt: skip
-        attempt.next_task_id = retry.id
-        attempt.save(update_fields=["next_task_id"])
+        _follow_up_tomorrow(staff, current.person, attempt, keeper, current.plan_id)
         close_task = True  # the new follow-up carries it on
     if close_task:
         _close(staff, current)
     return attempt
+
+
+@transaction.atomic
+def _log_contact_attempt_once(
+    staff: Any,
+    person: Any,
+    channel: str,
+    outcome: str,
+    voicemail_left: bool,
+    note: str,
+    token: uuid.UUID | None,
+) -> ContactAttempt:
+    rules = ContactRules.objects.select_for_update().filter(person_id=person.id).first()
+    earlier = previous_result(staff.id, token, "attempt")  # under the rules' lock: a second submit waits
+    if earlier is not None:
+        return ContactAttempt.objects.get(pk=earlier)
+    attempt = _write_attempt(
+        staff, person.org_id, person.id, None, rules, channel, outcome, voicemail_left, note, token
+    )
+    if attempt.outcome == Outcome.NOT_SAFE:
+        _follow_up_tomorrow(staff, person, attempt, None, None)
+    return attempt
+
+
+def _write_attempt(
+    staff: Any,
+    org_id: uuid.UUID,
+    person_id: uuid.UUID,
+    task: FollowUpTask | None,
+    rules: ContactRules | None,
+    channel: str,
+    outcome: str,
+    voicemail_left: bool,
+    note: str,
+    token: uuid.UUID | None,
+) -> ContactAttempt:
+    """The checks and rows both ways of logging share, inside the caller's transaction with the
+    person's ``rules`` row locked: the channel usable now, a voicemail only where voicemail is, and
+    one ATTEMPT_LOGGED audit row."""
+    if outcome not in Outcome.values:
+        raise ValueError(f"not an outcome: {outcome!r}")
+    _check_channel(rules, channel)
+    if voicemail_left and not (channel == ContactChannel.CALL and guard.may_use(rules, ContactChannel.VOICEMAIL)):
+        raise ContactRefused(gettext("Voicemail is not allowed for this person. Nothing was saved."))
+    attempt = ContactAttempt.objects.create(
+        org_id=org_id, person_id=person_id, task=task, channel=channel, outcome=outcome,
+        voicemail_left=voicemail_left, note=note, rules_version=rules.version if rules else None, by=staff,
+    )  # fmt: skip
+    remember_result(staff.id, token, "attempt", attempt.id)
+    audit.record_by(staff, ContactEvent.ATTEMPT_LOGGED, attempt, object_type="attempt")
+    return attempt
+
+
+def _follow_up_tomorrow(
+    staff: Any, person: Any, attempt: ContactAttempt, keeper: Any, plan_id: uuid.UUID | None
+) -> FollowUpTask:
+    """For "not safe to talk": a follow-up on the same channel for the next day (for ``keeper``, or
+    whoever ``assign.choose`` picks), recorded on the attempt as the one it created."""
+    retry = _add_task_once(
+        staff, person, timezone.localdate() + datetime.timedelta(days=NOT_SAFE_RETRY_DAYS), attempt.channel,
+        keeper, "", TaskSource.NOT_SAFE, plan_id, None,
+    )  # fmt: skip
+    attempt.next_task_id = retry.id
+    attempt.save(update_fields=["next_task_id"])
+    return retry
 
 
 # --- Scheduled: overdue tasks and rules due for confirmation -------------------------------------

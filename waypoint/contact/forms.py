@@ -286,7 +286,16 @@ class TaskForm(SafeForm):
 
 
 class AttemptForm(SafeForm):
-    channel = forms.ChoiceField(label=_("How you tried to reach them"), widget=forms.RadioSelect)
+    """One contact attempt: on a follow-up (which it may close), or from the contact page with no
+    follow-up (``task=False``: no "this follow-up is done" box)."""
+
+    channel = forms.ChoiceField(
+        label=_("How you tried to reach them"), widget=forms.RadioSelect,
+        # Offered a moment ago, forbidden by the rules as they are now (the action's own words).
+        error_messages={
+            "invalid_choice": _("The contact rules do not allow this way of reaching them. Nothing was saved.")
+        },
+    )  # fmt: skip
     outcome = forms.ChoiceField(label=_("What happened"), choices=Outcome.choices, widget=forms.RadioSelect)
     voicemail_left = forms.BooleanField(label=_("I left a voicemail"), required=False)
     note = forms.CharField(
@@ -296,10 +305,14 @@ class AttemptForm(SafeForm):
     # A second submit of the same form (a double click, a resent page) logs no second attempt.
     form_token = forms.UUIDField(widget=forms.HiddenInput, required=False, initial=uuid.uuid4)
 
-    def __init__(self, *args: Any, channels: list[tuple[str, Any]], voicemail: bool, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, channels: list[tuple[str, Any]], voicemail: bool, task: bool = True, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.fields["channel"].choices = channels  # type: ignore[attr-defined]
         self.voicemail = voicemail
+        if not task:
+            del self.fields["close_task"]
         if not voicemail:
             del self.fields["voicemail_left"]  # no voicemail action exists where it is not allowed
 

@@ -33,13 +33,16 @@ def _ids(person: Any) -> list[uuid.UUID]:
 
 
 def _timeline(person: Any) -> list[TimelineEntry]:
+    """One entry per attempt: it links to its follow-up, or (logged on none, from the contact page)
+    to the person's contact page, which lists it."""
     attempts = ContactAttempt.objects.filter(person=person).only("id", "at", "by_id", "outcome", "channel", "task_id")
+    on_contact_page = reverse("contact:person", args=[person.id])
     return [
         TimelineEntry(
             at=attempt.at,
             who_id=attempt.by_id,
             what=_("Contact attempt · %(channel)s") % {"channel": attempt.get_channel_display()},
-            url=reverse("contact:task", args=[attempt.task_id]) if attempt.task_id else "",
+            url=reverse("contact:task", args=[attempt.task_id]) if attempt.task_id else on_contact_page,
             note=attempt.get_outcome_display(),
         )
         for attempt in attempts[:TIMELINE_LIMIT]

@@ -7,6 +7,7 @@ urlpatterns = [
     # Before any contact: the rules in large type, re-confirmed with the person
     path("people/<uuid:person_id>/contact/", views.contact_person, name="person"),
     path("people/<uuid:person_id>/contact/confirm/", views.contact_reconfirm, name="reconfirm"),
+    path("people/<uuid:person_id>/contact/attempts/", views.contact_attempt, name="person_attempt"),
     path("people/<uuid:person_id>/contact/rules/", views.contact_rules, name="rules"),
     # Follow-ups and their attempts
     path("people/<uuid:person_id>/follow-ups/new/", views.task_new, name="task_new"),

@@ -1,5 +1,6 @@
-"""Contact screens: "contact this person" (the before-you-call panel), the rules page, re-confirming
-the rules, a new follow-up, a follow-up with its attempts, and marking a task done from the plan.
+"""Contact screens: "contact this person" (the before-you-call panel, with an attempt logged on no
+follow-up), the rules page, re-confirming the rules, a new follow-up, a follow-up with its attempts,
+and marking a task done from the plan.
 
 Every page with rules on it goes through ``reads.show`` (error re-renders and conflicts included);
 every change is one call to ``waypoint.contact.actions``.  Numbers and addresses reach templates
@@ -82,6 +83,8 @@ def _panel(
         "script": display.voicemail_script(rules, person.org.name, person.preferred_language),
         "reconfirm": extra.pop("reconfirm", None)
         or ReconfirmForm(initial={"version": rules.version if rules else 0, "how": "phone"}),
+        # The contact page's own "log an attempt" form (a follow-up's page brings its own).
+        "attempt_form": extra.pop("attempt_form", None) or _contact_attempt_form(rules),
         "tasks": list(tasks_for(request.user).filter(person=person, status=TaskStatus.OPEN)[:20]),
         "attempts": list(attempts_for(request.user).filter(person=person).select_related("by")[:ATTEMPTS_SHOWN]),
         **extra,
@@ -95,6 +98,49 @@ def contact_person(request: AuthenticatedHttpRequest, person_id: uuid.UUID) -> H
     person = get_person(request, person_id)
     context = _panel(request, person, _rules(request, person))
     return reads.show(request, "contact/person.html", context, event=ContactEvent.RULES_VIEWED, obj=person)
+
+
+def _contact_attempt_form(rules: ContactRules | None, data: Any = None) -> AttemptForm:
+    """An attempt made from the contact page, on no follow-up: the channels the rules allow now (their
+    best way chosen when it is one of them, or the only one), voicemail only where it is allowed."""
+    channels = usable_choices(rules)
+    usable = [value for value, _label in channels]
+    best = rules.best_way if rules is not None and rules.best_way in usable else ""
+    initial = {"channel": best or (usable[0] if len(usable) == 1 else None)}
+    voicemail = may_use(rules, ContactChannel.VOICEMAIL)
+    return AttemptForm(data, channels=channels, voicemail=voicemail, task=False, initial=initial)
+
+
+@policy(*READERS)
+@require_POST
+def contact_attempt(request: AuthenticatedHttpRequest, person_id: uuid.UUID) -> HttpResponse:
+    """Log one attempt from the contact page, on no follow-up, checked against the rules as they are
+    now.  A refusal shows the page again with the message and everything typed, and writes nothing."""
+    person = get_person(request, person_id)
+    rules = _rules(request, person)
+    form = _contact_attempt_form(rules, request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            attempt = actions.log_contact_attempt(
+                request.user, person, channel=data["channel"], outcome=data["outcome"],
+                voicemail_left=bool(data.get("voicemail_left")), note=data["note"], token=data.get("form_token"),
+            )  # fmt: skip
+        except ContactRefused as refused:
+            # The rules changed since the page was opened: the form again against the rules as they
+            # are now (a way no longer allowed is no longer offered), with what was typed.
+            rules = _rules(request, person)
+            form = _contact_attempt_form(rules, request.POST)
+            if not any(str(refused) in errors for errors in form.errors.values()):  # said once
+                form.add_error(None, str(refused))
+        else:
+            if attempt.outcome == Outcome.NOT_SAFE and attempt.next_task_id:
+                messages.info(request, _("Not safe to talk: a new follow-up is set for tomorrow on the same channel."))
+                return redirect("contact:task", task_id=attempt.next_task_id)
+            messages.success(request, _("Attempt logged."))
+            return redirect("contact:person", person_id=person.id)
+    context = _panel(request, person, rules, attempt_form=form)
+    return reads.show(request, "contact/person.html", context, event=ContactEvent.RULES_VIEWED, obj=person, status=400)
 
 
 def _task_of(request: AuthenticatedHttpRequest, person: Person) -> FollowUpTask | None:
