@@ -94,3 +94,31 @@ def test_the_voicemail_script_leaves_out_ordinary_spellings_of_the_organisations
     assert names_org("Ana from Eastside", "Riverside Health", short_names=["Eastside Clinic"])
     for text, org in [("Sam", "Riverside Health"), ("Rhonda", "Riverside Health (RH)"), ("Sam and Tom", "A & B")]:
         assert not names_org(text, org), (text, org)
+
+
+def test_a_save_from_a_page_opened_before_assignment_keeps_the_safe_word(world_a: OrgWorld) -> None:
+    """Second review, finding 4: a provider opens the rules page while not assigned to the record (the
+    page has no secret fields), is assigned before saving, and saves a change of best times: the
+    safe word, danger word and whereabouts they never saw are not wiped."""
+    from tests.conftest import make_staff
+    from tests.test_issue10_review_a import form_with
+    from waypoint.orgs.models import Role
+
+    person = world_a.person
+    actions.record_rules(
+        world_a.provider, person,
+        {"safe_to_contact": "yes", "call": "allowed", "safe_word": "blue kite", "danger_word": "red door",
+         "whereabouts": "aunt's flat"},
+        how="in_person",
+    )  # fmt: skip
+    other = make_staff(world_a.org, "provider6.a", Role.PROVIDER)
+    client = sign_in(Client(), other)
+    url = reverse("contact:rules", args=[person.id])
+    opened = form_with(client.get(url).content.decode(), "rule_best_times")
+    assert "rule_safe_word" not in opened
+    person.assigned_staff.add(other)
+    response = client.post(url, {**opened, "rule_best_times": "mornings"})
+    assert response.status_code == 302, response.status_code  # best times saved
+    rules = ContactRules.objects.get(person=person)
+    assert (rules.safe_word, rules.danger_word, rules.whereabouts) == ("blue kite", "red door", "aunt's flat")
+    assert rules.best_times == "mornings"

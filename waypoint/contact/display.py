@@ -225,8 +225,7 @@ def _plain(text: str) -> str:
 # Words that say nothing of which organisation it is: a cover that has only these in common with the
 # name does not name it ("the", "Inc.", "de la").  Every other word of the name does.
 _COMMON_WORDS = frozenset(
-    "a an and the of for in on at to by inc llc ltd co corp org y e o de del la las el los en por para"
-    " un una".split()
+    "a an and the of for in on at to by inc llc ltd co corp org y e o de del la las el los en por para un una".split()
 )
 
 

@@ -168,8 +168,10 @@ class RuleFieldsMixin:
 
     def edited_rules(self) -> dict[str, Any]:
         """The rule fields the provider changed from the values the page was opened with: the only
-        ones a save writes.  A form that carries no signed record of them (a hand-made post) counts
-        every field as changed; the version check still stands."""
+        ones a save writes.  A field the page did not show when it was opened (a secret, before the
+        provider was assigned to the record) is not theirs to write: posted empty, it would wipe
+        the safe word.  A form that carries no signed record (a hand-made post) counts every field
+        as changed; the version check still stands."""
         changes = self.rule_changes()
         person_id, form = self.rules_person_id, self._form()
         opened = None
@@ -178,7 +180,9 @@ class RuleFieldsMixin:
         if opened is None:
             return changes
         return {
-            name: value for name, value in changes.items() if opened.get(name) != fingerprint(person_id, name, value)
+            name: value
+            for name, value in changes.items()
+            if name in opened and opened[name] != fingerprint(person_id, name, value)
         }
 
     def rebase_rules(self, current: ContactRules, version_field: str, *, secrets: bool) -> list[str]:
