@@ -337,9 +337,12 @@ def test_not_safe_to_talk_switches_to_cover_and_records_callback(as_provider: Cl
     encounter.refresh_from_db()
     assert encounter.callback_plan == "Thursday after 6, text first"
     assert encounter.step_status()["safety_check"].status == "paused"
-    # Still a follow-up (review gap 3): one with no channel, carrying their words.
+    # Still a follow-up (review gap 3): one with no channel; their words stay on the call, and the
+    # follow-up's page shows them to the assigned staff and supervisors (second review, finding 3).
     (task,) = FollowUpTask.objects.filter(person=world_a.person).exclude(pk=world_a.task.pk)
-    assert task.channel == "" and task.id == encounter.callback_task_id and "Thursday after 6" in task.what
+    assert task.channel == "" and task.id == encounter.callback_task_id and "Thursday after 6" not in task.what
+    page = as_provider.get(f"/follow-ups/{task.id}/").content.decode()
+    assert "Thursday after 6, text first" in page and 'id="callback-words"' in page
 
 
 def test_not_safe_to_talk_schedules_a_follow_up_only_on_an_allowed_channel(

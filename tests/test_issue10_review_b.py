@@ -58,7 +58,7 @@ def test_saving_the_callback_plan_again_makes_no_second_follow_up(as_provider: C
     first = as_provider.post(url, {"callback_plan": "Txt aftr 6", "channel": "text", "due_on": today}, follow=True)
     assert "A follow-up is on the list." in first.content.decode()
     (task,) = _callback_tasks(world_a)
-    assert (task.channel, task.source, task.what) == ("text", TaskSource.CALLBACK, "Txt aftr 6")
+    assert (task.channel, task.source, task.what) == ("text", TaskSource.CALLBACK, "")  # the words stay on the call
 
     # Reopened: the follow-up is shown, no channel or date is asked again.
     page = as_provider.get(url).content.decode()
@@ -116,7 +116,7 @@ def test_callback_plan_with_no_channel_allowed_puts_a_no_channel_follow_up_on_th
     assert encounter.callback_task_id == task.id and encounter.callback_plan == words
     assert task.channel == "" and task.status == TaskStatus.OPEN and task.due_on == timezone.localdate()
     assert task.assigned_to_id == world_a.provider.id
-    assert words in task.what and "ask how we may contact them" in task.what
+    assert words not in task.what and "ask how we may contact them" in task.what  # the words stay on the call
 
     # On the provider's home list (the tiles, never the words).
     home = as_provider.get(reverse("core:home")).content.decode()

@@ -122,3 +122,28 @@ def test_a_save_from_a_page_opened_before_assignment_keeps_the_safe_word(world_a
     rules = ContactRules.objects.get(person=person)
     assert (rules.safe_word, rules.danger_word, rules.whereabouts) == ("blue kite", "red door", "aunt's flat")
     assert rules.best_times == "mornings"
+
+
+def test_a_callback_follow_up_shows_their_words_only_to_those_who_hold_them(world_a: OrgWorld) -> None:
+    """Second review, finding 3: the callback plan's words ("when and how") are read, like on the
+    call's summary, only by the assigned staff and supervisors; the follow-up's text, which any
+    reader of the record sees on lists and the plan, does not carry them."""
+    from tests.conftest import make_staff
+    from waypoint.encounters import actions as encounter_actions
+    from waypoint.orgs.models import Role
+
+    staff, person = world_a.provider, world_a.person
+    actions.record_rules(staff, person, {"safe_to_contact": "yes", "text": "allowed"}, how="phone")
+    encounter = encounter_actions.start_encounter(staff, person, mode="phone", site=None, token=None)
+    words = "Thursday after six, a text first 7c1f"
+    encounter_actions.record_callback_plan(staff, encounter, words, "text", timezone.localdate())
+    task = FollowUpTask.objects.get(pk=encounter_actions.callback_task(encounter).id)
+    assert words not in task.what
+
+    url = reverse("contact:task", args=[task.id])
+    for holder in (staff, world_a.supervisor):
+        page = unescape(sign_in(Client(), holder).get(url).content.decode())
+        assert words in page, holder.username
+    reader = make_staff(world_a.org, "provider7.a", Role.PROVIDER)
+    page = unescape(sign_in(Client(), reader).get(url).content.decode())
+    assert words not in page and 'id="callback-words-held"' in page

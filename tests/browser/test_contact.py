@@ -385,6 +385,8 @@ def test_text_only_no_voicemail_say_pharmacy_from_the_check_to_a_logged_attempt(
         assert page.locator("#voicemail-script").count() == 0, "a voicemail script where voicemail is not allowed"
         assert page.locator("#no-voicemail").is_visible()
         assert page.locator("input[name=voicemail_left]").count() == 0
+        # Their words about when to call back: from the call, for the assigned provider who opens it.
+        assert page.inner_text("#callback-words") == callback, "the call's callback words are not on its follow-up"
         radios = page.eval_on_selector_all(
             "form[action$='/attempts/'] input[name=channel]", "rs => rs.map(r => r.value)"
         )

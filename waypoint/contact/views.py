@@ -35,7 +35,7 @@ from waypoint.contact.actions import ContactRefused, RulesChanged
 from waypoint.contact.events import ContactEvent
 from waypoint.contact.forms import AttemptForm, ReconfirmForm, RulesForm, TaskForm, group_names, rule_initial
 from waypoint.contact.guard import channel_rows, may_use, usable_choices
-from waypoint.contact.models import ContactChannel, ContactRules, FollowUpTask, Outcome, TaskStatus
+from waypoint.contact.models import ContactChannel, ContactRules, FollowUpTask, Outcome, TaskSource, TaskStatus
 from waypoint.contact.rules import GROUPS, SECRET_FIELDS
 from waypoint.core import reads
 from waypoint.core.access import policy
@@ -311,6 +311,17 @@ def _attempt_form(rules: ContactRules | None, task: FollowUpTask, data: Any = No
     return AttemptForm(data, channels=usable_choices(rules), voicemail=voicemail, initial=initial)
 
 
+def _callback_words(task: FollowUpTask) -> str:
+    """Their words about when and how to call back, kept on the call that made this follow-up (read
+    only by the assigned staff and supervisors, like the call's summary shows them)."""
+    if task.source != TaskSource.CALLBACK or task.source_encounter_id is None:
+        return ""
+    from waypoint.encounters.models import Encounter  # the call that made it (encounters builds on contact)
+
+    words = Encounter.objects.filter(pk=task.source_encounter_id, person_id=task.person_id)
+    return words.values_list("callback_plan", flat=True).first() or ""
+
+
 def _task_page(
     request: AuthenticatedHttpRequest, task: FollowUpTask, form: AttemptForm | None, status: int, **extra: Any
 ) -> HttpResponse:
@@ -320,6 +331,8 @@ def _task_page(
     # The follow-up's own way, once the rules no longer allow it (the tiles and the form say so too).
     context["task_channel_refused"] = bool(task.channel) and not may_use(rules, task.channel)
     context["task_attempts"] = list(task.attempts.select_related("by").all()[:ATTEMPTS_SHOWN])
+    context["callback_words"] = _callback_words(task) if context["holder"] else ""
+    context["callback_held"] = not context["holder"] and task.source == TaskSource.CALLBACK
     event = ContactEvent.RULES_CONFLICT if extra.get("conflict") else ContactEvent.TASK_VIEWED
     return reads.show(request, "contact/task.html", context, event=event, obj=task, object_type="task", status=status)
 

@@ -540,12 +540,12 @@ def record_callback_plan(
         try:
             if channel:
                 task = add_task(
-                    staff, person, due_on=due_on, channel=channel, what=callback_plan, source=TaskSource.CALLBACK,
+                    staff, person, due_on=due_on, channel=channel, source=TaskSource.CALLBACK,
                     source_encounter_id=encounter.id,
                 )  # fmt: skip
             elif not usable_channels(ContactRules.objects.filter(person_id=person.id).first()):
                 task = add_in_person_task(
-                    staff, person, due_on=due_on, what=no_channel_task_text(callback_plan),
+                    staff, person, due_on=due_on, what=no_channel_task_text(),
                     source=TaskSource.CALLBACK, source_encounter_id=encounter.id,
                 )  # fmt: skip
         except ContactRefused as refused:
@@ -567,15 +567,15 @@ def callback_task(encounter: Encounter) -> FollowUpTask | None:
     return next((task for task in named.order_by("created_at") if task.source == TaskSource.CALLBACK), None)
 
 
-def no_channel_task_text(callback_plan: str) -> str:
-    """The words of a callback follow-up that has no channel: what to do, then theirs."""
-    what = gettext(
+def no_channel_task_text() -> str:
+    """What a callback follow-up with no channel asks.  Their words about when and how stay on the
+    call (``Encounter.callback_plan``), which only the assigned staff and supervisors read: the
+    follow-up's page shows them to those staff, and a follow-up's text is read by anyone who may read
+    the record (lists, the plan)."""
+    return gettext(
         "Callback agreed on a call, but their contact rules allow no way of reaching them. Do not call, text "
         "or write: when they call back or come in, ask how we may contact them."
     )
-    if callback_plan.strip():
-        what += "\n" + gettext("Their words about when and how: %(words)s") % {"words": callback_plan}
-    return what
 
 
 # --- Closing and amending -----------------------------------------------------------------------
