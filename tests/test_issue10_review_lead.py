@@ -147,3 +147,22 @@ def test_a_callback_follow_up_shows_their_words_only_to_those_who_hold_them(worl
     reader = make_staff(world_a.org, "provider7.a", Role.PROVIDER)
     page = unescape(sign_in(Client(), reader).get(url).content.decode())
     assert words not in page and 'id="callback-words-held"' in page
+
+
+def test_the_voicemail_script_does_not_say_a_site_name_they_did_not_allow(world_a: OrgWorld) -> None:
+    """A cover naming one of the organisation's sites ("Ana from Site A") is not spoken while they
+    have not allowed naming us; once they allow it, it is."""
+    person = world_a.person
+    rules = actions.record_rules(
+        world_a.provider, person,
+        {"safe_to_contact": "yes", "call": "allowed", "voicemail": "allowed", "phone_number": "555 010 7777",
+         "identify_as": f"Ana from {world_a.site.name}"},
+        how="phone",
+    )  # fmt: skip
+    client = sign_in(Client(), world_a.provider)
+    url = reverse("contact:person", args=[person.id])
+    page = unescape(client.get(url).content.decode())
+    assert 'id="voicemail-name-left-out"' in page and f"this is Ana from {world_a.site.name}" not in page
+    actions.record_rules(world_a.provider, person, {"may_name_org": "yes"}, base_version=rules.version)
+    page = unescape(client.get(url).content.decode())
+    assert f"Ana from {world_a.site.name}" in page and 'id="voicemail-name-left-out"' not in page

@@ -40,7 +40,7 @@ from waypoint.contact.rules import GROUPS, SECRET_FIELDS
 from waypoint.core import reads
 from waypoint.core.access import policy
 from waypoint.orgs import stepup
-from waypoint.orgs.access import staff_names
+from waypoint.orgs.access import site_names, staff_names
 from waypoint.orgs.auth import step_up_is_recent, step_up_redirect
 from waypoint.orgs.http import AuthenticatedHttpRequest
 from waypoint.people.access import READERS, get_person
@@ -52,6 +52,16 @@ ATTEMPTS_SHOWN = 20
 
 def _rules(request: AuthenticatedHttpRequest, person: Person) -> ContactRules | None:
     return rules_for(request.user).filter(person_id=person.id).first()
+
+
+def _other_names(person: Person, rules: ContactRules | None) -> list[str]:
+    """The organisation's site names, which a voicemail must not say either while they have not
+    allowed naming us (read only when a script with a name of theirs is about to be made)."""
+    if not may_use(rules, ContactChannel.VOICEMAIL) or display.may_name_org(rules) or rules is None:
+        return []
+    if not (rules.cover_name or rules.identify_as):
+        return []
+    return site_names(person.org_id)
 
 
 def _panel(
@@ -80,7 +90,9 @@ def _panel(
         "confirmed_by": staff_names(person.org_id).get(rules.confirmed_by_id, "")
         if rules and rules.confirmed_by_id
         else "",
-        "script": display.voicemail_script(rules, person.org.name, person.preferred_language),
+        "script": display.voicemail_script(
+            rules, person.org.name, person.preferred_language, short_names=_other_names(person, rules)
+        ),
         "reconfirm": extra.pop("reconfirm", None)
         or ReconfirmForm(initial={"version": rules.version if rules else 0, "how": "phone"}),
         # The contact page's own "log an attempt" form (a follow-up's page brings its own).

@@ -14,7 +14,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from waypoint.core.access import deny
-from waypoint.orgs.models import LoginThrottle, RecoveryCode, Role, Staff, StaffSession
+from waypoint.orgs.models import LoginThrottle, RecoveryCode, Role, Site, Staff, StaffSession
 
 
 def staff_for(user: Any) -> QuerySet[Staff]:
@@ -39,6 +39,11 @@ def staff_names(org_id: uuid.UUID) -> dict[uuid.UUID, str]:
 def staff_name(org_id: uuid.UUID, staff_id: uuid.UUID) -> str:
     """One staff member's display name in one organisation ("" when not one of theirs)."""
     return Staff.objects.filter(org_id=org_id, pk=staff_id).values_list("display_name", flat=True).first() or ""
+
+
+def site_names(org_id: uuid.UUID) -> list[str]:
+    """The names of one organisation's sites (names a voicemail must not say, among others)."""
+    return list(Site.objects.filter(org_id=org_id).values_list("name", flat=True))
 
 
 def staff_by_login(username: str) -> Staff | None:
