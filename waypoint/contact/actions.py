@@ -16,7 +16,7 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext
 
@@ -36,7 +36,7 @@ from waypoint.contact.models import (
 from waypoint.contact.rules import FIELDS, clean_value
 from waypoint.core import audit
 from waypoint.core.actions import Refused
-from waypoint.core.concurrency import previous_result, remember_result
+from waypoint.core.concurrency import once, previous_result, remember_result
 
 
 class ContactRefused(Refused):
@@ -171,15 +171,12 @@ def add_task(
     """A follow-up on a channel the rules allow now (``ContactRefused`` otherwise), assigned to
     ``assignee`` (by default, whoever ``assign.choose`` picks for the person's interviewer wish).
     A second submit of the same form (same ``token``) returns the first task."""
-    try:
-        return _add_task_once(
+    return once(
+        staff.id, token, "task", FollowUpTask,
+        lambda: _add_task_once(
             staff, person, due_on, channel, assignee, what, source, plan_id, token, source_encounter_id
-        )
-    except IntegrityError:
-        earlier = previous_result(staff.id, token, "task")
-        if earlier is None:
-            raise
-        return FollowUpTask.objects.get(pk=earlier)
+        ),
+    )  # fmt: skip
 
 
 @transaction.atomic
@@ -275,13 +272,10 @@ def log_attempt(
     only where voicemail is.  "Not safe to talk" schedules a follow-up on the same channel for the
     next day, for the same assignee; a task is closed when asked (an open one stays open).
     A second submit of the same form (same ``token``) returns the first attempt and writes nothing."""
-    try:
-        return _log_attempt_once(staff, task, channel, outcome, voicemail_left, note, close_task, token)
-    except IntegrityError:
-        earlier = previous_result(staff.id, token, "attempt")
-        if earlier is None:
-            raise
-        return ContactAttempt.objects.get(pk=earlier)
+    return once(
+        staff.id, token, "attempt", ContactAttempt,
+        lambda: _log_attempt_once(staff, task, channel, outcome, voicemail_left, note, close_task, token),
+    )  # fmt: skip
 
 
 def log_contact_attempt(
@@ -299,13 +293,10 @@ def log_contact_attempt(
     voicemail is).  "Not safe to talk" schedules a follow-up on the same channel for the next day,
     for whoever ``assign.choose`` picks (the one who tried, when they meet the person's wish).
     A second submit of the same form (same ``token``) returns the first attempt and writes nothing."""
-    try:
-        return _log_contact_attempt_once(staff, person, channel, outcome, voicemail_left, note, token)
-    except IntegrityError:
-        earlier = previous_result(staff.id, token, "attempt")
-        if earlier is None:
-            raise
-        return ContactAttempt.objects.get(pk=earlier)
+    return once(
+        staff.id, token, "attempt", ContactAttempt,
+        lambda: _log_contact_attempt_once(staff, person, channel, outcome, voicemail_left, note, token),
+    )  # fmt: skip
 
 
 @transaction.atomic

@@ -8,9 +8,10 @@ mismatch and is shown both versions instead of overwriting); duplicate records f
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
-from django.db import models
+from django.db import IntegrityError, models
 from django.http import Http404
 
 from waypoint.core.models import IdempotencyKey
@@ -52,3 +53,20 @@ def previous_result(staff_id: uuid.UUID, key: uuid.UUID | None, object_type: str
 def remember_result(staff_id: uuid.UUID, key: uuid.UUID | None, object_type: str, object_id: uuid.UUID) -> None:
     if key is not None:
         IdempotencyKey.objects.create(staff_id=staff_id, key=key, object_type=object_type, object_id=object_id)
+
+
+Made = TypeVar("Made", bound=models.Model)
+
+
+def once(
+    staff_id: uuid.UUID, key: uuid.UUID | None, object_type: str, model: type[Made], write: Callable[[], Made]
+) -> Made:
+    """``write()`` (one transaction that remembers its result under ``key``); when a concurrent
+    double submit of the same form won the key first, the row that one made."""
+    try:
+        return write()
+    except IntegrityError:
+        earlier = previous_result(staff_id, key, object_type)
+        if earlier is None:
+            raise
+        return model._default_manager.get(pk=earlier)
