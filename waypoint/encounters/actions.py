@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from waypoint.contact import intake
+from waypoint.contact.access import may_hold_secrets
 from waypoint.contact.actions import ContactRefused, add_in_person_task, add_task, record_rules
 from waypoint.contact.guard import usable_channels
 from waypoint.contact.models import ContactRules, FollowUpTask, TaskSource
@@ -295,7 +296,9 @@ def record_safety_check(
     no longer agree that an answer is written down (its box unticked), the fields it set go back to
     "not asked" or empty, in the same rules action, but only those that still hold what it wrote: a
     rule changed since, on the rules page or by another answer, is theirs and stays.  Parts left empty
-    change nothing, so a kept answer whose parts are not shown again stays kept.
+    change nothing, so a kept answer whose parts are not shown again stays kept.  A kept answer that
+    ``staff`` may not read (``held_answers``: where they are, injuries) is left as it is, whatever is
+    posted for it.
     Returns where the answers send the provider at once, if anywhere."""
     encounter = _open(encounter, Step.SAFETY_CHECK)
     if content_set_id != content.id:
@@ -303,6 +306,8 @@ def record_safety_check(
     if encounter.said_safe_to_talk and SAFE_TO_TALK in answers:
         answers = {**answers, SAFE_TO_TALK: replace(answers[SAFE_TO_TALK], answer=Answer.YES)}
     saved = encounter.saved_answers(content)
+    withheld = held_answers(staff, encounter, saved)  # not shown to them: left as it is, whatever is posted
+    answers = {key: given for key, given in answers.items() if key not in withheld}
     rules = ContactRules.objects.select_for_update().filter(person_id=encounter.person_id).first()
     held = {
         key: intake.still_held(row.rules_written, rules)
@@ -324,6 +329,20 @@ def record_safety_check(
         rules = record_rules(staff, encounter.person, changes, source_encounter_id=encounter.id)
     _remember_rules_written(encounter, content, answers, held, rules, prior)
     return escalation_target(answers)
+
+
+# Where they are and their injuries are read only by the record's assigned staff and supervisors
+# (the field-level rule of the security requirements; the summary holds them back the same way).
+HELD_QUESTIONS = frozenset({"where_are_you", "injured"})
+
+
+def held_answers(staff: Staff, encounter: Encounter, saved: Mapping[str, SafetyAnswer]) -> frozenset[str]:
+    """The questions whose kept answer ``staff`` may not read: a held question (``HELD_QUESTIONS``)
+    answered with their agreement, for anyone but the record's assigned staff and supervisors.  The
+    check page shows these as held, never their answer or words, and a save by that staff member
+    leaves them exactly as they are (``record_safety_check`` ignores whatever is posted for them)."""
+    found = frozenset(key for key, row in saved.items() if key in HELD_QUESTIONS and row.consented)
+    return found if found and not may_hold_secrets(staff, encounter.person) else frozenset()
 
 
 def given_anything(given: CheckAnswer) -> bool:
@@ -530,9 +549,19 @@ def record_callback_plan(
     with no channel, which offers no way to contact them and asks to find out how we may, with their
     words.  With channels allowed and none chosen ("No follow-up now"), none is made.  A later save
     changes the words kept on the call only: the follow-up already made (``callback_task``) is left as
-    it is, and no second one is made."""
+    it is, and no second one is made.  Saved words that ``staff`` may not read (``callback_plan_held``)
+    are kept as they are: a blank keeps them, other words are refused, nothing saved."""
     encounter = _open(encounter)
-    encounter.callback_plan = callback_plan
+    if callback_plan_held(staff, encounter):  # words they may not read: a blank keeps them
+        if callback_plan.strip():  # any words at all (comparing them would tell whether a guess is right)
+            raise Refused(
+                gettext(
+                    "Their words about when and how are held by the assigned staff and supervisors: only they can "
+                    "change them. Nothing was saved: clear the words to save the rest."
+                )
+            )
+    else:
+        encounter.callback_plan = callback_plan
     task = callback_task(encounter)
     if task is None:
         person = encounter.person
@@ -554,6 +583,13 @@ def record_callback_plan(
     encounter.save(update_fields=["callback_plan", "callback_task_id"])
     _mark(staff, encounter, Step.SAFETY_CHECK, StepStatus.PAUSED, gettext("Call paused"))
     return encounter
+
+
+def callback_plan_held(staff: Staff, encounter: Encounter) -> bool:
+    """Whether this call's callback words are kept from ``staff``: words are saved, and they are not
+    the record's assigned staff or a supervisor (the summary holds them back the same way).  The
+    cover page then shows them as held, and ``record_callback_plan`` keeps them as they are."""
+    return bool(encounter.callback_plan) and not may_hold_secrets(staff, encounter.person)
 
 
 def callback_task(encounter: Encounter) -> FollowUpTask | None:

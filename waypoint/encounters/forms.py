@@ -130,7 +130,9 @@ class SafetyCheckForm(SafeForm):
     answered earlier in this encounter (on a call, "safe to talk" at the start): no answer is asked
     again, only whether it may be written down.  An open question ("if someone comes on the line,
     what would you like me to do?", ``intake.OPEN_QUESTIONS``) offers no yes / no / unsure: its
-    answer is its structured parts, and their words in the note."""
+    answer is its structured parts, and their words in the note.  ``held``: questions whose kept
+    answer this staff member may not read (``actions.held_answers``): nothing of the answer is on
+    the form, only its agreement, ticked and disabled; the save leaves them as they are."""
 
     content_set = forms.UUIDField(widget=forms.HiddenInput)
     consent_all = forms.BooleanField(
@@ -140,12 +142,23 @@ class SafetyCheckForm(SafeForm):
     )
 
     def __init__(
-        self, *args: Any, questions: list[tuple[str, str]], fixed: Mapping[str, str] | None = None, **kwargs: Any
+        self,
+        *args: Any,
+        questions: list[tuple[str, str]],
+        fixed: Mapping[str, str] | None = None,
+        held: frozenset[str] = frozenset(),
+        **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
         self.questions = questions
         self.fixed = fixed or {}
+        self.held = held
         for key, text in questions:
+            if key in held:
+                self.fields[f"{key}__consented"] = forms.BooleanField(
+                    label=_("They agree that this answer is written down"), required=False, disabled=True, initial=True
+                )
+                continue
             if key not in self.fixed and key not in intake.OPEN_QUESTIONS:
                 self.fields[f"{key}__answer"] = forms.ChoiceField(
                     label=text, choices=Answer.choices, required=False, widget=forms.RadioSelect
@@ -170,8 +183,9 @@ class SafetyCheckForm(SafeForm):
                 "answer": self[f"{key}__answer"] if f"{key}__answer" in self.fields else None,
                 "fixed": dict(Answer.choices).get(self.fixed[key], "") if key in self.fixed else "",
                 "consented": self[f"{key}__consented"],
-                "note": self[f"{key}__note"],
-                "parts": [self[f"{key}__{part}"] for part in intake.PARTS.get(key, {})],
+                "note": self[f"{key}__note"] if key not in self.held else None,
+                "parts": [self[f"{key}__{part}"] for part in intake.PARTS.get(key, {})] if key not in self.held else [],
+                "held": key in self.held,
                 "keep": self.keep(key),
             }
             for key, text in self.questions
@@ -179,7 +193,9 @@ class SafetyCheckForm(SafeForm):
 
     def keep(self, key: str) -> str:
         """What saving the form as it stands does with this question: nothing (not answered), keeps
-        what they said (they agree), or keeps only that it was asked."""
+        what they said (they agree), or keeps only that it was asked.  A held answer stays kept."""
+        if key in self.held:
+            return KEEP_KEPT
         answer = self[f"{key}__answer"].value() if f"{key}__answer" in self.fields else ""
         said = self.fixed.get(key) or answer or self[f"{key}__note"].value()
         said = said or any(intake.answered(self[f"{key}__{part}"].value()) for part in intake.PARTS.get(key, {}))
@@ -196,7 +212,7 @@ class SafetyCheckForm(SafeForm):
         return bool(data.get(f"{key}__consented") or data.get("consent_all"))
 
     def answers(self) -> dict[str, CheckAnswer]:
-        """The validated answers, by question key (call after ``is_valid``)."""
+        """The validated answers, by question key (call after ``is_valid``); none for a held question."""
         data = self.cleaned_data
         return {
             key: CheckAnswer(
@@ -206,6 +222,7 @@ class SafetyCheckForm(SafeForm):
                 parts=self._parts(key),
             )
             for key, _text in self.questions
+            if key not in self.held
         }
 
     def _parts(self, key: str) -> dict[str, Any]:
@@ -215,6 +232,8 @@ class SafetyCheckForm(SafeForm):
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         for key, _text in self.questions:
+            if key in self.held:
+                continue
             consented = self._agreed(data, key)
             if data.get(f"{key}__note") and not consented:
                 self.add_error(f"{key}__note", ValidationError(_("Only write a note if they agree it is recorded.")))

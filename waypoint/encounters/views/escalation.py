@@ -64,13 +64,17 @@ def encounter_cover(request: AuthenticatedHttpRequest, encounter: Encounter) -> 
     """Not safe to talk: the agreed cover identity and a closing line fill the screen; then, if they
     said how, record when and how to call back.  The first save puts one follow-up on the list (on a
     way their rules allow, or with no way of contacting them when they allow none); once it exists
-    the page shows it and a later save changes only the words kept on the call."""
+    the page shows it and a later save changes only the words kept on the call.  Saved words are
+    shown only to the record's assigned staff and supervisors; anyone else sees that they are held,
+    and their save keeps them."""
     rules = rules_for(request.user).filter(person_id=encounter.person_id).first()
     task = _callback_task(request, encounter)
     channels = usable_choices(rules) if task is None else []
     usable = [channel for channel, _label in channels]
     best = rules.best_way if rules is not None and rules.best_way in usable else (usable[0] if usable else "")
-    initial = {"callback_plan": encounter.callback_plan, "due_on": timezone.localdate(), "channel": best}
+    held = actions.callback_plan_held(request.user, encounter)  # their words: shown as held, never filled in
+    plan = "" if held else encounter.callback_plan
+    initial = {"callback_plan": plan, "due_on": timezone.localdate(), "channel": best}
     form = CallbackForm(posted(request), initial=initial, channels=channels, follow_up=task is None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -97,6 +101,7 @@ def encounter_cover(request: AuthenticatedHttpRequest, encounter: Encounter) -> 
         "answering": answering_summary(rules),
         "any_channel": bool(channels),
         "task": task,
+        "callback_held": held,
         "closing": scripts(request, encounter)["cover_closing"],
     }
     return show(request, "encounters/cover.html", encounter, context, status=400 if form.errors else 200)

@@ -150,10 +150,13 @@ def encounter_safe_to_talk(request: AuthenticatedHttpRequest, encounter: Encount
     return show(request, "encounters/safe_to_talk.html", encounter, context, status=400 if form.errors else 200)
 
 
-def _check_initial(saved: dict[str, SafetyAnswer], content: ContentSet) -> dict[str, Any]:
+def _check_initial(saved: dict[str, SafetyAnswer], content: ContentSet, held: frozenset[str]) -> dict[str, Any]:
+    """The saved answers, filled in; of a held one (``actions.held_answers``) only its agreement."""
     initial: dict[str, Any] = {"content_set": content.id}
     for key, answer in saved.items():
-        initial |= {f"{key}__answer": answer.answer, f"{key}__consented": answer.consented, f"{key}__note": answer.note}
+        initial[f"{key}__consented"] = answer.consented
+        if key not in held:
+            initial |= {f"{key}__answer": answer.answer, f"{key}__note": answer.note}
     return initial
 
 
@@ -174,13 +177,17 @@ def _holding_rules(request: AuthenticatedHttpRequest, encounter: Encounter, save
 def encounter_check(request: AuthenticatedHttpRequest, encounter: Encounter) -> HttpResponse:
     """The safety check: before saving, the page says what will be kept and what will not (beside
     each question and above the save button); after saving, how many answers were kept and how many
-    questions were asked only.  On a call, "safe to talk" was answered at the start: shown, not asked."""
+    questions were asked only.  On a call, "safe to talk" was answered at the start: shown, not asked.
+    A kept answer about where they are or their injuries is shown only to the record's assigned staff
+    and supervisors; anyone else sees that it is held, and their save leaves it as it is."""
     content = ContentSet.current(encounter.org_id, encounter.check_kind)
     lines = content.lines(encounter.language)
     questions = [(line.key, line.text) for line in lines]
     saved = encounter.saved_answers(content)
     fixed = {actions.SAFE_TO_TALK: Answer.YES} if encounter.said_safe_to_talk else {}
-    form = SafetyCheckForm(posted(request), questions=questions, fixed=fixed, initial=_check_initial(saved, content))
+    held = actions.held_answers(request.user, encounter, saved)  # where they are, injuries: shown as held
+    initial = _check_initial(saved, content, held)
+    form = SafetyCheckForm(posted(request), questions=questions, fixed=fixed, held=held, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             target = actions.record_safety_check(
@@ -209,7 +216,7 @@ def encounter_check(request: AuthenticatedHttpRequest, encounter: Encounter) -> 
                 "ours": ours.get(row["key"], ""),
                 "stored": stored.get(row["key"]),
                 "lang": language[row["key"]],
-                "holds_rules": row["key"] in holding,
+                "holds_rules": row["key"] in holding and not row["held"],
             }
             for row in form.rows()
         ],
