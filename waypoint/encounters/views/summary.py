@@ -15,16 +15,13 @@ from django.views.decorators.http import require_GET
 from waypoint.contact.access import may_hold_secrets
 from waypoint.content.models import ContentSet
 from waypoint.core.access import policy
+from waypoint.encounters.actions import HELD_QUESTIONS  # whereabouts and injuries: holders only
 from waypoint.encounters.models import URGENT_ANSWERS, Domain, Encounter, Escalation, SafetyAnswer, Step
 from waypoint.encounters.views.common import encounter_step, show
 from waypoint.orgs.access import staff_names
 from waypoint.orgs.http import AuthenticatedHttpRequest
 from waypoint.people.access import READERS
 from waypoint.plans.access import plans_for
-
-# Whereabouts and injuries are read only by the record's assigned staff and supervisors (the
-# field-level rule of the security requirements): other readers see that something is held.
-HELD_QUESTIONS = frozenset({"where_are_you", "injured"})
 
 
 def _questions(request: AuthenticatedHttpRequest, encounter: Encounter) -> tuple[ContentSet, list[dict[str, Any]]]:
