@@ -86,7 +86,8 @@ class LiveServer:
         wait up to a minute for the clock (about three minutes over the browser suite). Instead the
         user's record of the last step taken is moved back in this server's own SQLite database,
         which only this test uses, as if that minute had passed; the server still refuses a code it
-        has taken (tests/test_auth.py proves the refusal). A server on another database waits."""
+        has taken (tests/test_issue9_signin.py::test_a_totp_code_is_accepted_once).  A server on
+        another database waits."""
         secret = self.logins[username]["totp_secret"]
         while True:
             now_step = int(time.time()) // 30

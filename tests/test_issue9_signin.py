@@ -470,6 +470,15 @@ def test_the_same_totp_code_is_accepted_once_under_concurrency(committed_staff: 
     assert results.count(True) == 1
 
 
+def test_a_totp_code_is_accepted_once(world_a: OrgWorld) -> None:
+    """On every database: the right code signs in once; the same code again is refused (the test
+    harness relies on it when it moves a test server's last accepted step back instead of waiting)."""
+    staff = world_a.provider
+    code = auth.totp_code(staff.totp_secret)
+    assert actions.use_totp_code(Staff.objects.get(pk=staff.pk), code) is True
+    assert actions.use_totp_code(Staff.objects.get(pk=staff.pk), code) is False
+
+
 def test_unicode_digits_helper_covers_decimal_digits_only() -> None:
     assert all(
         unicodedata.decimal(forms_of("0123456789", zero)[d]) == d for zero in (0xFF10, 0x0660) for d in range(10)
