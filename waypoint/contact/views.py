@@ -328,10 +328,9 @@ def _callback_words(task: FollowUpTask) -> str:
     only by the assigned staff and supervisors, like the call's summary shows them)."""
     if task.source != TaskSource.CALLBACK or task.source_encounter_id is None:
         return ""
-    from waypoint.encounters.models import Encounter  # the call that made it (encounters builds on contact)
+    from waypoint.encounters.access import callback_words  # the call that made it (encounters builds on contact)
 
-    words = Encounter.objects.filter(pk=task.source_encounter_id, person_id=task.person_id)
-    return words.values_list("callback_plan", flat=True).first() or ""
+    return callback_words(task.source_encounter_id, task.person_id)
 
 
 def _task_page(

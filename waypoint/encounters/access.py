@@ -56,3 +56,10 @@ def linkable_separations(user: Any) -> list[SeparationRun]:
         org_id=user.org_id, by_id=user.id, encounter__isnull=True, request__isnull=False, at__gte=since
     ).select_related("request")[:10]
     return [run for run in runs if run.outcome == Outcome.SEPARATED]
+
+
+def callback_words(encounter_id: uuid.UUID, person_id: uuid.UUID) -> str:
+    """A call's callback plan (their words about when and how), for its follow-up's page; the caller
+    shows it only to staff who may hold it (the record's assigned staff and supervisors)."""
+    words = Encounter.objects.filter(pk=encounter_id, person_id=person_id).values_list("callback_plan", flat=True)
+    return words.first() or ""
