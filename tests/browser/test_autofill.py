@@ -42,7 +42,10 @@ from tests.harness import LiveServer
 require_chromium()
 pytestmark = pytest.mark.browser
 
-PROVIDERS = ["provider.a", "provider.b"]
+# Only provider.a: provider.b has not read the staff orientation (seed_demo), so it cannot run the
+# separation this test fills in.  (Spreading sign-ins over two users once saved waiting for a fresh
+# TOTP step; the harness no longer waits.)
+PROVIDERS = ["provider.a"]
 CONTROL_PATH = "/__autofill-control__/"  # answered inside the browser, never by the server
 CONTROL_FORM = (
     "<!DOCTYPE html><html lang='en'><head><title>Form</title></head><body><main>"
