@@ -490,6 +490,26 @@ def test_text_only_no_voicemail_say_pharmacy_from_the_check_to_a_logged_attempt(
         assert page.locator("#no-voicemail").is_visible() and page.locator("#voicemail-script").count() == 0
         guard(page, "contact panel")
         shots.append(shoot(page, f"flow-contact-panel-{language}.png"))
+
+        # An attempt logged from the panel itself, with no follow-up: only text is offered, no
+        # voicemail box; it lands on the record page (who, how, outcome; its note is not listed).
+        form = page.locator("form#contact-attempt")
+        offered = form.locator("input[name=channel]").evaluate_all("rs => rs.map(r => r.value)")
+        assert offered == ["text"], f"the panel's attempt form offers channels the rules forbid: {offered}"
+        assert form.locator("input[name=voicemail_left]").count() == 0
+        form.locator("input[name=channel][value=text]").check()
+        form.locator("input[name=outcome][value=no_answer]").check()
+        panel_note = f"No reply to the text {tag}"
+        form.locator("textarea[name=note]").fill(panel_note)
+        with page.expect_navigation():
+            form.locator("button[type=submit]").click()
+        assert path_of(page) == f"{person_path}contact/", f"the panel's attempt was not saved: {page.url}"
+        guard(page, "contact panel after an attempt")
+        page.goto(wp_server.url + person_path)
+        rows = page.locator("main section[aria-labelledby=contact-rules-h] table tbody tr")
+        outcomes = rows.evaluate_all("rs => rs.map(r => [...r.cells].slice(2).map(c => c.innerText.trim()))")
+        assert [t(language, "Text message"), t(language, "No answer")] in outcomes, outcomes
+        assert panel_note not in body_text(page), "an attempt's note is listed on the record page"
     finally:
         reset_language(page, wp_server)
         record_figures()
