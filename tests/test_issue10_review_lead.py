@@ -166,3 +166,22 @@ def test_the_voicemail_script_does_not_say_a_site_name_they_did_not_allow(world_
     actions.record_rules(world_a.provider, person, {"may_name_org": "yes"}, base_version=rules.version)
     page = unescape(client.get(url).content.decode())
     assert f"Ana from {world_a.site.name}" in page and 'id="voicemail-name-left-out"' not in page
+
+
+def test_a_cover_page_that_offered_no_channel_keeps_its_promise_if_one_was_allowed_meanwhile(
+    world_a: OrgWorld,
+) -> None:
+    """Second review, finding 7: the not-safe-to-talk page was opened while their rules allowed no
+    channel (it promised a follow-up with none); a colleague allows texting before the save: the
+    save still puts that follow-up on the list instead of silently making none."""
+    from tests.test_issue10_review_b import _callback_tasks, _not_safe_call
+
+    client = sign_in(Client(), world_a.provider)
+    _encounter, url = _not_safe_call(client, world_a)
+    page = unescape(client.get(url).content.decode())
+    assert 'name="channel"' not in page and 'name="due_on"' in page  # the no-channel page
+    actions.record_rules(world_a.supervisor, world_a.person, {"safe_to_contact": "yes", "text": "allowed"})
+    posted = {"callback_plan": "Friday, after work", "due_on": timezone.localdate().isoformat()}
+    assert client.post(url, posted).status_code == 302
+    (task,) = _callback_tasks(world_a)
+    assert task.channel == "" and "ask how we may contact them" in task.what

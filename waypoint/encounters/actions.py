@@ -539,6 +539,8 @@ def record_callback_plan(
     callback_plan: str,
     channel: str = "",
     due_on: datetime.date | None = None,
+    *,
+    no_channel_offered: bool = False,
 ) -> Encounter:
     """Not safe to talk: when and how to call back, as they said it; the safety check is paused.
 
@@ -547,7 +549,9 @@ def record_callback_plan(
     again by the contact action, all or nothing), carrying their words about when and how; or, when
     their rules allow no way of reaching them at all (the usual case on a first call), a follow-up
     with no channel, which offers no way to contact them and asks to find out how we may, with their
-    words.  With channels allowed and none chosen ("No follow-up now"), none is made.  A later save
+    words.  With channels allowed and none chosen ("No follow-up now"), none is made; but a page that
+    offered no channel (``no_channel_offered``: their rules allowed none when it was opened) still
+    gets the follow-up it promised, with no channel, if the rules allow one by the save.  A later save
     changes the words kept on the call only: the follow-up already made (``callback_task``) is left as
     it is, and no second one is made.  Saved words that ``staff`` may not read (``callback_plan_held``)
     are kept as they are: a blank keeps them, other words are refused, nothing saved."""
@@ -572,7 +576,7 @@ def record_callback_plan(
                     staff, person, due_on=due_on, channel=channel, source=TaskSource.CALLBACK,
                     source_encounter_id=encounter.id,
                 )  # fmt: skip
-            elif not usable_channels(ContactRules.objects.filter(person_id=person.id).first()):
+            elif no_channel_offered or not usable_channels(ContactRules.objects.filter(person_id=person.id).first()):
                 task = add_in_person_task(
                     staff, person, due_on=due_on, what=no_channel_task_text(),
                     source=TaskSource.CALLBACK, source_encounter_id=encounter.id,

@@ -80,8 +80,11 @@ def encounter_cover(request: AuthenticatedHttpRequest, encounter: Encounter) -> 
         data = form.cleaned_data
         try:
             recorded = actions.record_callback_plan(
-                request.user, encounter, data["callback_plan"], data.get("channel", ""), data.get("due_on")
-            )
+                request.user, encounter, data["callback_plan"], data.get("channel", ""), data.get("due_on"),
+                # The page had no channel to choose (their rules allowed none then): it promised a
+                # follow-up with none, and keeps that promise if a channel was allowed meanwhile.
+                no_channel_offered=task is None and "channel" not in request.POST,
+            )  # fmt: skip
         except Refused as reason:  # e.g. the rules changed meanwhile: the form again, nothing typed lost
             form.add_error(None, str(reason))
         else:
