@@ -380,8 +380,8 @@ def _remember_rules_written(
     prior: Mapping[str, Any],
 ) -> None:
     """Each answer kept with their agreement remembers the rule fields it set that now hold its value
-    (those it set before and still holds, and those this save changed to its value, from ``prior``); an answer not
-    kept remembers none.  A rule the answer only repeated (it held that value before this save, say
+    (those it set before and still holds, and those this save changed to its value, from ``prior``);
+    an answer not kept remembers none.  A rule the answer only repeated (it held that value before this save, say
     calls allowed since an earlier visit) is not its own: taking the answer back leaves it."""
     for key, row in encounter.saved_answers(content).items():
         given = answers.get(key)
@@ -546,10 +546,11 @@ def record_callback_plan(
 
     The first save puts one follow-up on the list, due ``due_on`` (today by default), assigned as
     every follow-up is: on ``channel`` when one is chosen (one their contact rules allow: checked
-    again by the contact action, all or nothing), carrying their words about when and how; or, when
-    their rules allow no way of reaching them at all (the usual case on a first call), a follow-up
-    with no channel, which offers no way to contact them and asks to find out how we may, with their
-    words.  With channels allowed and none chosen ("No follow-up now"), none is made; but a page that
+    again by the contact action, all or nothing); or, when their rules allow no way of reaching them
+    at all (the usual case on a first call), a follow-up with no channel, which offers no way to
+    contact them and asks to find out how we may.  Their words about when and how stay on the call
+    (the follow-up's page shows them to the staff who may hold them), never in the follow-up's text.
+    With channels allowed and none chosen ("No follow-up now"), none is made; but a page that
     offered no channel (``no_channel_offered``: their rules allowed none when it was opened) still
     gets the follow-up it promised, with no channel, if the rules allow one by the save.  A later save
     changes the words kept on the call only: the follow-up already made (``callback_task``) is left as
